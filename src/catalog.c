@@ -1,0 +1,379 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Per-backend cache of declared read models, built from the catalog
+ *	  table readmodel.model and the analysis of each model's definition
+ *	  view.
+ *
+ * The cache is rebuilt lazily after a relcache invalidation of the catalog
+ * table, a model table, a definition view or a source table (DDL on any of
+ * them, and readmodel.create/drop, which invalidate the catalog table
+ * explicitly).  A superseded cache may still be referenced further up the
+ * stack, so it is kept until the end of the transaction and freed then,
+ * together with its prepared plans.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+#include "access/htup_details.h"
+
+#include "pg_readmodel.h"
+
+typedef struct ModelCache
+{
+	MemoryContext context;
+	HTAB	   *models;			/* Oid -> ModelEntry */
+	HTAB	   *sources;		/* Oid -> SourceEntry */
+	HTAB	   *watched;		/* Oid -> Oid: relations whose DDL matters */
+	List	   *model_list;		/* ReadModel * */
+} ModelCache;
+
+typedef struct ModelEntry
+{
+	Oid			relid;
+	ReadModel  *model;
+} ModelEntry;
+
+typedef struct SourceEntry
+{
+	Oid			relid;
+	SourceTable *source;
+} SourceEntry;
+
+static ModelCache *cache = NULL;
+static bool cache_valid = false;
+static List *retired = NIL;		/* ModelCache *, freed at transaction end */
+static Oid	catalog_relid = InvalidOid;
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (!cache_valid)
+		return;
+	if (!OidIsValid(relid) || relid == catalog_relid ||
+		(cache != NULL && hash_search(cache->watched, &relid, HASH_FIND, NULL)))
+		cache_valid = false;
+}
+
+void
+readmodel_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+}
+
+void
+readmodel_invalidate_cache(void)
+{
+	cache_valid = false;
+	catalog_relid = InvalidOid;
+}
+
+Oid
+readmodel_catalog_relid(bool missing_ok)
+{
+	Oid			nsp;
+
+	if (OidIsValid(catalog_relid) && cache_valid)
+		return catalog_relid;
+	nsp = get_namespace_oid(READMODEL_SCHEMA, true);
+	catalog_relid = OidIsValid(nsp) ? get_relname_relid(READMODEL_CATALOG, nsp)
+		: InvalidOid;
+	if (!OidIsValid(catalog_relid) && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"pg_readmodel\" is not installed in this database")));
+	return catalog_relid;
+}
+
+static void
+free_plans(ReadModel *model)
+{
+	ListCell   *ls;
+
+	if (model->apply_plan)
+		SPI_freeplan(model->apply_plan);
+	if (model->lock_rows_plan)
+		SPI_freeplan(model->lock_rows_plan);
+	foreach(ls, model->analysis->sources)
+	{
+		ModelSource *source = lfirst(ls);
+		ListCell   *lr;
+
+		foreach(lr, source->routes)
+		{
+			SourceRoute *route = lfirst(lr);
+			ListCell   *lh;
+
+			foreach(lh, route->hops)
+			{
+				RouteHop   *hop = lfirst(lh);
+
+				if (hop->plan)
+					SPI_freeplan(hop->plan);
+			}
+		}
+	}
+}
+
+void
+readmodel_cache_xact_end(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, retired)
+	{
+		ModelCache *old = lfirst(lc);
+		ListCell   *lm;
+
+		foreach(lm, old->model_list)
+			free_plans(lfirst(lm));
+		MemoryContextDelete(old->context);
+	}
+	list_free(retired);
+	retired = NIL;
+}
+
+static void
+watch(ModelCache *c, Oid relid)
+{
+	(void) hash_search(c->watched, &relid, HASH_ENTER, NULL);
+}
+
+static SourceTable *
+source_entry(ModelCache *c, Oid relid)
+{
+	bool		found;
+	SourceEntry *entry = hash_search(c->sources, &relid, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		entry->source = palloc0(sizeof(SourceTable));
+		entry->source->relid = relid;
+	}
+	return entry->source;
+}
+
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Build one model from its catalog row; runs in the cache context. */
+static ReadModel *
+load_model(ModelCache *c, Oid relid, Oid viewid, const char *keycol,
+		   const char *mode)
+{
+	ReadModel  *model = palloc0(sizeof(ReadModel));
+	Relation	view;
+	Query	   *query;
+
+	model->relid = relid;
+	model->viewid = viewid;
+	model->owner = relation_owner(relid);
+	model->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												 get_rel_name(relid));
+	model->view_qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(viewid)),
+													  get_rel_name(viewid));
+	model->key_name = pstrdup(keycol);
+	model->statement_mode = (strcmp(mode, "statement") == 0);
+
+	view = relation_open(viewid, AccessShareLock);
+	query = copyObject(get_view_query(view));
+	relation_close(view, AccessShareLock);
+
+	model->analysis = readmodel_analyze(query, viewid, keycol, model->qualname);
+	model->key_type = model->analysis->key_type;
+	get_typlenbyval(model->key_type, &model->key_typlen, &model->key_typbyval);
+	return model;
+}
+
+static void
+index_model(ModelCache *c, ReadModel *model)
+{
+	ModelAnalysis *analysis = model->analysis;
+	ListCell   *ls,
+			   *lr,
+			   *la;
+
+	watch(c, model->relid);
+	watch(c, model->viewid);
+	foreach(ls, analysis->sources)
+	{
+		ModelSource *msource = lfirst(ls);
+		SourceTable *source = source_entry(c, msource->relid);
+
+		watch(c, msource->relid);
+		source->models = lappend(source->models, model);
+		source->msources = lappend(source->msources, msource);
+		foreach(lr, msource->routes)
+		{
+			SourceRoute *route = lfirst(lr);
+			ListCell   *lh;
+
+			foreach(lh, route->hops)
+			{
+				RouteHop   *hop = lfirst(lh);
+				SourceTable *read = source_entry(c, hop->relid);
+
+				read->hop_cols = bms_add_member(read->hop_cols, hop->match_att);
+			}
+		}
+	}
+	forboth(lr, analysis->edge_relids, la, analysis->edge_attnos)
+	{
+		SourceTable *source = source_entry(c, lfirst_oid(lr));
+
+		source->edge_cols = bms_add_member(source->edge_cols, lfirst_int(la));
+	}
+}
+
+static ModelCache *
+build_cache(void)
+{
+	ModelCache *c;
+	MemoryContext context;
+	MemoryContext old;
+	HASHCTL		ctl;
+	bool		pushed = false;
+	uint64		i;
+
+	context = AllocSetContextCreate(CacheMemoryContext,
+									"pg_readmodel model cache",
+									ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(context);
+	c = palloc0(sizeof(ModelCache));
+	c->context = context;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.hcxt = context;
+	ctl.entrysize = sizeof(ModelEntry);
+	c->models = hash_create("pg_readmodel models", 16, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(SourceEntry);
+	c->sources = hash_create("pg_readmodel sources", 16, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(Oid);
+	c->watched = hash_create("pg_readmodel watched relations", 16, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	MemoryContextSwitchTo(old);
+
+	if (!OidIsValid(readmodel_catalog_relid(true)))
+		return c;
+
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	SPI_connect();
+	if (SPI_execute("SELECT relid::oid, viewid::oid, keycol::text, mode "
+					"FROM readmodel.model ORDER BY relid",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read readmodel.model");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		Oid			viewid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+		char	   *keycol = SPI_getvalue(tuple, desc, 3);
+		char	   *mode = SPI_getvalue(tuple, desc, 4);
+		ReadModel  *model;
+		ModelEntry *entry;
+
+		/* a model whose table or view is gone is being dropped right now */
+		if (get_rel_relkind(relid) == '\0' || get_rel_relkind(viewid) == '\0')
+			continue;
+		old = MemoryContextSwitchTo(context);
+		model = load_model(c, relid, viewid, keycol, mode);
+		entry = hash_search(c->models, &relid, HASH_ENTER, NULL);
+		entry->model = model;
+		c->model_list = lappend(c->model_list, model);
+		index_model(c, model);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	if (pushed)
+		PopActiveSnapshot();
+	return c;
+}
+
+static ModelCache *
+current_cache(void)
+{
+	if (cache_valid && cache != NULL)
+		return cache;
+	if (cache != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		retired = lappend(retired, cache);
+		MemoryContextSwitchTo(old);
+	}
+	cache = NULL;
+	/* Set first: an invalidation arriving while we build marks it stale. */
+	cache_valid = true;
+	(void) readmodel_catalog_relid(true);
+	PG_TRY();
+	{
+		cache = build_cache();
+	}
+	PG_CATCH();
+	{
+		cache_valid = false;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return cache;
+}
+
+ReadModel *
+readmodel_lookup_model(Oid relid)
+{
+	ModelCache *c = current_cache();
+	ModelEntry *entry = hash_search(c->models, &relid, HASH_FIND, NULL);
+
+	return entry ? entry->model : NULL;
+}
+
+SourceTable *
+readmodel_lookup_source(Oid relid)
+{
+	ModelCache *c = current_cache();
+	SourceEntry *entry = hash_search(c->sources, &relid, HASH_FIND, NULL);
+
+	return entry ? entry->source : NULL;
+}
+
+List *
+readmodel_all_models(void)
+{
+	return current_cache()->model_list;
+}

@@ -1,0 +1,143 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_readmodel.c
+ *	  Module load: settings, transaction callbacks, shared memory, and the
+ *	  pinned context every maintenance query runs in.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/guc.h"
+
+#include "pg_readmodel.h"
+
+PG_MODULE_MAGIC;
+
+int			readmodel_lock_escalation = 256;
+int			readmodel_apply_chunk = 10000;
+bool		readmodel_preloaded = false;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+
+/*
+ * Settings that change how values are rendered are pinned while
+ * maintaining, so a read model does not depend on who wrote last.
+ */
+static const char *const pinned_settings[][2] = {
+	{"search_path", "pg_catalog, pg_temp"},
+	{"TimeZone", "UTC"},
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"extra_float_digits", "1"},
+};
+
+/*
+ * Run as the model's owner, in a security-restricted operation, with the
+ * pinned settings.  Errors restore all of it through transaction abort.
+ */
+int
+readmodel_enter_maintenance(Oid owner, int *nestlevel, Oid *save_userid,
+							int *save_sec)
+{
+	int			i;
+
+	GetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	*nestlevel = NewGUCNestLevel();
+	for (i = 0; i < lengthof(pinned_settings); i++)
+		(void) set_config_option(pinned_settings[i][0], pinned_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	return *nestlevel;
+}
+
+void
+readmodel_leave_maintenance(int nestlevel, Oid save_userid, int save_sec)
+{
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			readmodel_apply_pending(false);
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			readmodel_queue_reset();
+			readmodel_cache_xact_end();
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+		readmodel_queue_subxact(true, GetCurrentTransactionNestLevel());
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+		readmodel_queue_subxact(false, GetCurrentTransactionNestLevel());
+}
+
+static void
+shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	readmodel_stats_shmem_request();
+}
+
+static void
+shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	readmodel_stats_shmem_startup();
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("readmodel.lock_escalation",
+							"Values past which per-value maintenance locks are replaced by one lock per table column or model.",
+							NULL, &readmodel_lock_escalation, 256, 1, 1000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.apply_chunk",
+							"Keys recomputed per maintenance statement.",
+							NULL, &readmodel_apply_chunk, 10000, 1, 10000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("readmodel");
+
+	readmodel_cache_init();
+	RegisterXactCallback(xact_callback, NULL);
+	RegisterSubXactCallback(subxact_callback, NULL);
+
+	if (process_shared_preload_libraries_in_progress)
+	{
+		readmodel_preloaded = true;
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = shmem_request;
+		prev_shmem_startup_hook = shmem_startup_hook;
+		shmem_startup_hook = shmem_startup;
+	}
+}

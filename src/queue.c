@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  The per-transaction queue of read-model keys to recompute.
+ *
+ * Keys are coalesced per model in a hash table, so a row updated a thousand
+ * times in one transaction is recomputed once.  Each entry remembers the
+ * subtransaction level at which it became pending and, once applied, the
+ * level at which it was applied:
+ *
+ *	- a rolled back subtransaction discards keys that became pending in it,
+ *	  because the source changes that queued them are gone;
+ *	- a rolled back subtransaction that had applied keys (readmodel.flush(),
+ *	  statement mode) also undid those read-model writes, so such keys are
+ *	  pending again in the enclosing level;
+ *	- committing a subtransaction moves its entries one level up.
+ *
+ * Everything lives in a child of TopTransactionContext and disappears with
+ * the transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pg_readmodel.h"
+
+typedef struct QueueEntry
+{
+	Datum		key;
+	uint32		hash;
+	char		status;			/* for simplehash */
+	uint8		ops;			/* RM_OP_* that queued it */
+	int			pending_level;	/* 0: not pending */
+	int			applied_level;	/* 0: not applied in an open subxact */
+	Oid			source;			/* first source table that queued it */
+} QueueEntry;
+
+typedef struct KeyTypeInfo
+{
+	int16		typlen;
+	bool		typbyval;
+} KeyTypeInfo;
+
+static inline uint32 keyq_hash_key(void *private_data, Datum key);
+static inline bool keyq_equal_key(void *private_data, Datum a, Datum b);
+
+#define SH_PREFIX keyq
+#define SH_ELEMENT_TYPE QueueEntry
+#define SH_KEY_TYPE Datum
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) keyq_hash_key((tb)->private_data, key)
+#define SH_EQUAL(tb, a, b) keyq_equal_key((tb)->private_data, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct ModelQueue
+{
+	Oid			model;
+	bool		statement_mode;
+	KeyTypeInfo keytype;
+	keyq_hash  *keys;
+	int64		npending;
+	int			max_level;		/* deepest level any entry refers to */
+	/* a full refresh, with the same level bookkeeping as a key */
+	int			full_pending_level;
+	int			full_applied_level;
+	Oid			full_source;
+	uint8		full_ops;
+} ModelQueue;
+
+static MemoryContext queue_context = NULL;
+static List *model_queues = NIL;	/* ModelQueue * */
+
+static inline uint32
+keyq_hash_key(void *private_data, Datum key)
+{
+	KeyTypeInfo *info = private_data;
+
+	return readmodel_hash_datum(key, info->typlen, info->typbyval);
+}
+
+static inline bool
+keyq_equal_key(void *private_data, Datum a, Datum b)
+{
+	KeyTypeInfo *info = private_data;
+
+	return datum_image_eq(a, b, info->typbyval, info->typlen);
+}
+
+static ModelQueue *
+find_queue(Oid model)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+
+		if (queue->model == model)
+			return queue;
+	}
+	return NULL;
+}
+
+static ModelQueue *
+queue_for(ReadModel *model)
+{
+	ModelQueue *queue = find_queue(model->relid);
+	MemoryContext old;
+
+	if (queue != NULL)
+		return queue;
+	if (queue_context == NULL)
+		queue_context = AllocSetContextCreate(TopTransactionContext,
+											  "pg_readmodel queue",
+											  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(queue_context);
+	queue = palloc0(sizeof(ModelQueue));
+	queue->model = model->relid;
+	queue->statement_mode = model->statement_mode;
+	queue->keytype.typlen = model->key_typlen;
+	queue->keytype.typbyval = model->key_typbyval;
+	queue->keys = keyq_create(queue_context, 64, &queue->keytype);
+	model_queues = lappend(model_queues, queue);
+	MemoryContextSwitchTo(old);
+	return queue;
+}
+
+void
+readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
+{
+	ModelQueue *queue = queue_for(model);
+	int			level = GetCurrentTransactionNestLevel();
+	QueueEntry *entry;
+	bool		found;
+
+	entry = keyq_insert(queue->keys, key, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(queue_context);
+
+		entry->key = datumCopy(key, model->key_typbyval, model->key_typlen);
+		MemoryContextSwitchTo(old);
+		entry->ops = 0;
+		entry->pending_level = 0;
+		entry->applied_level = 0;
+		entry->source = source;
+	}
+	entry->ops |= op;
+	if (entry->pending_level == 0)
+	{
+		entry->pending_level = level;
+		queue->npending++;
+	}
+	else
+		entry->pending_level = Min(entry->pending_level, level);
+	queue->max_level = Max(queue->max_level, level);
+}
+
+void
+readmodel_queue_full(ReadModel *model, Oid source, int op)
+{
+	ModelQueue *queue = queue_for(model);
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (queue->full_pending_level == 0)
+	{
+		queue->full_pending_level = level;
+		queue->full_source = source;
+	}
+	queue->full_ops |= op;
+	queue->max_level = Max(queue->max_level, level);
+}
+
+static bool
+queue_has_pending(ModelQueue *queue)
+{
+	return queue->npending > 0 || queue->full_pending_level > 0;
+}
+
+bool
+readmodel_queue_has_pending(bool statement_mode_only)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+
+		if ((!statement_mode_only || queue->statement_mode) &&
+			queue_has_pending(queue))
+			return true;
+	}
+	return false;
+}
+
+int64
+readmodel_queue_size(void)
+{
+	ListCell   *lc;
+	int64		total = 0;
+
+	foreach(lc, model_queues)
+		total += ((ModelQueue *) lfirst(lc))->npending;
+	return total;
+}
+
+List *
+readmodel_queue_pending_models(bool statement_mode_only)
+{
+	ListCell   *lc;
+	List	   *result = NIL;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+
+		if ((!statement_mode_only || queue->statement_mode) &&
+			queue_has_pending(queue))
+			result = lappend_oid(result, queue->model);
+	}
+	return result;
+}
+
+/*
+ * Hand out a model's pending keys (palloc'd in the caller's context) and
+ * mark them applied at the current level.  *full says a full refresh is
+ * due instead, in which case every pending key is marked applied too.
+ */
+bool
+readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
+{
+	ModelQueue *queue = find_queue(model);
+	int			level = GetCurrentTransactionNestLevel();
+	keyq_iterator it;
+	QueueEntry *entry;
+	int			n = 0;
+
+	*keys = NULL;
+	*nkeys = 0;
+	*full = false;
+	if (queue == NULL || !queue_has_pending(queue))
+		return false;
+
+	*full = queue->full_pending_level > 0;
+	if (*full)
+	{
+		queue->full_pending_level = 0;
+		queue->full_applied_level = (level > 1) ? level : 0;
+	}
+	if (queue->npending > 0)
+		*keys = palloc(sizeof(Datum) * queue->npending);
+
+	keyq_start_iterate(queue->keys, &it);
+	while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
+	{
+		if (entry->pending_level == 0)
+			continue;
+		(*keys)[n++] = entry->key;
+		entry->pending_level = 0;
+		/* applied at top level: no subtransaction can undo it any more */
+		entry->applied_level = (level > 1) ? level : 0;
+	}
+	Assert(n == queue->npending);
+	queue->npending = 0;
+	*nkeys = n;
+	if (level <= 1)
+		keyq_reset(queue->keys);
+	return true;
+}
+
+static void
+subxact_entry(ModelQueue *queue, QueueEntry *entry, bool commit, int level)
+{
+	if (commit)
+	{
+		if (entry->pending_level == level)
+			entry->pending_level = level - 1;
+		if (entry->applied_level == level)
+			entry->applied_level = (level - 1 > 1) ? level - 1 : 0;
+		return;
+	}
+	if (entry->applied_level >= level)
+	{
+		/* the write that applied it was rolled back: pending again */
+		entry->applied_level = 0;
+		if (entry->pending_level == 0 || entry->pending_level >= level)
+		{
+			if (entry->pending_level == 0)
+				queue->npending++;
+			entry->pending_level = level - 1;
+		}
+	}
+	else if (entry->pending_level >= level)
+	{
+		entry->pending_level = 0;
+		queue->npending--;
+	}
+}
+
+void
+readmodel_queue_subxact(bool commit, int level)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+		keyq_iterator it;
+		QueueEntry *entry;
+		List	   *dead = NIL;
+		ListCell   *ld;
+
+		if (queue->max_level < level)
+			continue;
+
+		keyq_start_iterate(queue->keys, &it);
+		while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
+		{
+			subxact_entry(queue, entry, commit, level);
+			if (entry->pending_level == 0 && entry->applied_level == 0)
+				dead = lappend(dead, entry);
+		}
+		foreach(ld, dead)
+			keyq_delete_item(queue->keys, lfirst(ld));
+		list_free(dead);
+
+		/* the full-refresh flag follows the same rules */
+		if (commit)
+		{
+			if (queue->full_pending_level == level)
+				queue->full_pending_level = level - 1;
+			if (queue->full_applied_level == level)
+				queue->full_applied_level = (level - 1 > 1) ? level - 1 : 0;
+		}
+		else if (queue->full_applied_level >= level)
+		{
+			queue->full_applied_level = 0;
+			queue->full_pending_level = level - 1;
+		}
+		else if (queue->full_pending_level >= level)
+			queue->full_pending_level = 0;
+
+		queue->max_level = level - 1;
+	}
+}
+
+void
+readmodel_queue_reset(void)
+{
+	/* the memory goes with TopTransactionContext */
+	queue_context = NULL;
+	model_queues = NIL;
+}
+
+void
+readmodel_queue_visit(QueueVisitor visitor, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+		keyq_iterator it;
+		QueueEntry *entry;
+
+		if (queue->full_pending_level > 0)
+			visitor(queue->model, (Datum) 0, true, queue->full_source,
+					queue->full_ops, arg);
+		keyq_start_iterate(queue->keys, &it);
+		while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
+		{
+			if (entry->pending_level > 0)
+				visitor(queue->model, entry->key, false, entry->source,
+						entry->ops, arg);
+		}
+	}
+}

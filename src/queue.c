@@ -252,6 +252,8 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 	if (queue == NULL || !queue_has_pending(queue))
 		return false;
 
+	/* a rollback of this level must find what was applied in it */
+	queue->max_level = Max(queue->max_level, level);
 	*full = queue->full_pending_level > 0;
 	if (*full)
 	{

@@ -1,0 +1,103 @@
+# pg_readmodel — PGXS build.  `make demo` and `make test` are the two
+# commands a new user needs; see README.md.
+
+EXTENSION  = pg_readmodel
+MODULE_big = pg_readmodel
+OBJS = \
+	src/pg_readmodel.o \
+	src/analyze.o \
+	src/catalog.o \
+	src/capture.o \
+	src/queue.o \
+	src/apply.o \
+	src/locks.o \
+	src/stats.o \
+	src/api.o
+
+DATA = $(wildcard sql/pg_readmodel--*.sql)
+
+# Every sql/*.sql except the extension scripts is a pg_regress test.
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/pg_readmodel--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --outputdir=.
+
+ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
+
+PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/lib/postgresql/15/bin/pg_config || echo pg_config)
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers -Werror=implicit-function-declaration
+
+# pg_config may be missing on a fresh machine; `make deps` installs it.
+ifneq ($(shell command -v $(PG_CONFIG) 2>/dev/null),)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+endif
+
+# ---- developer targets (test/ scripts own the details) -------------------
+.PHONY: deps demo test test-regress test-isolation test-pgtap test-difftest cluster-start cluster-stop cluster-status cluster-destroy
+
+# READMODEL_PRELOAD=1 runs the private cluster with
+# shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
+# TEST_PRELOAD_MODES lists the settings `make test` runs regress and isolation
+# under ("0", "1" or "0 1"); it defaults to READMODEL_PRELOAD.
+READMODEL_PRELOAD ?= 0
+export READMODEL_PRELOAD
+
+CLUSTER = bash test/cluster.sh
+
+ifeq ($(PGXS),)
+# Without pg_config there is no PGXS: say what to do instead of failing obscurely.
+all install installcheck:
+	@echo "pg_config not found ($(PG_CONFIG)): run 'make deps' first (make test and make demo do it)" >&2
+	@exit 1
+endif
+
+deps:
+	@bash test/deps.sh
+
+# PGXS `make clean` does not know the isolation output directory.
+clean: clean-isolation-output
+.PHONY: clean-isolation-output
+clean-isolation-output:
+	rm -rf test/isolation/results test/isolation/regression.diffs test/isolation/regression.out
+
+# deps, build, install, cluster, every suite, cluster stop, summary.
+test:
+	@MAKE='$(MAKE)' bash test/run-tests.sh
+
+demo:
+	@MAKE='$(MAKE)' bash test/demo.sh
+
+# The test-* targets start the private cluster if it is not running and leave
+# it running; `make cluster-stop` stops it.  They expect `make install` done.
+test-regress:
+	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck
+
+test-isolation:
+	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck REGRESS=
+
+test-pgtap:
+	@bash test/pgtap.sh
+
+test-difftest:
+	@if [ -f test/difftest/Makefile ]; then \
+		$(CLUSTER) run $(MAKE) --no-print-directory -C test/difftest run; \
+	else \
+		echo "difftest: test/difftest/Makefile not present yet; skipping"; \
+	fi
+
+cluster-start:
+	@$(CLUSTER) start
+
+cluster-stop:
+	@$(CLUSTER) stop
+
+cluster-status:
+	@$(CLUSTER) status
+
+cluster-destroy:
+	@$(CLUSTER) destroy
+
+# `make print-VAR` prints a make variable (used by test/run-tests.sh).
+print-%:
+	@echo '$($*)'

@@ -1,0 +1,2447 @@
+/*
+ * difftest.c — differential tester for pg_readmodel.
+ *
+ * Builds a small FraiseQL-style schema (tb_org, tb_user, tb_post,
+ * tb_comment) in a fresh database, declares several read models over it
+ * with readmodel.create(), then runs random transactions of DML driven by
+ * a seeded PRNG.  After every transaction (and after mid-transaction
+ * readmodel.flush() calls) it asks readmodel.verify() whether each model
+ * table still equals a fresh run of its definition.  Any row returned by
+ * verify is a divergence: the seed, the transaction number, every SQL
+ * statement of that transaction and the verify rows are printed and the
+ * program exits 1.
+ *
+ * The same seed always produces the same sequence of statements (the
+ * program picks rows from the current table contents, read in key order,
+ * and identity values are deterministic in a fresh database).
+ *
+ * Usage: difftest [--seed N[,N...]] [--transactions N] [--dbname CONNINFO]
+ *                 [--testdb NAME] [--verbose] [--keep-going]
+ *                 [--no-models] [--no-2pc] [--no-truncate]
+ *                 [--set NAME=VALUE ...] [--mock-engine | --mock-engine-stale]
+ *
+ * --mock-engine replaces the extension by a naive plpgsql stand-in (full
+ * rebuild of every model after every statement) to self-test this program:
+ * it must pass.  --mock-engine-stale maintains nothing: it must fail.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+/* ------------------------------------------------------------------ */
+/* options and global state                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *opt_conninfo = NULL;
+static const char *opt_testdb = "readmodel_difftest";
+static int opt_transactions = 200;
+static bool opt_verbose = false;
+static bool opt_keep_going = false;
+static bool opt_no_models = false;
+static bool opt_no_2pc = false;
+static bool opt_no_truncate = false;
+static int opt_mock = 0;
+static const char *opt_set[16];  /* --set NAME=VALUE, applied per session */
+static int opt_nset = 0;        /* 1: plpgsql mock engine, 2: stale mock */
+
+static PGconn *conn;            /* connection to the test database */
+static uint64_t cur_seed;
+static uint64_t rng_state;
+static int txn_no;              /* current transaction number (1-based) */
+static bool twopc_ok;           /* server allows PREPARE TRANSACTION */
+static long checks_passed;
+static long checks_failed;
+static long total_txns;
+static int sp_counter;          /* savepoint name counter */
+static int high_pk[4];          /* counters for explicit "new" keys */
+
+/* ------------------------------------------------------------------ */
+/* small utilities                                                     */
+/* ------------------------------------------------------------------ */
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n);
+
+	if (r == NULL)
+	{
+		fprintf(stderr, "difftest: out of memory\n");
+		exit(2);
+	}
+	return r;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *r = xrealloc(NULL, n);
+
+	memcpy(r, s, n);
+	return r;
+}
+
+/* growable string buffer */
+typedef struct
+{
+	char *data;
+	size_t len;
+	size_t cap;
+} Buf;
+
+static void
+buf_vappend(Buf *b, const char *fmt, va_list ap)
+{
+	for (;;)
+	{
+		va_list aq;
+		int n;
+		size_t avail = b->cap - b->len;
+
+		va_copy(aq, ap);
+		n = vsnprintf(b->data ? b->data + b->len : NULL, avail, fmt, aq);
+		va_end(aq);
+		if (n < 0)
+		{
+			fprintf(stderr, "difftest: vsnprintf failed\n");
+			exit(2);
+		}
+		if ((size_t) n < avail)
+		{
+			b->len += n;
+			return;
+		}
+		b->cap = (b->cap + n + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+}
+
+static void
+buf_append(Buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappend(b, fmt, ap);
+	va_end(ap);
+}
+
+static void
+buf_reset(Buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static char *
+strf(const char *fmt, ...)
+{
+	Buf b = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappend(&b, fmt, ap);
+	va_end(ap);
+	return b.data;
+}
+
+/* ------------------------------------------------------------------ */
+/* PRNG: splitmix64                                                     */
+/* ------------------------------------------------------------------ */
+
+static uint64_t
+next64(void)
+{
+	uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* uniform in [0, n) ; n > 0 */
+static int
+rnd(int n)
+{
+	return (int) (next64() % (uint64_t) n);
+}
+
+/* uniform in [lo, hi] */
+static int
+rnd_range(int lo, int hi)
+{
+	return lo + rnd(hi - lo + 1);
+}
+
+static bool
+chance(int pct)
+{
+	return rnd(100) < pct;
+}
+
+/* ------------------------------------------------------------------ */
+/* transaction log                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+	char **v;
+	int n;
+	int cap;
+} StrList;
+
+static StrList txlog;
+
+static void
+txlog_add(const char *s)
+{
+	if (txlog.n == txlog.cap)
+	{
+		txlog.cap = txlog.cap ? txlog.cap * 2 : 32;
+		txlog.v = xrealloc(txlog.v, sizeof(char *) * txlog.cap);
+	}
+	txlog.v[txlog.n++] = xstrdup(s);
+	if (opt_verbose)
+		printf("  [%d] %s\n", txn_no, s);
+}
+
+static void
+txlog_reset(void)
+{
+	for (int i = 0; i < txlog.n; i++)
+		free(txlog.v[i]);
+	txlog.n = 0;
+}
+
+static void
+txlog_print(FILE *f)
+{
+	fprintf(f, "-- seed %" PRIu64 ", transaction %d: statements in order\n",
+			cur_seed, txn_no);
+	for (int i = 0; i < txlog.n; i++)
+	{
+		const char *s = txlog.v[i];
+		size_t l = strlen(s);
+
+		/* comment lines and COPY blocks are printed as is */
+		if (s[0] == '-' && s[1] == '-')
+			fprintf(f, "%s\n", s);
+		else if (l > 0 && s[l - 1] == '.' && strstr(s, "FROM STDIN") != NULL)
+			fprintf(f, "%s\n", s);
+		else
+			fprintf(f, "%s;\n", s);
+	}
+}
+
+static void
+print_summary(void)
+{
+	printf("%ld passed, %ld failed\n", checks_passed, checks_failed);
+	fflush(stdout);
+}
+
+/* An unexpected error: report and stop (or keep going). */
+static void
+unexpected_error(const char *sql, const char *msg)
+{
+	checks_failed++;
+	fflush(stdout);
+	printf("\ndifftest: UNEXPECTED ERROR, seed %" PRIu64 ", transaction %d\n",
+		   cur_seed, txn_no);
+	printf("-- failing statement:\n%s\n-- error:\n%s\n", sql, msg);
+	txlog_print(stdout);
+	if (!opt_keep_going)
+	{
+		print_summary();
+		exit(1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* SQL execution helpers                                               */
+/* ------------------------------------------------------------------ */
+
+static bool in_failed_txn;      /* set after an unexpected error */
+
+static bool
+res_ok(PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/*
+ * Run a logged statement that must succeed.  Returns the result (caller
+ * frees) or NULL after an unexpected error (keep-going mode only).
+ */
+static PGresult *
+run(const char *sql)
+{
+	PGresult *r;
+
+	txlog_add(sql);
+	if (in_failed_txn)
+		return NULL;
+	r = PQexec(conn, sql);
+	if (!res_ok(r))
+	{
+		char *msg = xstrdup(PQerrorMessage(conn));
+
+		PQclear(r);
+		in_failed_txn = true;
+		unexpected_error(sql, msg);
+		free(msg);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+run0(const char *sql)
+{
+	PGresult *r = run(sql);
+
+	if (r)
+		PQclear(r);
+}
+
+/* printf-style run0 */
+static void
+runf(const char *fmt, ...)
+{
+	Buf b = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappend(&b, fmt, ap);
+	va_end(ap);
+	run0(b.data);
+	free(b.data);
+}
+
+/*
+ * Run a logged statement that is allowed to fail (the caller has set a
+ * savepoint).  Returns true on success.
+ */
+static bool
+run_may_fail(const char *sql)
+{
+	PGresult *r;
+	bool ok;
+
+	txlog_add(sql);
+	if (in_failed_txn)
+		return false;
+	r = PQexec(conn, sql);
+	ok = res_ok(r);
+	if (!ok)
+	{
+		char *m = strf("-- (expected failure: %s)",
+					   PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+					   ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "?");
+
+		txlog_add(m);
+		free(m);
+	}
+	PQclear(r);
+	return ok;
+}
+
+/* unlogged query used only to read the current state; must succeed */
+static PGresult *
+query(const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+
+	if (!res_ok(r))
+	{
+		char *msg = xstrdup(PQerrorMessage(conn));
+
+		PQclear(r);
+		in_failed_txn = true;
+		unexpected_error(sql, msg);
+		free(msg);
+		return NULL;
+	}
+	return r;
+}
+
+/* run a setup statement (not part of any random transaction) */
+static void
+setup_exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+
+	if (!res_ok(r))
+	{
+		fprintf(stderr, "difftest: setup failed: %s\n-- statement:\n%s\n",
+				PQerrorMessage(c), sql);
+		PQclear(r);
+		checks_failed++;
+		print_summary();
+		exit(1);
+	}
+	PQclear(r);
+}
+
+static void
+notice_quiet(void *arg, const char *msg)
+{
+	(void) arg;
+	if (opt_verbose)
+		fprintf(stdout, "  notice: %s", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* random values                                                       */
+/* ------------------------------------------------------------------ */
+
+static const char *const words[] = {
+	"alpha", "beta", "gamma", "delta", "kappa", "lambda", "omega", "sigma",
+	"red", "green", "blue", "amber", "river", "stone", "cloud", "forest",
+	"O''Brien", "naïve", "café", "Zürich", "東京", "a\\b", "x\"y", "50%",
+};
+#define NWORDS ((int) (sizeof(words) / sizeof(words[0])))
+
+/* a SQL literal of 1-3 words (already escaped: words contain '' forms) */
+static char *
+rand_text_lit(void)
+{
+	Buf b = {0};
+	int n = rnd_range(1, 3);
+
+	buf_append(&b, "'");
+	for (int i = 0; i < n; i++)
+		buf_append(&b, "%s%s", i ? " " : "", words[rnd(NWORDS)]);
+	buf_append(&b, " %d'", rnd(1000));
+	return b.data;
+}
+
+/* same, or NULL sometimes */
+static char *
+rand_text_lit_null(int null_pct)
+{
+	if (chance(null_pct))
+		return xstrdup("NULL");
+	return rand_text_lit();
+}
+
+/* COPY text-format value for a word list (unescaped -> escape \) */
+static char *
+rand_copy_text(void)
+{
+	Buf b = {0};
+	int n = rnd_range(1, 3);
+
+	if (chance(10))
+		return xstrdup("\\N");
+	for (int i = 0; i < n; i++)
+	{
+		const char *w = words[rnd(NWORDS)];
+
+		if (i)
+			buf_append(&b, " ");
+		for (const char *p = w; *p; p++)
+		{
+			if (*p == '\'' && p[1] == '\'')
+			{
+				buf_append(&b, "'");
+				p++;
+			}
+			else if (*p == '\\')
+				buf_append(&b, "\\\\");
+			else
+				buf_append(&b, "%c", *p);
+		}
+	}
+	buf_append(&b, " copy%d", rnd(1000));
+	return b.data;
+}
+
+static const char *
+rand_bool(void)
+{
+	return chance(50) ? "true" : "false";
+}
+
+/* ------------------------------------------------------------------ */
+/* current keys of each table                                          */
+/* ------------------------------------------------------------------ */
+
+enum { T_ORG, T_USER, T_POST, T_COMMENT, NTABLES };
+static const char *const tname[NTABLES] = {"tb_org", "tb_user", "tb_post", "tb_comment"};
+static const char *const pkname[NTABLES] = {"pk_org", "pk_user", "pk_post", "pk_comment"};
+static const int target_size[NTABLES] = {5, 20, 60, 150};
+
+typedef struct
+{
+	int *v;
+	int n;
+} IntList;
+
+static IntList keys[NTABLES];
+
+static bool
+load_keys(void)
+{
+	for (int t = 0; t < NTABLES; t++)
+	{
+		char *sql = strf("SELECT %s FROM %s ORDER BY 1", pkname[t], tname[t]);
+		PGresult *r = query(sql);
+
+		free(sql);
+		if (!r)
+			return false;
+		keys[t].n = PQntuples(r);
+		keys[t].v = xrealloc(keys[t].v, sizeof(int) * (keys[t].n + 1));
+		for (int i = 0; i < keys[t].n; i++)
+			keys[t].v[i] = atoi(PQgetvalue(r, i, 0));
+		PQclear(r);
+	}
+	return true;
+}
+
+/* a random existing key of table t, or -1 if the table is empty */
+static int
+pick(int t)
+{
+	if (keys[t].n == 0)
+		return -1;
+	return keys[t].v[rnd(keys[t].n)];
+}
+
+/* a random existing org key as SQL, or NULL */
+static char *
+pick_org_or_null(int null_pct)
+{
+	int o = pick(T_ORG);
+
+	if (o < 0 || chance(null_pct))
+		return xstrdup("NULL");
+	return strf("%d", o);
+}
+
+/* up to n distinct existing keys, as "a, b, c"; empty string if none */
+static char *
+pick_list(int t, int n)
+{
+	Buf b = {0};
+	int *idx;
+	int m = keys[t].n;
+
+	buf_append(&b, "%s", "");
+	if (m == 0)
+		return b.data;
+	if (n > m)
+		n = m;
+	/* partial Fisher-Yates shuffle of the indexes */
+	idx = xrealloc(NULL, sizeof(int) * m);
+	for (int i = 0; i < m; i++)
+		idx[i] = i;
+	for (int i = 0; i < n; i++)
+	{
+		int j = i + rnd(m - i);
+		int tmp = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = tmp;
+		buf_append(&b, "%s%d", i ? ", " : "", keys[t].v[idx[i]]);
+	}
+	free(idx);
+	return b.data;
+}
+
+/* ------------------------------------------------------------------ */
+/* schema, seed data and models                                        */
+/* ------------------------------------------------------------------ */
+
+static const char *const schema_sql[] = {
+	"CREATE TABLE tb_org ("
+	" pk_org int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,"
+	" name text NOT NULL,"
+	" note text)",
+
+	"CREATE TABLE tb_user ("
+	" pk_user int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,"
+	" fk_org int REFERENCES tb_org ON DELETE SET NULL ON UPDATE CASCADE,"
+	" name text NOT NULL,"
+	" active bool NOT NULL DEFAULT true,"
+	" note text)",
+
+	"CREATE TABLE tb_post ("
+	" pk_post int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,"
+	" fk_user int NOT NULL REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE,"
+	" title text,"
+	" score int,"
+	" published bool NOT NULL DEFAULT false,"
+	" note text)",
+
+	"CREATE TABLE tb_comment ("
+	" pk_comment int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,"
+	" fk_post int NOT NULL REFERENCES tb_post ON DELETE CASCADE ON UPDATE CASCADE,"
+	" fk_user int NOT NULL REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE,"
+	" body text,"
+	" likes int NOT NULL DEFAULT 0,"
+	" note text)",
+
+	"CREATE INDEX ON tb_user (fk_org)",
+	"CREATE INDEX ON tb_post (fk_user)",
+	"CREATE INDEX ON tb_comment (fk_post)",
+	"CREATE INDEX ON tb_comment (fk_user)",
+
+	/* plpgsql helpers used by the random operations */
+	"CREATE FUNCTION fn_like_post_comments(p_post int, p_delta int)"
+	" RETURNS int LANGUAGE plpgsql AS $$\n"
+	"DECLARE n int;\n"
+	"BEGIN\n"
+	"  UPDATE tb_comment SET likes = likes + p_delta WHERE fk_post = p_post;\n"
+	"  GET DIAGNOSTICS n = ROW_COUNT;\n"
+	"  RETURN n;\n"
+	"END $$",
+
+	"CREATE FUNCTION fn_add_post(p_user int, p_title text, p_ncomments int)"
+	" RETURNS int LANGUAGE plpgsql AS $$\n"
+	"DECLARE v_pk int;\n"
+	"BEGIN\n"
+	"  INSERT INTO tb_post (fk_user, title, score, published)"
+	"    VALUES (p_user, p_title, 0, true) RETURNING pk_post INTO v_pk;\n"
+	"  FOR i IN 1..p_ncomments LOOP\n"
+	"    INSERT INTO tb_comment (fk_post, fk_user, body, likes)"
+	"      VALUES (v_pk, p_user, p_title || ' #' || i, i);\n"
+	"  END LOOP;\n"
+	"  RETURN v_pk;\n"
+	"END $$",
+
+	/* the inner block is a subtransaction that is undone for even posts */
+	"CREATE FUNCTION fn_try_move(p_comment int, p_post int)"
+	" RETURNS bool LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"  BEGIN\n"
+	"    UPDATE tb_comment SET fk_post = p_post WHERE pk_comment = p_comment;\n"
+	"    UPDATE tb_post SET score = coalesce(score, 0) + 100 WHERE pk_post = p_post;\n"
+	"    IF p_post % 2 = 0 THEN RAISE EXCEPTION 'undo move'; END IF;\n"
+	"  EXCEPTION WHEN raise_exception THEN\n"
+	"    RETURN false;\n"
+	"  END;\n"
+	"  RETURN true;\n"
+	"END $$",
+
+	/* a user trigger writing to another table (nested statements) */
+	"CREATE FUNCTION fn_comment_trg() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"  UPDATE tb_user SET note = 'commented ' || NEW.pk_comment"
+	"    WHERE pk_user = NEW.fk_user;\n"
+	"  IF NEW.likes >= 9 THEN\n"
+	"    UPDATE tb_post SET score = coalesce(score, 0) + 1 WHERE pk_post = NEW.fk_post;\n"
+	"  END IF;\n"
+	"  RETURN NULL;\n"
+	"END $$",
+
+	"CREATE TRIGGER comment_side_effects AFTER INSERT ON tb_comment"
+	" FOR EACH ROW EXECUTE FUNCTION fn_comment_trg()",
+	NULL
+};
+
+typedef struct
+{
+	const char *name;
+	const char *options;
+	const char *definition;
+} Model;
+
+static const Model models[] = {
+	/* (1) root alone, jsonb_build_object, WHERE filter: rows enter/leave */
+	{"tv_post_published", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post, p.id, p.fk_user,\n"
+		"       jsonb_build_object('id', p.id, 'title', p.title,"
+		" 'score', p.score) AS data\n"
+		"FROM tb_post p\n"
+		"WHERE p.published"},
+
+	/* (2a) N:1 over two hops: post -> user -> org (org optional) */
+	{"tv_post_author", "{}",
+		"SELECT p.pk_post, p.id, p.fk_user, u.fk_org,\n"
+		"       jsonb_build_object('id', p.id, 'title', p.title,"
+		" 'published', p.published,\n"
+		"         'author', jsonb_build_object('id', u.id, 'name', u.name,"
+		" 'active', u.active,\n"
+		"           'org', CASE WHEN o.pk_org IS NULL THEN NULL"
+		" ELSE jsonb_build_object('id', o.id, 'name', o.name) END)) AS data\n"
+		"FROM tb_post p\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"LEFT JOIN tb_org o ON o.pk_org = u.fk_org"},
+
+	/* (2b) tb_user under two aliases, three hops, statement mode */
+	{"tv_comment", "{\"mode\":\"statement\"}",
+		"SELECT c.pk_comment, c.id, c.fk_post, c.fk_user,\n"
+		"       jsonb_build_object('id', c.id, 'body', c.body,"
+		" 'likes', c.likes,\n"
+		"         'author', jsonb_build_object('id', cu.id, 'name', cu.name),\n"
+		"         'post', jsonb_build_object('id', p.id, 'title', p.title,\n"
+		"           'author', jsonb_build_object('id', pu.id, 'name', pu.name,\n"
+		"             'org', o.name))) AS data\n"
+		"FROM tb_comment c\n"
+		"JOIN tb_user cu ON cu.pk_user = c.fk_user\n"
+		"JOIN tb_post p ON p.pk_post = c.fk_post\n"
+		"JOIN tb_user pu ON pu.pk_user = p.fk_user\n"
+		"LEFT JOIN tb_org o ON o.pk_org = pu.fk_org"},
+
+	/* (3) 1:N children through correlated scalar subqueries */
+	{"tv_post", "{}",
+		"SELECT p.pk_post, p.id, p.fk_user,\n"
+		"       (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)"
+		" AS comment_count,\n"
+		"       jsonb_build_object('id', p.id, 'title', p.title,"
+		" 'score', p.score, 'published', p.published,\n"
+		"         'comments', COALESCE((SELECT jsonb_agg(jsonb_build_object("
+		"'id', c.id, 'body', c.body, 'likes', c.likes,"
+		" 'author', cu.name) ORDER BY c.pk_comment)\n"
+		"            FROM tb_comment c JOIN tb_user cu ON cu.pk_user = c.fk_user\n"
+		"            WHERE c.fk_post = p.pk_post), '[]'::jsonb)) AS data\n"
+		"FROM tb_post p"},
+
+	/* (4) GROUP BY the root key over LEFT JOINed children */
+	{"tv_user", "{}",
+		"SELECT u.pk_user, u.id, u.fk_org,\n"
+		"       jsonb_build_object('id', u.id, 'name', u.name,"
+		" 'active', u.active,\n"
+		"         'n_posts', count(p.pk_post), 'total_score', sum(p.score),\n"
+		"         'avg_score', avg(p.score), 'min_score', min(p.score),"
+		" 'max_score', max(p.score),\n"
+		"         'published', COALESCE(jsonb_agg(jsonb_build_object("
+		"'id', p.id, 'title', p.title) ORDER BY p.pk_post)"
+		" FILTER (WHERE p.published), '[]'::jsonb)) AS data\n"
+		"FROM tb_user u\n"
+		"LEFT JOIN tb_post p ON p.fk_user = u.pk_user\n"
+		"GROUP BY u.pk_user"},
+
+	/* (5) mix: org grouped over users, each with a nested posts subquery */
+	{"tv_org", "{}",
+		"SELECT o.pk_org, o.id,\n"
+		"       jsonb_build_object('id', o.id, 'name', o.name,\n"
+		"         'n_users', count(u.pk_user),"
+		" 'n_active', count(u.pk_user) FILTER (WHERE u.active),\n"
+		"         'users', COALESCE(jsonb_agg(jsonb_build_object("
+		"'id', u.id, 'name', u.name,\n"
+		"           'posts', COALESCE((SELECT jsonb_agg(jsonb_build_object("
+		"'id', p.id, 'title', p.title, 'score', p.score) ORDER BY p.pk_post)\n"
+		"              FROM tb_post p WHERE p.fk_user = u.pk_user), '[]'::jsonb))\n"
+		"           ORDER BY u.pk_user) FILTER (WHERE u.pk_user IS NOT NULL),"
+		" '[]'::jsonb)) AS data\n"
+		"FROM tb_org o\n"
+		"LEFT JOIN tb_user u ON u.fk_org = o.pk_org\n"
+		"GROUP BY o.pk_org"},
+
+	/* (6) filter through joined tables: rows enter/leave on parent updates */
+	{"tv_comment_visible", "{}",
+		"SELECT c.pk_comment, c.id, c.fk_post, c.fk_user,\n"
+		"       jsonb_build_object('body', c.body, 'author', cu.name,"
+		" 'post', p.title) AS data\n"
+		"FROM tb_comment c\n"
+		"JOIN tb_user cu ON cu.pk_user = c.fk_user\n"
+		"JOIN tb_post p ON p.pk_post = c.fk_post\n"
+		"WHERE cu.active AND p.published"},
+
+	/* (7) EXISTS filter over children, statement mode */
+	{"tv_post_hot", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post, p.id, p.fk_user,\n"
+		"       jsonb_build_object('title', p.title,"
+		" 'best', (SELECT max(c.likes) FROM tb_comment c WHERE c.fk_post = p.pk_post))"
+		" AS data\n"
+		"FROM tb_post p\n"
+		"WHERE EXISTS (SELECT 1 FROM tb_comment c"
+		" WHERE c.fk_post = p.pk_post AND c.likes > 5)"},
+};
+#define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
+
+/* models whose readmodel.create() succeeded (others are reported, skipped) */
+static bool model_ok[NMODELS];
+
+static char *
+sql_lit(PGconn *c, const char *s)
+{
+	char *e = PQescapeLiteral(c, s, strlen(s));
+	char *r = xstrdup(e);
+
+	PQfreemem(e);
+	return r;
+}
+
+static void
+seed_data(void)
+{
+	Buf b = {0};
+
+	buf_append(&b, "INSERT INTO tb_org (name) VALUES ");
+	for (int i = 0; i < 5; i++)
+	{
+		char *n = rand_text_lit();
+
+		buf_append(&b, "%s(%s)", i ? ", " : "", n);
+		free(n);
+	}
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "INSERT INTO tb_user (fk_org, name, active) VALUES ");
+	for (int i = 0; i < 20; i++)
+	{
+		char *n = rand_text_lit();
+
+		if (chance(15))
+			buf_append(&b, "%s(NULL, %s, %s)", i ? ", " : "", n, rand_bool());
+		else
+			buf_append(&b, "%s(%d, %s, %s)", i ? ", " : "", rnd_range(1, 5), n,
+					   rand_bool());
+		free(n);
+	}
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "INSERT INTO tb_post (fk_user, title, score, published) VALUES ");
+	for (int i = 0; i < 60; i++)
+	{
+		char *t = rand_text_lit_null(5);
+
+		if (chance(10))
+			buf_append(&b, "%s(%d, %s, NULL, %s)", i ? ", " : "",
+					   rnd_range(1, 20), t, rand_bool());
+		else
+			buf_append(&b, "%s(%d, %s, %d, %s)", i ? ", " : "",
+					   rnd_range(1, 20), t, rnd_range(-5, 50), rand_bool());
+		free(t);
+	}
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "INSERT INTO tb_comment (fk_post, fk_user, body, likes) VALUES ");
+	for (int i = 0; i < 150; i++)
+	{
+		char *t = rand_text_lit_null(5);
+
+		buf_append(&b, "%s(%d, %d, %s, %d)", i ? ", " : "",
+				   rnd_range(1, 60), rnd_range(1, 20), t, rnd_range(0, 10));
+		free(t);
+	}
+	setup_exec(conn, b.data);
+	free(b.data);
+}
+
+/* ------------------------------------------------------------------ */
+/* verification                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Verify one model.  Returns true when it matches.  `when` says where in
+ * the transaction we are (for the report).
+ */
+static bool
+verify_model(int m, const char *when)
+{
+	const char *params[1] = {models[m].name};
+	PGresult *r;
+	int n;
+
+	r = PQexecParams(conn,
+					 "SELECT problem, key, table_row::text, definition_row::text"
+					 " FROM readmodel.verify($1)",
+					 1, NULL, params, NULL, NULL, 0);
+	if (!res_ok(r))
+	{
+		char *sql = strf("SELECT * FROM readmodel.verify('%s')", models[m].name);
+		char *msg = xstrdup(PQerrorMessage(conn));
+
+		PQclear(r);
+		in_failed_txn = true;
+		unexpected_error(sql, msg);
+		free(sql);
+		free(msg);
+		return false;
+	}
+	n = PQntuples(r);
+	if (n == 0)
+	{
+		checks_passed++;
+		PQclear(r);
+		return true;
+	}
+
+	checks_failed++;
+	fflush(stdout);
+	printf("\ndifftest: DIVERGENCE in model %s %s, seed %" PRIu64
+		   ", transaction %d\n", models[m].name, when, cur_seed, txn_no);
+	printf("-- model options: %s\n-- model definition:\n%s\n",
+		   models[m].options, models[m].definition);
+	txlog_print(stdout);
+	printf("-- readmodel.verify('%s') returned %d row(s):\n", models[m].name, n);
+	for (int i = 0; i < n && i < 50; i++)
+		printf("   problem=%s key=%s\n     table_row=%s\n     definition_row=%s\n",
+			   PQgetisnull(r, i, 0) ? "NULL" : PQgetvalue(r, i, 0),
+			   PQgetisnull(r, i, 1) ? "NULL" : PQgetvalue(r, i, 1),
+			   PQgetisnull(r, i, 2) ? "NULL" : PQgetvalue(r, i, 2),
+			   PQgetisnull(r, i, 3) ? "NULL" : PQgetvalue(r, i, 3));
+	if (n > 50)
+		printf("   ... %d more\n", n - 50);
+	PQclear(r);
+	if (!opt_keep_going)
+	{
+		print_summary();
+		exit(1);
+	}
+	/* keep going: rebuild the model so later checks are meaningful */
+	{
+		char *sql = strf("SELECT readmodel.refresh('%s')", models[m].name);
+		PGresult *rr = PQexec(conn, sql);
+
+		if (!res_ok(rr))
+			printf("-- (refresh after divergence failed: %s)\n", PQerrorMessage(conn));
+		PQclear(rr);
+		free(sql);
+	}
+	return false;
+}
+
+static void
+verify_all(const char *when)
+{
+	if (opt_no_models || in_failed_txn)
+		return;
+	for (int m = 0; m < NMODELS; m++)
+		if (model_ok[m])
+			verify_model(m, when);
+}
+
+/* ------------------------------------------------------------------ */
+/* random operations                                                   */
+/* ------------------------------------------------------------------ */
+
+static void do_random_op(int depth);
+
+/* choose a table with weights org 10, user 20, post 30, comment 40 */
+static int
+rand_table(void)
+{
+	int r = rnd(100);
+
+	if (r < 10)
+		return T_ORG;
+	if (r < 30)
+		return T_USER;
+	if (r < 60)
+		return T_POST;
+	return T_COMMENT;
+}
+
+static void
+insert_row(int t)
+{
+	char *txt = NULL;
+	char *org = NULL;
+	int u, p;
+
+	/* fall back to the parent table when a needed parent is missing */
+	if (t == T_COMMENT && (keys[T_POST].n == 0 || keys[T_USER].n == 0))
+		t = keys[T_USER].n == 0 ? T_USER : T_POST;
+	if (t == T_POST && keys[T_USER].n == 0)
+		t = T_USER;
+
+	switch (t)
+	{
+		case T_ORG:
+			txt = rand_text_lit();
+			runf("INSERT INTO tb_org (name) VALUES (%s)", txt);
+			break;
+		case T_USER:
+			txt = rand_text_lit();
+			org = pick_org_or_null(15);
+			runf("INSERT INTO tb_user (fk_org, name, active) VALUES (%s, %s, %s)",
+				 org, txt, rand_bool());
+			break;
+		case T_POST:
+			txt = rand_text_lit_null(5);
+			u = pick(T_USER);
+			if (chance(50))
+				runf("INSERT INTO tb_post (fk_user, title, score, published)"
+					 " VALUES (%d, %s, %d, %s)", u, txt, rnd_range(-5, 50), rand_bool());
+			else
+				runf("INSERT INTO tb_post (fk_user, title) VALUES (%d, %s)"
+					 " RETURNING pk_post", u, txt);
+			break;
+		default:
+			txt = rand_text_lit_null(5);
+			p = pick(T_POST);
+			u = pick(T_USER);
+			runf("INSERT INTO tb_comment (fk_post, fk_user, body, likes)"
+				 " VALUES (%d, %d, %s, %d)", p, u, txt, rnd_range(0, 10));
+			break;
+	}
+	free(txt);
+	free(org);
+}
+
+static void
+op_insert_single(void)
+{
+	insert_row(rand_table());
+}
+
+static void
+op_insert_multi(void)
+{
+	Buf b = {0};
+	int n = rnd_range(2, 5);
+	int r = rnd(4);
+
+	if (keys[T_USER].n == 0)
+	{
+		insert_row(T_USER);
+		return;
+	}
+	if (r == 0)
+	{
+		buf_append(&b, "INSERT INTO tb_user (fk_org, name, active) VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			char *t = rand_text_lit();
+			char *o = pick_org_or_null(20);
+
+			buf_append(&b, "%s(%s, %s, %s)", i ? ", " : "", o, t, rand_bool());
+			free(t);
+			free(o);
+		}
+	}
+	else if (r == 1 || keys[T_POST].n == 0)
+	{
+		buf_append(&b, "INSERT INTO tb_post (fk_user, title, score, published) VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			char *t = rand_text_lit_null(5);
+
+			buf_append(&b, "%s(%d, %s, %d, %s)", i ? ", " : "", pick(T_USER), t,
+					   rnd_range(-5, 50), rand_bool());
+			free(t);
+		}
+	}
+	else if (r == 2)
+	{
+		buf_append(&b, "INSERT INTO tb_comment (fk_post, fk_user, body, likes) VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			char *t = rand_text_lit_null(5);
+
+			buf_append(&b, "%s(%d, %d, %s, %d)", i ? ", " : "", pick(T_POST),
+					   pick(T_USER), t, rnd_range(0, 10));
+			free(t);
+		}
+	}
+	else
+	{
+		/* INSERT ... SELECT: copy the comments of one post onto another */
+		buf_append(&b, "INSERT INTO tb_comment (fk_post, fk_user, body, likes)"
+				   " SELECT %d, fk_user, body || ' (copy)', likes"
+				   " FROM tb_comment WHERE fk_post = %d ORDER BY pk_comment",
+				   pick(T_POST), pick(T_POST));
+	}
+	run0(b.data);
+	free(b.data);
+}
+
+static void
+op_update_read(void)
+{
+	int t = rand_table();
+	char *txt = NULL;
+	int k = pick(t);
+
+	if (k < 0)
+	{
+		insert_row(t);
+		return;
+	}
+	switch (t)
+	{
+		case T_ORG:
+			txt = rand_text_lit();
+			if (chance(20))
+				runf("UPDATE tb_org SET name = name WHERE pk_org = %d", k);
+			else
+				runf("UPDATE tb_org SET name = %s WHERE pk_org = %d", txt, k);
+			break;
+		case T_USER:
+			txt = rand_text_lit();
+			switch (rnd(4))
+			{
+				case 0:
+					runf("UPDATE tb_user SET name = %s WHERE pk_user = %d", txt, k);
+					break;
+				case 1:
+					runf("UPDATE tb_user SET active = NOT active WHERE pk_user = %d", k);
+					break;
+				case 2:
+					runf("UPDATE tb_user SET name = %s, active = %s WHERE pk_user = %d",
+						 txt, rand_bool(), k);
+					break;
+				default:
+					runf("UPDATE tb_user SET id = gen_random_uuid() WHERE pk_user = %d", k);
+					break;
+			}
+			break;
+		case T_POST:
+			txt = rand_text_lit_null(10);
+			switch (rnd(5))
+			{
+				case 0:
+					runf("UPDATE tb_post SET title = %s WHERE pk_post = %d", txt, k);
+					break;
+				case 1:
+					runf("UPDATE tb_post SET score = coalesce(score, 0) + %d"
+						 " WHERE pk_post = %d", rnd_range(-10, 10), k);
+					break;
+				case 2:
+					runf("UPDATE tb_post SET published = NOT published"
+						 " WHERE pk_post = %d", k);
+					break;
+				case 3:
+					runf("UPDATE tb_post SET score = NULL WHERE pk_post = %d", k);
+					break;
+				default:
+					{
+						char *l = pick_list(T_POST, rnd_range(2, 4));
+
+						runf("UPDATE tb_post SET score = %d, published = %s"
+							 " WHERE pk_post IN (%s)", rnd_range(-5, 50),
+							 rand_bool(), l);
+						free(l);
+					}
+					break;
+			}
+			break;
+		default:
+			txt = rand_text_lit_null(10);
+			switch (rnd(3))
+			{
+				case 0:
+					runf("UPDATE tb_comment SET body = %s WHERE pk_comment = %d", txt, k);
+					break;
+				case 1:
+					runf("UPDATE tb_comment SET likes = likes + %d"
+						 " WHERE pk_comment = %d", rnd_range(-3, 5), k);
+					break;
+				default:
+					runf("UPDATE tb_comment SET likes = likes WHERE pk_comment = %d", k);
+					break;
+			}
+			break;
+	}
+	free(txt);
+}
+
+static void
+op_update_unread(void)
+{
+	int t = rand_table();
+	int k = pick(t);
+	char *txt = rand_text_lit_null(20);
+
+	if (k < 0)
+		insert_row(t);
+	else if (chance(80))
+		runf("UPDATE %s SET note = %s WHERE %s = %d", tname[t], txt, pkname[t], k);
+	else
+		runf("UPDATE %s SET note = %s WHERE %s %% %d = %d", tname[t], txt,
+			 pkname[t], rnd_range(2, 5), rnd(2));
+	free(txt);
+}
+
+static void
+op_update_fk(void)
+{
+	int r = rnd(6);
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0 || keys[T_COMMENT].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	switch (r)
+	{
+		case 0:
+			runf("UPDATE tb_comment SET fk_post = %d WHERE pk_comment = %d",
+				 pick(T_POST), pick(T_COMMENT));
+			break;
+		case 1:
+			runf("UPDATE tb_comment SET fk_user = %d WHERE pk_comment = %d",
+				 pick(T_USER), pick(T_COMMENT));
+			break;
+		case 2:
+			runf("UPDATE tb_post SET fk_user = %d WHERE pk_post = %d",
+				 pick(T_USER), pick(T_POST));
+			break;
+		case 3:
+			{
+				char *o = pick_org_or_null(30);
+
+				runf("UPDATE tb_user SET fk_org = %s WHERE pk_user = %d", o, pick(T_USER));
+				free(o);
+			}
+			break;
+		case 4:
+			{
+				/* swap all comments between two posts */
+				int a = pick(T_POST), b = pick(T_POST);
+
+				runf("UPDATE tb_comment SET fk_post = CASE WHEN fk_post = %d"
+					 " THEN %d ELSE %d END WHERE fk_post IN (%d, %d)", a, b, a, a, b);
+			}
+			break;
+		default:
+			/* move and change a read column at once */
+			runf("UPDATE tb_post SET fk_user = %d, title = title || '!'"
+				 " WHERE pk_post = %d", pick(T_USER), pick(T_POST));
+			break;
+	}
+}
+
+/* change a primary key; ON UPDATE CASCADE moves the children along */
+static void
+op_update_pk(void)
+{
+	int t = rand_table();
+	int k = pick(t);
+
+	if (k < 0)
+	{
+		insert_row(t);
+		return;
+	}
+	if (chance(70))
+		runf("UPDATE %s SET %s = %d WHERE %s = %d", tname[t], pkname[t],
+			 100000 + (++high_pk[t]), pkname[t], k);
+	else
+	{
+		/* swap-free shift of two keys in one statement */
+		int k2 = pick(t);
+		int base = 100000 + (++high_pk[t]);
+
+		++high_pk[t];
+		runf("UPDATE %s SET %s = CASE WHEN %s = %d THEN %d ELSE %d END"
+			 " WHERE %s IN (%d, %d)", tname[t], pkname[t], pkname[t], k, base,
+			 base + 1, pkname[t], k, k2);
+	}
+}
+
+/* many rows at once: more than the engine's default escalation threshold */
+static void
+op_bulk_rows(void)
+{
+	if (keys[T_POST].n == 0)
+	{
+		insert_row(T_POST);
+		return;
+	}
+	switch (rnd(3))
+	{
+		case 0:
+			runf("INSERT INTO tb_comment (fk_post, fk_user, body, likes)"
+				 " SELECT p.pk_post, p.fk_user, 'bulk ' || g, g %% 7"
+				 " FROM tb_post p, generate_series(1, %d) g", rnd_range(3, 6));
+			break;
+		case 1:
+			run0("DELETE FROM tb_comment WHERE body LIKE 'bulk%'");
+			break;
+		default:
+			runf("UPDATE tb_comment SET likes = likes + 1, fk_user = %d"
+				 " WHERE pk_comment %% 2 = %d", pick(T_USER), rnd(2));
+			break;
+	}
+}
+
+static void
+op_delete(void)
+{
+	int t = rand_table();
+	int k;
+
+	/* keep table sizes around their targets */
+	if (keys[t].n < target_size[t] / 2)
+	{
+		insert_row(t);
+		return;
+	}
+	if (t == T_USER && keys[T_USER].n < 5)
+		t = T_COMMENT;
+	k = pick(t);
+	if (k < 0)
+		return;
+	switch (t)
+	{
+		case T_ORG:
+			runf("DELETE FROM tb_org WHERE pk_org = %d", k);
+			break;
+		case T_USER:
+			runf("DELETE FROM tb_user WHERE pk_user = %d", k);
+			break;
+		case T_POST:
+			if (chance(25) && keys[T_USER].n > 0)
+			{
+				/* delete then re-insert the same key */
+				char *txt = rand_text_lit_null(5);
+
+				runf("DELETE FROM tb_post WHERE pk_post = %d", k);
+				runf("INSERT INTO tb_post (pk_post, fk_user, title, score, published)"
+					 " VALUES (%d, %d, %s, %d, %s)", k, pick(T_USER), txt,
+					 rnd_range(-5, 50), rand_bool());
+				free(txt);
+			}
+			else
+				runf("DELETE FROM tb_post WHERE pk_post = %d", k);
+			break;
+		default:
+			switch (rnd(4))
+			{
+				case 0:
+					runf("DELETE FROM tb_comment WHERE fk_post = %d", pick(T_POST));
+					break;
+				case 1:
+					if (keys[T_USER].n > 0)
+					{
+						runf("DELETE FROM tb_comment c USING tb_post p"
+							 " WHERE p.pk_post = c.fk_post AND p.fk_user = %d"
+							 " AND c.likes < %d", pick(T_USER), rnd_range(2, 8));
+						break;
+					}
+					/* FALLTHROUGH */
+				default:
+					runf("DELETE FROM tb_comment WHERE pk_comment = %d", k);
+					break;
+			}
+			break;
+	}
+}
+
+/* an existing key (70%) or a fresh explicit one */
+static int
+upsert_key(int t)
+{
+	if (keys[t].n > 0 && chance(70))
+		return pick(t);
+	return 100000 + (++high_pk[t]);
+}
+
+static void
+op_upsert(void)
+{
+	int r = rnd(4);
+	char *txt = NULL;
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	txt = rand_text_lit_null(5);
+	if (r == 0)
+	{
+		int k = upsert_key(T_POST);
+
+		runf("INSERT INTO tb_post (pk_post, fk_user, title, score, published)"
+			 " VALUES (%d, %d, %s, %d, %s)"
+			 " ON CONFLICT (pk_post) DO UPDATE SET title = EXCLUDED.title,"
+			 " score = coalesce(tb_post.score, 0) + EXCLUDED.score,"
+			 " published = EXCLUDED.published%s",
+			 k, pick(T_USER), txt, rnd_range(-5, 20), rand_bool(),
+			 chance(30) ? ", fk_user = EXCLUDED.fk_user" : "");
+	}
+	else if (r == 1)
+	{
+		/* multi-row upsert of comments, distinct keys */
+		Buf b = {0};
+		int n = rnd_range(1, 4);
+		int used[4];
+
+		buf_append(&b, "INSERT INTO tb_comment (pk_comment, fk_post, fk_user, body, likes) VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			int k;
+			bool dup;
+			char *t = rand_text_lit_null(5);
+
+			do
+			{
+				k = upsert_key(T_COMMENT);
+				dup = false;
+				for (int j = 0; j < i; j++)
+					if (used[j] == k)
+						dup = true;
+			} while (dup);
+			used[i] = k;
+			buf_append(&b, "%s(%d, %d, %d, %s, %d)", i ? ", " : "", k,
+					   pick(T_POST), pick(T_USER), t, rnd_range(0, 10));
+			free(t);
+		}
+		if (chance(25))
+			buf_append(&b, " ON CONFLICT (pk_comment) DO NOTHING");
+		else
+			buf_append(&b, " ON CONFLICT (pk_comment) DO UPDATE SET"
+					   " likes = tb_comment.likes + EXCLUDED.likes,"
+					   " body = EXCLUDED.body%s",
+					   chance(30) ? ", fk_post = EXCLUDED.fk_post" : "");
+		run0(b.data);
+		free(b.data);
+	}
+	else if (r == 2)
+	{
+		int k = upsert_key(T_USER);
+		char *o = pick_org_or_null(20);
+		char *n = rand_text_lit();
+
+		runf("INSERT INTO tb_user (pk_user, fk_org, name, active)"
+			 " VALUES (%d, %s, %s, %s)"
+			 " ON CONFLICT (pk_user) DO UPDATE SET active = EXCLUDED.active,"
+			 " fk_org = EXCLUDED.fk_org", k, o, n, rand_bool());
+		free(o);
+		free(n);
+	}
+	else
+	{
+		/* conditional DO UPDATE ... WHERE */
+		int k = upsert_key(T_POST);
+
+		runf("INSERT INTO tb_post (pk_post, fk_user, title, score, published)"
+			 " VALUES (%d, %d, %s, %d, true)"
+			 " ON CONFLICT (pk_post) DO UPDATE SET published = NOT tb_post.published"
+			 " WHERE tb_post.score > %d",
+			 k, pick(T_USER), txt, rnd_range(0, 30), rnd_range(0, 30));
+	}
+	free(txt);
+}
+
+static void
+op_merge(void)
+{
+	Buf b = {0};
+	int n = rnd_range(1, 4);
+	int used[4];
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	if (chance(50))
+	{
+		buf_append(&b, "MERGE INTO tb_comment c USING (VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			int k;
+			bool dup;
+
+			do
+			{
+				k = upsert_key(T_COMMENT);
+				dup = false;
+				for (int j = 0; j < i; j++)
+					if (used[j] == k)
+						dup = true;
+			} while (dup);
+			used[i] = k;
+			buf_append(&b, "%s(%d, %d, %d, %d)", i ? ", " : "", k, pick(T_POST),
+					   pick(T_USER), rnd_range(-2, 6));
+		}
+		buf_append(&b, ") AS v(pk, post, usr, delta) ON c.pk_comment = v.pk"
+				   " WHEN MATCHED AND c.likes + v.delta > 12 THEN DELETE"
+				   " WHEN MATCHED THEN UPDATE SET likes = c.likes + v.delta,"
+				   " body = c.body || '+'"
+				   " WHEN NOT MATCHED THEN INSERT (fk_post, fk_user, body, likes)"
+				   " VALUES (v.post, v.usr, 'merged', v.delta)");
+	}
+	else
+	{
+		buf_append(&b, "MERGE INTO tb_post p USING (VALUES ");
+		for (int i = 0; i < n; i++)
+		{
+			int k;
+			bool dup;
+
+			do
+			{
+				k = upsert_key(T_POST);
+				dup = false;
+				for (int j = 0; j < i; j++)
+					if (used[j] == k)
+						dup = true;
+			} while (dup);
+			used[i] = k;
+			buf_append(&b, "%s(%d, %d, %d)", i ? ", " : "", k, pick(T_USER),
+					   rnd_range(-8, 8));
+		}
+		buf_append(&b, ") AS v(pk, usr, delta) ON p.pk_post = v.pk"
+				   " WHEN MATCHED AND coalesce(p.score, 0) + v.delta < -3 THEN DELETE"
+				   " WHEN MATCHED AND v.delta > 5 THEN UPDATE SET fk_user = v.usr"
+				   " WHEN MATCHED THEN UPDATE SET score = coalesce(p.score, 0) + v.delta,"
+				   " published = NOT p.published"
+				   " WHEN NOT MATCHED AND v.delta >= 0 THEN INSERT (fk_user, title, score, published)"
+				   " VALUES (v.usr, 'merged', v.delta, true)");
+	}
+	run0(b.data);
+	free(b.data);
+}
+
+static void
+op_copy(void)
+{
+	const char *cmd = "COPY tb_comment (fk_post, fk_user, body, likes) FROM STDIN";
+	Buf data = {0};
+	Buf logged = {0};
+	int n = rnd_range(1, 8);
+	PGresult *r;
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		char *t = rand_copy_text();
+
+		buf_append(&data, "%d\t%d\t%s\t%d\n", pick(T_POST), pick(T_USER), t,
+				   rnd_range(0, 10));
+		free(t);
+	}
+	buf_append(&logged, "%s;\n%s\\.", cmd, data.data);
+	txlog_add(logged.data);
+	if (in_failed_txn)
+		goto done;
+
+	r = PQexec(conn, cmd);
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+	{
+		char *msg = xstrdup(PQerrorMessage(conn));
+
+		PQclear(r);
+		in_failed_txn = true;
+		unexpected_error(cmd, msg);
+		free(msg);
+		goto done;
+	}
+	PQclear(r);
+	if (PQputCopyData(conn, data.data, (int) data.len) != 1 ||
+		PQputCopyEnd(conn, NULL) != 1)
+	{
+		in_failed_txn = true;
+		unexpected_error(logged.data, PQerrorMessage(conn));
+		goto done;
+	}
+	while ((r = PQgetResult(conn)) != NULL)
+	{
+		if (!res_ok(r) && !in_failed_txn)
+		{
+			in_failed_txn = true;
+			unexpected_error(logged.data, PQerrorMessage(conn));
+		}
+		PQclear(r);
+	}
+done:
+	free(data.data);
+	free(logged.data);
+}
+
+static void
+op_bulk_update(void)
+{
+	int r = rnd(6);
+
+	switch (r)
+	{
+		case 0:
+			runf("UPDATE tb_comment SET likes = likes + 1 WHERE pk_comment %% %d = %d",
+				 rnd_range(2, 4), rnd(2));
+			break;
+		case 1:
+			runf("UPDATE tb_post SET score = (coalesce(score, 0) * 3 + 1) %% 50"
+				 " WHERE fk_user IN (SELECT pk_user FROM tb_user WHERE fk_org = %d)",
+				 pick(T_ORG));
+			break;
+		case 2:
+			runf("UPDATE tb_post p SET published = NOT p.published FROM tb_user u"
+				 " WHERE u.pk_user = p.fk_user AND u.fk_org = %d", pick(T_ORG));
+			break;
+		case 3:
+			runf("UPDATE tb_user SET active = (pk_user %% 2 = %d)", rnd(2));
+			break;
+		case 4:
+			{
+				/* writable CTE: move comments and count them on the target */
+				int a = pick(T_POST), b = pick(T_POST);
+
+				if (a < 0)
+				{
+					op_insert_multi();
+					return;
+				}
+				runf("WITH moved AS (UPDATE tb_comment SET fk_post = %d"
+					 " WHERE fk_post = %d RETURNING pk_comment)"
+					 " UPDATE tb_post SET score = coalesce(score, 0)"
+					 " + (SELECT count(*) FROM moved) WHERE pk_post = %d", b, a, b);
+			}
+			break;
+		default:
+			runf("UPDATE tb_comment SET body = upper(body) WHERE likes < %d",
+				 rnd_range(1, 6));
+			break;
+	}
+}
+
+static void
+op_savepoint(int depth)
+{
+	int sp = ++sp_counter;
+	int n = rnd_range(1, 3);
+
+	runf("SAVEPOINT sp%d", sp);
+	for (int i = 0; i < n && !in_failed_txn; i++)
+	{
+		if (!load_keys())
+			return;
+		do_random_op(depth + 1);
+	}
+	if (chance(60))
+		runf("ROLLBACK TO SAVEPOINT sp%d", sp);
+	else
+		runf("RELEASE SAVEPOINT sp%d", sp);
+}
+
+static void
+op_plpgsql(void)
+{
+	int r = rnd(5);
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0 || keys[T_COMMENT].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	switch (r)
+	{
+		case 0:
+			{
+				char *t = rand_text_lit_null(5);
+
+				runf("DO $$ BEGIN\n"
+					 "  UPDATE tb_post SET score = coalesce(score, 0) + 1 WHERE pk_post = %d;\n"
+					 "  INSERT INTO tb_comment (fk_post, fk_user, body, likes) VALUES (%d, %d, %s, 1);\n"
+					 "  UPDATE tb_user SET name = name || '.' WHERE pk_user = %d;\n"
+					 "END $$", pick(T_POST), pick(T_POST), pick(T_USER), t, pick(T_USER));
+				free(t);
+			}
+			break;
+		case 1:
+			/* exception block: inner writes undone, outer write kept */
+			runf("DO $$ BEGIN\n"
+				 "  BEGIN\n"
+				 "    INSERT INTO tb_comment (fk_post, fk_user, body) VALUES (%d, %d, 'doomed');\n"
+				 "    UPDATE tb_post SET published = NOT published WHERE pk_post = %d;\n"
+				 "    DELETE FROM tb_comment WHERE pk_comment = %d;\n"
+				 "    RAISE EXCEPTION 'undo';\n"
+				 "  EXCEPTION WHEN raise_exception THEN NULL;\n"
+				 "  END;\n"
+				 "  UPDATE tb_comment SET likes = likes + 2 WHERE pk_comment = %d;\n"
+				 "END $$", pick(T_POST), pick(T_USER), pick(T_POST), pick(T_COMMENT),
+				 pick(T_COMMENT));
+			break;
+		case 2:
+			runf("SELECT fn_like_post_comments(%d, %d)", pick(T_POST), rnd_range(-2, 3));
+			break;
+		case 3:
+			{
+				char *t = rand_text_lit();
+
+				runf("SELECT fn_add_post(%d, %s, %d)", pick(T_USER), t, rnd_range(0, 3));
+				free(t);
+			}
+			break;
+		default:
+			if (chance(50))
+				runf("SELECT fn_try_move(%d, %d)", pick(T_COMMENT), pick(T_POST));
+			else
+				runf("DO $$ DECLARE r record; BEGIN\n"
+					 "  FOR r IN SELECT pk_post FROM tb_post WHERE fk_user = %d ORDER BY pk_post LOOP\n"
+					 "    UPDATE tb_post SET score = coalesce(score, 0) - 1 WHERE pk_post = r.pk_post;\n"
+					 "  END LOOP;\n"
+					 "END $$", pick(T_USER));
+			break;
+	}
+}
+
+/* statements that fail on purpose, inside a savepoint */
+static void
+op_risky(void)
+{
+	int sp = ++sp_counter;
+	int r = rnd(4);
+
+	if (keys[T_USER].n == 0 || keys[T_POST].n == 0 || keys[T_COMMENT].n == 0)
+	{
+		op_insert_multi();
+		return;
+	}
+	runf("SAVEPOINT risky%d", sp);
+	/* some valid work first, so there is something to undo */
+	runf("UPDATE tb_post SET score = coalesce(score, 0) + 7 WHERE pk_post = %d",
+		 pick(T_POST));
+	switch (r)
+	{
+		case 0:
+			/* first row fine, second violates the FK at end of statement */
+			{
+				char *s = strf("INSERT INTO tb_comment (fk_post, fk_user, body) VALUES"
+							   " (%d, %d, 'ok'), (999999, %d, 'bad')",
+							   pick(T_POST), pick(T_USER), pick(T_USER));
+
+				run_may_fail(s);
+				free(s);
+			}
+			break;
+		case 1:
+			{
+				char *s = strf("UPDATE tb_post SET fk_user = 999999 WHERE pk_post = %d",
+							   pick(T_POST));
+
+				run_may_fail(s);
+				free(s);
+			}
+			break;
+		case 2:
+			{
+				/* duplicate key after a valid row */
+				int fresh = 100000 + (++high_pk[T_ORG]);
+				int dup = keys[T_ORG].n ? pick(T_ORG) : fresh;
+				char *s = strf("INSERT INTO tb_org (pk_org, name) VALUES"
+							   " (%d, 'fresh'), (%d, 'dup')", fresh, dup);
+
+				run_may_fail(s);
+				free(s);
+			}
+			break;
+		default:
+			{
+				/* division by zero part way through a multi-row update */
+				int k = pick(T_COMMENT);
+				char *s = strf("UPDATE tb_comment SET likes = likes + 100 / (pk_comment - %d)"
+							   " WHERE pk_comment BETWEEN %d AND %d",
+							   k, k - 5, k + 5);
+
+				run_may_fail(s);
+				free(s);
+			}
+			break;
+	}
+	runf("ROLLBACK TO SAVEPOINT risky%d", sp);
+	runf("RELEASE SAVEPOINT risky%d", sp);
+}
+
+static void
+op_truncate(void)
+{
+	run0("TRUNCATE tb_comment");
+}
+
+static void
+op_flush_verify(void)
+{
+	if (opt_no_models)
+		return;
+	run0("SELECT readmodel.flush()");
+	if (!in_failed_txn)
+	{
+		txlog_add("-- (verify of every model inside the transaction)");
+		verify_all("inside the transaction after readmodel.flush()");
+	}
+}
+
+/* statement-mode models must be current after every statement, no flush */
+static void
+op_verify_statement_models(void)
+{
+	if (opt_no_models || in_failed_txn)
+		return;
+	txlog_add("-- (verify of the statement-mode models inside the transaction, no flush)");
+	for (int m = 0; m < NMODELS; m++)
+		if (model_ok[m] && strstr(models[m].options, "statement") != NULL)
+			verify_model(m, "inside the transaction (statement mode, no flush)");
+}
+
+static void
+op_refresh(void)
+{
+	if (opt_no_models)
+		return;
+	int m = rnd(NMODELS);
+
+	if (model_ok[m])
+		runf("SELECT readmodel.refresh('%s')", models[m].name);
+}
+
+typedef enum
+{
+	OP_INSERT_SINGLE, OP_INSERT_MULTI, OP_UPDATE_READ, OP_UPDATE_UNREAD,
+	OP_UPDATE_FK, OP_DELETE, OP_UPSERT, OP_MERGE, OP_COPY, OP_BULK,
+	OP_SAVEPOINT, OP_PLPGSQL, OP_RISKY, OP_TRUNCATE, OP_FLUSH, OP_REFRESH,
+	OP_VERIFY_STMT, OP_UPDATE_PK, OP_BULK_ROWS,
+	NOPS
+} OpKind;
+
+static const int op_weight[NOPS] = {
+	[OP_INSERT_SINGLE] = 12,
+	[OP_INSERT_MULTI] = 7,
+	[OP_UPDATE_READ] = 18,
+	[OP_UPDATE_UNREAD] = 6,
+	[OP_UPDATE_FK] = 12,
+	[OP_DELETE] = 10,
+	[OP_UPSERT] = 6,
+	[OP_MERGE] = 5,
+	[OP_COPY] = 4,
+	[OP_BULK] = 4,
+	[OP_SAVEPOINT] = 5,
+	[OP_PLPGSQL] = 5,
+	[OP_RISKY] = 3,
+	[OP_TRUNCATE] = 1,			/* out of ~100, and then only half the time */
+	[OP_FLUSH] = 3,
+	[OP_REFRESH] = 1,
+	[OP_VERIFY_STMT] = 3,
+	[OP_UPDATE_PK] = 3,
+	[OP_BULK_ROWS] = 2,
+};
+
+static void
+do_random_op(int depth)
+{
+	int total = 0, r;
+	OpKind op = OP_INSERT_SINGLE;
+
+	/* keep table sizes near their targets so random DML hits shared rows */
+	for (int t = 0; t < NTABLES; t++)
+	{
+		if (keys[t].n < target_size[t] / 2 && chance(50))
+		{
+			if (t == T_COMMENT && chance(50) && keys[T_POST].n > 0)
+				op_copy();
+			else
+				insert_row(t);
+			return;
+		}
+		if (keys[t].n > target_size[t] * 3 / 2 && chance(50))
+		{
+			int k = pick(t);
+
+			if (t == T_COMMENT && keys[t].n > target_size[t] * 2)
+				runf("DELETE FROM tb_comment WHERE pk_comment IN (SELECT pk_comment"
+					 " FROM tb_comment ORDER BY pk_comment DESC LIMIT %d)",
+					 keys[t].n - target_size[t]);
+			else if (t == T_COMMENT && chance(50))
+			{
+				char *l = pick_list(T_COMMENT, 5);
+
+				runf("DELETE FROM tb_comment WHERE pk_comment IN (%s)", l);
+				free(l);
+			}
+			else
+				runf("DELETE FROM %s WHERE %s = %d", tname[t], pkname[t], k);
+			return;
+		}
+	}
+
+	for (int i = 0; i < NOPS; i++)
+		total += op_weight[i];
+	r = rnd(total);
+	for (int i = 0; i < NOPS; i++)
+	{
+		if (r < op_weight[i])
+		{
+			op = (OpKind) i;
+			break;
+		}
+		r -= op_weight[i];
+	}
+
+	switch (op)
+	{
+		case OP_INSERT_SINGLE:
+			op_insert_single();
+			break;
+		case OP_INSERT_MULTI:
+			op_insert_multi();
+			break;
+		case OP_UPDATE_READ:
+			op_update_read();
+			break;
+		case OP_UPDATE_UNREAD:
+			op_update_unread();
+			break;
+		case OP_UPDATE_FK:
+			op_update_fk();
+			break;
+		case OP_DELETE:
+			op_delete();
+			break;
+		case OP_UPSERT:
+			op_upsert();
+			break;
+		case OP_MERGE:
+			op_merge();
+			break;
+		case OP_COPY:
+			op_copy();
+			break;
+		case OP_BULK:
+			op_bulk_update();
+			break;
+		case OP_SAVEPOINT:
+			if (depth < 2)
+				op_savepoint(depth);
+			else
+				op_update_read();
+			break;
+		case OP_PLPGSQL:
+			op_plpgsql();
+			break;
+		case OP_RISKY:
+			op_risky();
+			break;
+		case OP_TRUNCATE:
+			if (!opt_no_truncate && chance(50))
+				op_truncate();
+			else
+				op_update_read();
+			break;
+		case OP_FLUSH:
+			op_flush_verify();
+			break;
+		case OP_REFRESH:
+			op_refresh();
+			break;
+		case OP_VERIFY_STMT:
+			op_verify_statement_models();
+			break;
+		case OP_UPDATE_PK:
+			op_update_pk();
+			break;
+		case OP_BULK_ROWS:
+			op_bulk_rows();
+			break;
+		default:
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* one transaction                                                     */
+/* ------------------------------------------------------------------ */
+
+static void
+run_transaction(void)
+{
+	int nops = chance(5) ? rnd_range(10, 25) : rnd_range(1, 6);
+	int end = rnd(100);
+	const char *how;
+
+	txlog_reset();
+	in_failed_txn = false;
+	{
+		int iso = rnd(100);
+
+		if (iso < 10)
+			run0("BEGIN ISOLATION LEVEL REPEATABLE READ");
+		else if (iso < 15)
+			run0("BEGIN ISOLATION LEVEL SERIALIZABLE");
+		else
+			run0("BEGIN");
+	}
+	for (int i = 0; i < nops && !in_failed_txn; i++)
+	{
+		if (!load_keys())
+			break;
+		do_random_op(0);
+	}
+
+	if (in_failed_txn)
+	{
+		/* keep-going mode after an unexpected error: clean up */
+		PGresult *r = PQexec(conn, "ROLLBACK");
+
+		PQclear(r);
+		in_failed_txn = false;
+		how = "after ROLLBACK (unexpected error)";
+	}
+	else if (end < 12)
+	{
+		run0("ROLLBACK");
+		how = "after ROLLBACK";
+	}
+	else if (end < 20 && twopc_ok)
+	{
+		char gid[64];
+
+		snprintf(gid, sizeof gid, "difftest_%" PRIu64 "_%d", cur_seed, txn_no);
+		runf("PREPARE TRANSACTION '%s'", gid);
+		if (!in_failed_txn)
+		{
+			if (end < 18)
+			{
+				runf("COMMIT PREPARED '%s'", gid);
+				how = "after COMMIT PREPARED";
+			}
+			else
+			{
+				runf("ROLLBACK PREPARED '%s'", gid);
+				how = "after ROLLBACK PREPARED";
+			}
+		}
+		else
+			how = "after failed PREPARE";
+		if (in_failed_txn)
+		{
+			PGresult *r = PQexec(conn, "ROLLBACK");
+
+			PQclear(r);
+			r = PQexec(conn, strf("ROLLBACK PREPARED '%s'", gid));
+			PQclear(r);
+			in_failed_txn = false;
+		}
+	}
+	else
+	{
+		run0("COMMIT");
+		how = "after COMMIT";
+		if (in_failed_txn)
+			in_failed_txn = false;
+	}
+	verify_all(how);
+}
+
+/* ------------------------------------------------------------------ */
+/* database setup                                                      */
+/* ------------------------------------------------------------------ */
+
+static PGconn *
+connect_db(const char *dbname)
+{
+	const char *kw[4];
+	const char *val[4];
+	int i = 0;
+	PGconn *c;
+
+	kw[i] = "dbname";
+	val[i] = opt_conninfo ? opt_conninfo : (getenv("PGDATABASE") ? getenv("PGDATABASE") : "postgres");
+	i++;
+	if (dbname)
+	{
+		kw[i] = "dbname";
+		val[i] = dbname;
+		i++;
+	}
+	kw[i] = "application_name";
+	val[i] = "difftest";
+	i++;
+	kw[i] = NULL;
+	val[i] = NULL;
+	c = PQconnectdbParams(kw, val, 1);
+	if (PQstatus(c) != CONNECTION_OK)
+	{
+		fprintf(stderr, "difftest: cannot connect%s%s: %s", dbname ? " to " : "",
+				dbname ? dbname : "", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, notice_quiet, NULL);
+	return c;
+}
+
+static void
+fresh_database(void)
+{
+	PGconn *admin = connect_db(NULL);
+	PGconn *old;
+	char *lit, *sql;
+	PGresult *r;
+
+	if (!admin)
+		exit(2);
+
+	/* roll back prepared transactions a crashed earlier run left behind */
+	lit = sql_lit(admin, opt_testdb);
+	sql = strf("SELECT 1 FROM pg_database WHERE datname = %s", lit);
+	r = PQexec(admin, sql);
+	free(sql);
+	if (res_ok(r) && PQntuples(r) > 0)
+	{
+		PQclear(r);
+		old = connect_db(opt_testdb);
+		if (old)
+		{
+			sql = strf("SELECT gid FROM pg_prepared_xacts WHERE database = %s", lit);
+			r = PQexec(old, sql);
+			free(sql);
+			if (res_ok(r))
+				for (int i = 0; i < PQntuples(r); i++)
+				{
+					char *g = sql_lit(old, PQgetvalue(r, i, 0));
+					char *s = strf("ROLLBACK PREPARED %s", g);
+
+					setup_exec(old, s);
+					free(s);
+					free(g);
+				}
+			PQclear(r);
+			PQfinish(old);
+		}
+	}
+	else
+		PQclear(r);
+	free(lit);
+
+	{
+		char *id = PQescapeIdentifier(admin, opt_testdb, strlen(opt_testdb));
+
+		sql = strf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
+		setup_exec(admin, sql);
+		free(sql);
+		sql = strf("CREATE DATABASE %s", id);
+		setup_exec(admin, sql);
+		free(sql);
+		PQfreemem(id);
+	}
+	PQfinish(admin);
+
+	conn = connect_db(opt_testdb);
+	if (!conn)
+		exit(2);
+	setup_exec(conn, "SET client_min_messages = warning");
+	for (int i = 0; i < opt_nset; i++)
+	{
+		const char *eq = strchr(opt_set[i], '=');
+		char *raw, *name, *val, *sql;
+
+		raw = strf("%.*s", (int) (eq - opt_set[i]), opt_set[i]);
+		name = sql_lit(conn, raw);
+		val = sql_lit(conn, eq + 1);
+		sql = strf("SELECT set_config(%s, %s, false)", name, val);
+		setup_exec(conn, sql);
+		free(sql);
+		free(val);
+		free(name);
+		free(raw);
+	}
+
+	r = PQexec(conn, "SHOW max_prepared_transactions");
+	twopc_ok = !opt_no_2pc && res_ok(r) && atoi(PQgetvalue(r, 0, 0)) > 0;
+	PQclear(r);
+}
+
+/*
+ * A deliberately naive stand-in for the extension, used only to self-test
+ * this program (--mock-engine): every statement on a base table rebuilds
+ * every model.  With --mock-engine-stale nothing is maintained, so the
+ * first change must be reported as a divergence.
+ */
+static const char *const mock_sql[] = {
+	"CREATE SCHEMA readmodel",
+	"CREATE TABLE readmodel.mock_model (name text PRIMARY KEY, definition text NOT NULL)",
+	"CREATE FUNCTION readmodel.create(name text, definition text, options jsonb DEFAULT '{}')"
+	" RETURNS void LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"  EXECUTE format('CREATE TABLE %I AS %s', name, definition);\n"
+	"  INSERT INTO readmodel.mock_model VALUES (name, definition);\n"
+	"END $$",
+	"CREATE FUNCTION readmodel.refresh(p_name text) RETURNS void LANGUAGE plpgsql AS $$\n"
+	"DECLARE d text;\n"
+	"BEGIN\n"
+	"  SELECT definition INTO STRICT d FROM readmodel.mock_model WHERE name = p_name;\n"
+	"  EXECUTE format('DELETE FROM %I', p_name);\n"
+	"  EXECUTE format('INSERT INTO %I %s', p_name, d);\n"
+	"END $$",
+	"CREATE FUNCTION readmodel.flush() RETURNS void LANGUAGE sql AS $$ SELECT $$",
+	"CREATE FUNCTION readmodel.drop(p_name text) RETURNS void LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"  EXECUTE format('DROP TABLE %I', p_name);\n"
+	"  DELETE FROM readmodel.mock_model WHERE name = p_name;\n"
+	"END $$",
+	"CREATE FUNCTION readmodel.verify(p_name text)"
+	" RETURNS TABLE(problem text, key text, table_row jsonb, definition_row jsonb)"
+	" LANGUAGE plpgsql AS $$\n"
+	"DECLARE d text;\n"
+	"BEGIN\n"
+	"  SELECT definition INTO STRICT d FROM readmodel.mock_model WHERE name = p_name;\n"
+	"  RETURN QUERY EXECUTE format("
+	"'SELECT ''missing''::text, NULL::text, NULL::jsonb, to_jsonb(d) FROM (%s) d"
+	" WHERE NOT EXISTS (SELECT 1 FROM %I t WHERE to_jsonb(t) = to_jsonb(d))"
+	" UNION ALL SELECT ''extra'', NULL, to_jsonb(t), NULL FROM %I t"
+	" WHERE NOT EXISTS (SELECT 1 FROM (%s) d WHERE to_jsonb(d) = to_jsonb(t))',"
+	" d, p_name, p_name, d);\n"
+	"END $$",
+	"CREATE FUNCTION readmodel.mock_refresh_all() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"DECLARE m record;\n"
+	"BEGIN\n"
+	"  FOR m IN SELECT name FROM readmodel.mock_model LOOP\n"
+	"    PERFORM readmodel.refresh(m.name);\n"
+	"  END LOOP;\n"
+	"  RETURN NULL;\n"
+	"END $$",
+	NULL
+};
+
+static void
+setup_mock(void)
+{
+	for (int i = 0; mock_sql[i]; i++)
+		setup_exec(conn, mock_sql[i]);
+	if (opt_mock == 1)
+		for (int t = 0; t < NTABLES; t++)
+		{
+			char *s = strf("CREATE TRIGGER zz_mock AFTER INSERT OR UPDATE OR DELETE"
+						   " OR TRUNCATE ON %s FOR EACH STATEMENT"
+						   " EXECUTE FUNCTION readmodel.mock_refresh_all()", tname[t]);
+
+			setup_exec(conn, s);
+			free(s);
+		}
+}
+
+static void
+setup_models(void)
+{
+	if (opt_mock)
+		setup_mock();
+	else
+		setup_exec(conn, "CREATE EXTENSION pg_readmodel");
+	for (int m = 0; m < NMODELS; m++)
+	{
+		const char *params[3] = {models[m].name, models[m].definition, models[m].options};
+		PGresult *r = PQexecParams(conn,
+								   "SELECT readmodel.create($1, $2, $3::jsonb)",
+								   3, NULL, params, NULL, NULL, 0);
+
+		model_ok[m] = res_ok(r);
+		if (!model_ok[m])
+		{
+			/* a failure; the other models are still exercised */
+			printf("difftest: FAILED: readmodel.create('%s', ..., '%s') failed: %s"
+				   "-- definition:\n%s\n", models[m].name, models[m].options,
+				   PQerrorMessage(conn), models[m].definition);
+			checks_failed++;
+		}
+		else
+			checks_passed++;
+		PQclear(r);
+	}
+	txlog_reset();
+	txlog_add("-- (initial verify after readmodel.create)");
+	verify_all("right after readmodel.create");
+}
+
+/* drop every model, then make sure DML on the base tables still works */
+static void
+teardown_models(void)
+{
+	txn_no++;
+	txlog_reset();
+	for (int m = 0; m < NMODELS; m++)
+		if (model_ok[m])
+			runf("SELECT readmodel.drop('%s')", models[m].name);
+	if (!load_keys())
+		return;
+	run0("BEGIN");
+	for (int i = 0; i < 4 && !in_failed_txn; i++)
+		op_update_read();
+	insert_row(T_COMMENT);
+	if (keys[T_POST].n > 0)
+		runf("DELETE FROM tb_post WHERE pk_post = %d", pick(T_POST));
+	run0("COMMIT");
+	if (!in_failed_txn)
+		checks_passed++;        /* DML after readmodel.drop works */
+	in_failed_txn = false;
+}
+
+static int
+count_models(void)
+{
+	int n = 0;
+
+	for (int m = 0; m < NMODELS; m++)
+		n += model_ok[m];
+	return n;
+}
+
+static void
+run_seed(uint64_t seed)
+{
+	time_t t0 = time(NULL);
+
+	cur_seed = seed;
+	rng_state = seed;
+	txn_no = 0;
+	sp_counter = 0;
+	memset(high_pk, 0, sizeof high_pk);
+
+	printf("difftest: seed %" PRIu64 ", %d transactions, database %s\n",
+		   seed, opt_transactions, opt_testdb);
+	fflush(stdout);
+
+	fresh_database();
+	for (int i = 0; schema_sql[i]; i++)
+		setup_exec(conn, schema_sql[i]);
+	seed_data();
+	if (!opt_no_models)
+		setup_models();
+
+	for (txn_no = 1; txn_no <= opt_transactions; txn_no++)
+	{
+		run_transaction();
+		total_txns++;
+		if (opt_verbose || txn_no % 100 == 0)
+		{
+			printf("difftest: seed %" PRIu64 ": %d transactions done"
+				   " (org=%d user=%d post=%d comment=%d)\n", seed, txn_no,
+				   keys[T_ORG].n, keys[T_USER].n, keys[T_POST].n, keys[T_COMMENT].n);
+			fflush(stdout);
+		}
+	}
+	if (!opt_no_models)
+		teardown_models();
+
+	{
+		PGresult *r = PQexec(conn,
+							 "SELECT (SELECT count(*) FROM tb_org), (SELECT count(*) FROM tb_user),"
+							 " (SELECT count(*) FROM tb_post), (SELECT count(*) FROM tb_comment)");
+
+		if (res_ok(r))
+			printf("difftest: seed %" PRIu64 ": final sizes org=%s user=%s post=%s"
+				   " comment=%s (%ld s)\n", seed, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+				   PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), (long) (time(NULL) - t0));
+		PQclear(r);
+	}
+	printf("difftest: %d transactions, %d models, seed %" PRIu64 ": %s\n",
+		   opt_transactions, count_models(), seed,
+		   checks_failed ? "FAILED" : "ok");
+	fflush(stdout);
+	PQfinish(conn);
+	conn = NULL;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+			"usage: difftest [--seed N[,N...]] [--transactions N] [--dbname CONNINFO]\n"
+			"                [--testdb NAME] [--verbose] [--keep-going]\n"
+			"                [--no-models] [--no-2pc] [--no-truncate]\n"
+			"                [--set NAME=VALUE ...]   (session settings, e.g. GUCs)\n"
+			"                [--mock-engine | --mock-engine-stale]   (self-test)\n"
+			"Connects with the standard libpq environment (PGHOST, PGPORT, PGUSER...),\n"
+			"recreates database NAME (default readmodel_difftest) and runs random\n"
+			"transactions, checking readmodel.verify() on every model after each.\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t seeds[64];
+	int nseeds = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++)
+	{
+		const char *a = argv[i];
+		const char *v = NULL;
+
+#define NEEDARG() do { if (i + 1 >= argc) usage(); v = argv[++i]; } while (0)
+		if (strcmp(a, "--seed") == 0 || strcmp(a, "--seeds") == 0)
+		{
+			char *p, *end;
+
+			NEEDARG();
+			p = (char *) v;
+			while (*p && nseeds < 64)
+			{
+				errno = 0;
+				seeds[nseeds++] = strtoull(p, &end, 10);
+				if (errno || end == p)
+					usage();
+				p = end;
+				if (*p == ',')
+					p++;
+				else if (*p)
+					usage();
+			}
+		}
+		else if (strcmp(a, "--transactions") == 0 || strcmp(a, "-n") == 0)
+		{
+			NEEDARG();
+			opt_transactions = atoi(v);
+		}
+		else if (strcmp(a, "--dbname") == 0 || strcmp(a, "-d") == 0)
+		{
+			NEEDARG();
+			opt_conninfo = v;
+		}
+		else if (strcmp(a, "--testdb") == 0)
+		{
+			NEEDARG();
+			opt_testdb = v;
+		}
+		else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+			opt_verbose = true;
+		else if (strcmp(a, "--keep-going") == 0)
+			opt_keep_going = true;
+		else if (strcmp(a, "--no-models") == 0)
+			opt_no_models = true;
+		else if (strcmp(a, "--no-2pc") == 0)
+			opt_no_2pc = true;
+		else if (strcmp(a, "--no-truncate") == 0)
+			opt_no_truncate = true;
+		else if (strcmp(a, "--set") == 0)
+		{
+			NEEDARG();
+			if (strchr(v, '=') == NULL || opt_nset >= 16)
+				usage();
+			opt_set[opt_nset++] = v;
+		}
+		else if (strcmp(a, "--mock-engine") == 0)
+			opt_mock = 1;
+		else if (strcmp(a, "--mock-engine-stale") == 0)
+			opt_mock = 2;
+		else
+			usage();
+#undef NEEDARG
+	}
+	if (nseeds == 0)
+		seeds[nseeds++] = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 16);
+
+	for (int s = 0; s < nseeds; s++)
+		run_seed(seeds[s]);
+
+	if (nseeds > 1)
+		printf("difftest: %ld transactions over %d seeds, %d models: %s\n",
+			   total_txns, nseeds, count_models(),
+			   checks_failed ? "FAILED" : "ok");
+	print_summary();
+	return checks_failed ? 1 : 0;
+}

@@ -474,7 +474,9 @@ nondeterministic_func_checker(Oid funcid, void *context)
 	DeterminismContext *ctx = context;
 
 	if (func_volatile(funcid) == PROVOLATILE_VOLATILE ||
-		is_time_or_session_dependent(funcid))
+		is_time_or_session_dependent(funcid) ||
+		(get_func_namespace(funcid) != PG_CATALOG_NAMESPACE &&
+		 func_volatile(funcid) != PROVOLATILE_IMMUTABLE))
 	{
 		ctx->bad_func = funcid;
 		return true;
@@ -523,8 +525,8 @@ check_deterministic(AnalysisState *st, Query *query)
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("read model \"%s\" uses function %s(), whose result can change without any change to the source tables",
 					st->model_name, get_func_name(ctx.bad_func)),
-			 errdetail("Functions that are volatile or depend on the time or the session cannot be maintained."),
-			 errhint("Store the value in a source table, or compute it at query time.")));
+			 errdetail("Functions that are volatile, depend on the time or the session, or are user-defined and not IMMUTABLE (they may read tables the read model cannot track) cannot be maintained."),
+			 errhint("Inline the function's query into the definition, mark it IMMUTABLE if it only uses its arguments, or compute the value at query time.")));
 }
 
 /* ---------- shape checks ---------- */
@@ -585,6 +587,17 @@ check_sources(AnalysisState *st)
 					 relkind == RELKIND_VIEW ?
 					 errhint("Write the view's query into the definition.") : 0));
 		}
+		if (get_rel_relispartition(node->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("read model \"%s\" reads \"%s\", which is a partition",
+							st->model_name, relname),
+					 errdetail("Writes made through the partitioned parent would not be captured.")));
+		if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+						  node->rte->selectedCols))
+			refuse(st, psprintf("The definition uses a whole-row reference to table %s, whose value changes when a column is added.",
+								node_label(node)),
+				   "List the columns, e.g. jsonb_build_object('a', t.a, 'b', t.b) instead of to_jsonb(t).");
 		if (IsCatalogRelationOid(node->relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -676,6 +689,11 @@ check_top_level_cardinality(AnalysisState *st, QueryLevel *top, RelNode *root)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
+		if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC ||
+			rte->rtekind == RTE_VALUES)
+			refuse(st, psprintf("FROM item \"%s\" may return several rows per root row.",
+								rte->eref->aliasname),
+				   "Aggregate the set in the select list, or GROUP BY the root key.");
 		if (rte->rtekind == RTE_SUBQUERY && !is_single_row_subquery(rte->subquery))
 			refuse(st, psprintf("Subquery \"%s\" in FROM may return several rows per root row.",
 								rte->eref->aliasname),
@@ -835,9 +853,11 @@ check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 			   ModelAnalysis *result)
 {
 	ListCell   *lc;
+	bool		has_key = false;
 
 	if (top->query->groupClause == NIL)
 		return;
+
 	foreach(lc, top->query->groupClause)
 	{
 		SortGroupClause *sgc = lfirst(lc);
@@ -845,13 +865,19 @@ check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 		RelNode    *node;
 		AttrNumber	att;
 
-		if (resolve_column(st, (Node *) tle->expr, top, &node, &att) &&
-			node == root && att == result->root_key_att)
-			return;
+		/* root columns depend on the key; anything else may split a key */
+		if (!resolve_column(st, (Node *) tle->expr, top, &node, &att) ||
+			node != root)
+			refuse(st, "The definition groups by an expression that is not a column of the root table, so one key could give several rows.",
+				   psprintf("GROUP BY the root key \"%s\" alone; PostgreSQL then lets you select the root's other columns.",
+							result->key_name));
+		if (att == result->root_key_att)
+			has_key = true;
 	}
-	refuse(st, "The definition uses GROUP BY without the key column.",
-		   psprintf("GROUP BY the root key \"%s\" so that each read-model row comes from one root row.",
-					result->key_name));
+	if (!has_key)
+		refuse(st, "The definition uses GROUP BY without the key column.",
+			   psprintf("GROUP BY the root key \"%s\" so that each read-model row comes from one root row.",
+						result->key_name));
 }
 
 /* ---------- routes ---------- */

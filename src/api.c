@@ -540,7 +540,7 @@ debug_queue_row(Oid model, Datum key, bool full, Oid source, int ops, void *arg)
 	bool		nulls[3] = {false, false, false};
 
 	values[0] = ObjectIdGetDatum(model);
-	if (full || rm == NULL)
+	if (full || rm == NULL || rm->broken)
 		nulls[1] = true;
 	else
 		values[1] = CStringGetTextDatum(readmodel_datum_text(key, rm->key_type));
@@ -587,7 +587,7 @@ readmodel_derived_sources(PG_FUNCTION_ARGS)
 	Oid			relid = PG_GETARG_OID(0);
 	ReadModel  *model = readmodel_lookup_model(relid);
 
-	if (model == NULL)
+	if (model == NULL || model->broken)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(regclass_array(source_relids(model->analysis)));
 }

@@ -47,6 +47,18 @@ readmodel_datum_text(Datum value, Oid type)
 	return OidOutputFunctionCall(outfunc, value);
 }
 
+/* Fail closed: never leave a model silently stale. */
+void
+readmodel_check_not_broken(ReadModel *model)
+{
+	if (model->broken != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s cannot be maintained", model->qualname),
+				 errdetail("%s", model->broken),
+				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
+}
+
 /*
  * The diffing statement; `keyed` restricts it to keys = ANY($1), else it
  * covers the whole model (full refresh).
@@ -190,6 +202,7 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full)
 	int			save_sec;
 	int			nestlevel;
 
+	readmodel_check_not_broken(model);
 	memset(&delta, 0, sizeof(delta));
 	INSTR_TIME_SET_CURRENT(start);
 

@@ -452,6 +452,8 @@ readmodel_capture(PG_FUNCTION_ARGS)
 				 errmsg("readmodel.capture() must be fired AFTER ... FOR EACH STATEMENT")));
 
 	source = readmodel_lookup_source(RelationGetRelid(trig->tg_relation));
+	if (source != NULL && source->broken != NIL)
+		readmodel_check_not_broken(linitial(source->broken));
 	if (source == NULL || source->models == NIL)
 		return PointerGetDatum(NULL);
 

@@ -106,6 +106,8 @@ free_plans(ReadModel *model)
 {
 	ListCell   *ls;
 
+	if (model->broken)
+		return;
 	if (model->apply_plan)
 		SPI_freeplan(model->apply_plan);
 	if (model->lock_rows_plan)
@@ -251,6 +253,75 @@ index_model(ModelCache *c, ReadModel *model)
 	}
 }
 
+/* A broken model blocks writes to the sources the catalog lists for it. */
+static void
+index_broken_model(ModelCache *c, ReadModel *model, char *sources)
+{
+	char	   *tok;
+	char	   *save = NULL;
+
+	watch(c, model->relid);
+	watch(c, model->viewid);
+	for (tok = strtok_r(sources, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	{
+		Oid			relid = (Oid) strtoul(tok, NULL, 10);
+		SourceTable *source = source_entry(c, relid);
+
+		watch(c, relid);
+		source->broken = lappend(source->broken, model);
+	}
+}
+
+typedef struct CatalogRow
+{
+	Oid			relid;
+	Oid			viewid;
+	char	   *keycol;
+	char	   *mode;
+	char	   *sources;		/* comma-separated OIDs */
+} CatalogRow;
+
+/*
+ * Load a model inside a subtransaction: a model whose definition can no
+ * longer be analysed (say, a source lost its primary key) is kept as
+ * broken, so that writes to its own sources fail with the reason while
+ * every other model keeps working.
+ */
+static ReadModel *
+load_model_guarded(ModelCache *c, CatalogRow *row)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ReadModel  *model = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(c->context);
+	PG_TRY();
+	{
+		model = load_model(c, row->relid, row->viewid, row->keycol, row->mode);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(c->context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		model = palloc0(sizeof(ReadModel));
+		model->relid = row->relid;
+		model->viewid = row->viewid;
+		model->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(row->relid)),
+													 get_rel_name(row->relid));
+		model->broken = edata->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	CurrentResourceOwner = owner;
+	return model;
+}
+
 static ModelCache *
 build_cache(void)
 {
@@ -260,6 +331,8 @@ build_cache(void)
 	HASHCTL		ctl;
 	bool		pushed = false;
 	uint64		i;
+	uint64		nrows;
+	CatalogRow *rows;
 
 	context = AllocSetContextCreate(CacheMemoryContext,
 									"pg_readmodel model cache",
@@ -291,35 +364,47 @@ build_cache(void)
 		pushed = true;
 	}
 	SPI_connect();
-	if (SPI_execute("SELECT relid::oid, viewid::oid, keycol::text, mode "
+	if (SPI_execute("SELECT relid::oid, viewid::oid, keycol::text, mode, "
+					"array_to_string(sources::oid[], ',') "
 					"FROM readmodel.model ORDER BY relid",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read readmodel.model");
-
-	for (i = 0; i < SPI_processed; i++)
+	nrows = SPI_processed;
+	rows = MemoryContextAlloc(context, sizeof(CatalogRow) * Max(nrows, 1));
+	for (i = 0; i < nrows; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Oid			relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
-		Oid			viewid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
-		char	   *keycol = SPI_getvalue(tuple, desc, 3);
-		char	   *mode = SPI_getvalue(tuple, desc, 4);
+
+		rows[i].relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		rows[i].viewid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+		rows[i].keycol = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 3));
+		rows[i].mode = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 4));
+		rows[i].sources = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 5));
+	}
+	SPI_finish();
+
+	for (i = 0; i < nrows; i++)
+	{
 		ReadModel  *model;
 		ModelEntry *entry;
 
 		/* a model whose table or view is gone is being dropped right now */
-		if (get_rel_relkind(relid) == '\0' || get_rel_relkind(viewid) == '\0')
+		if (get_rel_relkind(rows[i].relid) == '\0' ||
+			get_rel_relkind(rows[i].viewid) == '\0')
 			continue;
+		model = load_model_guarded(c, &rows[i]);
 		old = MemoryContextSwitchTo(context);
-		model = load_model(c, relid, viewid, keycol, mode);
-		entry = hash_search(c->models, &relid, HASH_ENTER, NULL);
+		entry = hash_search(c->models, &rows[i].relid, HASH_ENTER, NULL);
 		entry->model = model;
 		c->model_list = lappend(c->model_list, model);
-		index_model(c, model);
+		if (model->broken == NULL)
+			index_model(c, model);
+		else
+			index_broken_model(c, model, rows[i].sources);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
 	if (pushed)
 		PopActiveSnapshot();
 	return c;

@@ -140,6 +140,7 @@ typedef struct ReadModel
 	bool		key_typbyval;
 	bool		statement_mode;
 	ModelAnalysis *analysis;
+	char	   *broken;			/* why it cannot be maintained now, or NULL */
 	SPIPlanPtr	apply_plan;		/* diff for keys = ANY($1) */
 	SPIPlanPtr	lock_rows_plan;
 	uint64		stat_applies;	/* per-backend per-model statistics */
@@ -156,7 +157,10 @@ typedef struct SourceTable
 	List	   *msources;		/* ModelSource *, parallel to models */
 	Bitmapset  *edge_cols;		/* join columns (plain attnums) */
 	Bitmapset  *hop_cols;		/* columns some hop reads this table by */
+	List	   *broken;			/* ReadModel *: models that cannot be maintained */
 } SourceTable;
+
+extern void readmodel_check_not_broken(ReadModel *model);
 
 /* pg_readmodel.c */
 extern int	readmodel_lock_escalation;

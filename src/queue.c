@@ -35,7 +35,7 @@ typedef struct QueueEntry
 	Datum		key;
 	uint32		hash;
 	char		status;			/* for simplehash */
-	uint8		ops;			/* RM_OP_* that queued it */
+	uint8		ops;			/* RM_OP_* of the capture that queued it */
 	int			pending_level;	/* 0: not pending */
 	int			applied_level;	/* 0: not applied in an open subxact */
 	Oid			source;			/* first source table that queued it */
@@ -156,7 +156,8 @@ readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 		entry->applied_level = 0;
 		entry->source = source;
 	}
-	entry->ops |= op;
+	if (entry->ops == 0)
+		entry->ops = op;		/* why it was queued: the first capture */
 	if (entry->pending_level == 0)
 	{
 		entry->pending_level = level;

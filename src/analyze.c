@@ -88,6 +88,7 @@ typedef struct WalkContext
 
 static QueryLevel *walk_query(AnalysisState *st, Query *query,
 							  QueryLevel *parent, bool toplevel);
+static bool joined_many_to_one(AnalysisState *st, RelNode *node);
 
 /* Refuse a shape we cannot maintain, saying which construct and why. */
 static void
@@ -867,7 +868,8 @@ check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 
 		/* root columns depend on the key; anything else may split a key */
 		if (!resolve_column(st, (Node *) tle->expr, top, &node, &att) ||
-			node != root)
+			(node != root &&
+			 (node->level != top || !joined_many_to_one(st, node))))
 			refuse(st, "The definition groups by an expression that is not a column of the root table, so one key could give several rows.",
 				   psprintf("GROUP BY the root key \"%s\" alone; PostgreSQL then lets you select the root's other columns.",
 							result->key_name));

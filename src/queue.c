@@ -38,6 +38,7 @@ typedef struct QueueEntry
 	uint8		ops;			/* RM_OP_* of the capture that queued it */
 	int			pending_level;	/* 0: not pending */
 	int			applied_level;	/* 0: not applied in an open subxact */
+	int			origin_level;	/* lowest level it was pending at when applied */
 	Oid			source;			/* first source table that queued it */
 } QueueEntry;
 
@@ -74,6 +75,7 @@ typedef struct ModelQueue
 	/* a full refresh, with the same level bookkeeping as a key */
 	int			full_pending_level;
 	int			full_applied_level;
+	int			full_origin_level;
 	Oid			full_source;
 	uint8		full_ops;
 } ModelQueue;
@@ -154,6 +156,7 @@ readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 		entry->ops = 0;
 		entry->pending_level = 0;
 		entry->applied_level = 0;
+		entry->origin_level = 0;
 		entry->source = source;
 	}
 	if (entry->ops == 0)
@@ -258,6 +261,10 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 	*full = queue->full_pending_level > 0;
 	if (*full)
 	{
+		queue->full_origin_level =
+			(queue->full_applied_level > 0 && queue->full_origin_level > 0)
+			? Min(queue->full_origin_level, queue->full_pending_level)
+			: queue->full_pending_level;
 		queue->full_pending_level = 0;
 		queue->full_applied_level = (level > 1) ? level : 0;
 	}
@@ -270,6 +277,10 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 		if (entry->pending_level == 0)
 			continue;
 		(*keys)[n++] = entry->key;
+		/* remember where the queuing came from, in case the apply is undone */
+		entry->origin_level = (entry->applied_level > 0 && entry->origin_level > 0)
+			? Min(entry->origin_level, entry->pending_level)
+			: entry->pending_level;
 		entry->pending_level = 0;
 		/* applied at top level: no subtransaction can undo it any more */
 		entry->applied_level = (level > 1) ? level : 0;
@@ -285,30 +296,63 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 static void
 subxact_entry(ModelQueue *queue, QueueEntry *entry, bool commit, int level)
 {
+	bool		was_pending = entry->pending_level > 0;
+	int			keep;
+
 	if (commit)
 	{
 		if (entry->pending_level == level)
 			entry->pending_level = level - 1;
+		if (entry->origin_level == level)
+			entry->origin_level = level - 1;
 		if (entry->applied_level == level)
 			entry->applied_level = (level - 1 > 1) ? level - 1 : 0;
 		return;
 	}
+
+	/* queuings made inside the aborted level are gone with their changes */
+	keep = (entry->pending_level > 0 && entry->pending_level < level)
+		? entry->pending_level : 0;
 	if (entry->applied_level >= level)
 	{
-		/* the write that applied it was rolled back: pending again */
+		/*
+		 * The write that applied it was rolled back: pending again where it
+		 * was originally queued, if that queuing survives the rollback.
+		 */
+		if (entry->origin_level > 0 && entry->origin_level < level)
+			keep = keep ? Min(keep, entry->origin_level) : entry->origin_level;
 		entry->applied_level = 0;
-		if (entry->pending_level == 0 || entry->pending_level >= level)
-		{
-			if (entry->pending_level == 0)
-				queue->npending++;
-			entry->pending_level = level - 1;
-		}
+		entry->origin_level = 0;
 	}
-	else if (entry->pending_level >= level)
+	entry->pending_level = keep;
+	queue->npending += (keep > 0) - (was_pending ? 1 : 0);
+}
+
+static void
+subxact_full(ModelQueue *queue, bool commit, int level)
+{
+	int			keep;
+
+	if (commit)
 	{
-		entry->pending_level = 0;
-		queue->npending--;
+		if (queue->full_pending_level == level)
+			queue->full_pending_level = level - 1;
+		if (queue->full_origin_level == level)
+			queue->full_origin_level = level - 1;
+		if (queue->full_applied_level == level)
+			queue->full_applied_level = (level - 1 > 1) ? level - 1 : 0;
+		return;
 	}
+	keep = (queue->full_pending_level > 0 && queue->full_pending_level < level)
+		? queue->full_pending_level : 0;
+	if (queue->full_applied_level >= level)
+	{
+		if (queue->full_origin_level > 0 && queue->full_origin_level < level)
+			keep = keep ? Min(keep, queue->full_origin_level) : queue->full_origin_level;
+		queue->full_applied_level = 0;
+		queue->full_origin_level = 0;
+	}
+	queue->full_pending_level = keep;
 }
 
 void
@@ -339,20 +383,7 @@ readmodel_queue_subxact(bool commit, int level)
 		list_free(dead);
 
 		/* the full-refresh flag follows the same rules */
-		if (commit)
-		{
-			if (queue->full_pending_level == level)
-				queue->full_pending_level = level - 1;
-			if (queue->full_applied_level == level)
-				queue->full_applied_level = (level - 1 > 1) ? level - 1 : 0;
-		}
-		else if (queue->full_applied_level >= level)
-		{
-			queue->full_applied_level = 0;
-			queue->full_pending_level = level - 1;
-		}
-		else if (queue->full_pending_level >= level)
-			queue->full_pending_level = 0;
+		subxact_full(queue, commit, level);
 
 		queue->max_level = level - 1;
 	}

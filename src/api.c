@@ -27,7 +27,6 @@
 #include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 
 #include "pg_readmodel.h"
 
@@ -143,20 +142,6 @@ spi_exec(const char *sql, int expected)
 			 SPI_result_code_string(rc));
 }
 
-static Oid
-catalog_owner(void)
-{
-	Oid			catalog = readmodel_catalog_relid(false);
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", catalog);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 /* Write the catalog as the extension owner: users only read it. */
 static void
 catalog_exec(const char *sql, int nargs, Oid *types, Datum *values)
@@ -166,7 +151,7 @@ catalog_exec(const char *sql, int nargs, Oid *types, Datum *values)
 	int			rc;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(catalog_owner(),
+	SetUserIdAndSecContext(readmodel_relation_owner(readmodel_catalog_relid(false)),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);

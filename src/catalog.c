@@ -171,8 +171,8 @@ source_entry(ModelCache *c, Oid relid)
 	return entry->source;
 }
 
-static Oid
-relation_owner(Oid relid)
+Oid
+readmodel_relation_owner(Oid relid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Oid			owner;
@@ -195,7 +195,7 @@ load_model(ModelCache *c, Oid relid, Oid viewid, const char *keycol,
 
 	model->relid = relid;
 	model->viewid = viewid;
-	model->owner = relation_owner(relid);
+	model->owner = readmodel_relation_owner(relid);
 	model->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												 get_rel_name(relid));
 	model->view_qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(viewid)),
@@ -425,7 +425,6 @@ current_cache(void)
 	cache = NULL;
 	/* Set first: an invalidation arriving while we build marks it stale. */
 	cache_valid = true;
-	(void) readmodel_catalog_relid(true);
 	PG_TRY();
 	{
 		cache = build_cache();

@@ -43,7 +43,7 @@ static const char *const pinned_settings[][2] = {
  * Run as the model's owner, in a security-restricted operation, with the
  * pinned settings.  Errors restore all of it through transaction abort.
  */
-int
+void
 readmodel_enter_maintenance(Oid owner, int *nestlevel, Oid *save_userid,
 							int *save_sec)
 {
@@ -57,7 +57,6 @@ readmodel_enter_maintenance(Oid owner, int *nestlevel, Oid *save_userid,
 		(void) set_config_option(pinned_settings[i][0], pinned_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-	return *nestlevel;
 }
 
 void

@@ -166,7 +166,7 @@ extern void readmodel_check_not_broken(ReadModel *model);
 extern int	readmodel_lock_escalation;
 extern int	readmodel_apply_chunk;
 extern bool readmodel_preloaded;
-extern int	readmodel_enter_maintenance(Oid owner, int *save_nestlevel,
+extern void readmodel_enter_maintenance(Oid owner, int *nestlevel,
 										Oid *save_userid, int *save_sec);
 extern void readmodel_leave_maintenance(int nestlevel, Oid save_userid,
 										int save_sec);
@@ -178,6 +178,7 @@ extern ModelAnalysis *readmodel_analyze(Query *query, Oid viewid,
 
 /* catalog.c */
 extern Oid	readmodel_catalog_relid(bool missing_ok);
+extern Oid	readmodel_relation_owner(Oid relid);
 extern ReadModel *readmodel_lookup_model(Oid relid);
 extern SourceTable *readmodel_lookup_source(Oid relid);
 extern List *readmodel_all_models(void);

@@ -30,15 +30,26 @@
 
 #include "pg_readmodel.h"
 
+/*
+ * Where one piece of queued work (a key, or a model's full refresh) stands
+ * against the open subtransactions.  Levels are transaction nest levels; 0
+ * means none.
+ */
+typedef struct LevelState
+{
+	int			pending;		/* lowest level it is queued at, unapplied */
+	int			applied;		/* level whose write applied it, while that
+								 * write can still be rolled back */
+	int			origin;			/* lowest level it was pending at when applied */
+} LevelState;
+
 typedef struct QueueEntry
 {
 	Datum		key;
 	uint32		hash;
 	char		status;			/* for simplehash */
 	uint8		ops;			/* RM_OP_* of the capture that queued it */
-	int			pending_level;	/* 0: not pending */
-	int			applied_level;	/* 0: not applied in an open subxact */
-	int			origin_level;	/* lowest level it was pending at when applied */
+	LevelState	state;
 	Oid			source;			/* first source table that queued it */
 } QueueEntry;
 
@@ -72,10 +83,7 @@ typedef struct ModelQueue
 	keyq_hash  *keys;
 	int64		npending;
 	int			max_level;		/* deepest level any entry refers to */
-	/* a full refresh, with the same level bookkeeping as a key */
-	int			full_pending_level;
-	int			full_applied_level;
-	int			full_origin_level;
+	LevelState	full;			/* a full refresh, kept like a key */
 	Oid			full_source;
 	uint8		full_ops;
 } ModelQueue;
@@ -97,6 +105,57 @@ keyq_equal_key(void *private_data, Datum a, Datum b)
 	KeyTypeInfo *info = private_data;
 
 	return datum_image_eq(a, b, info->typbyval, info->typlen);
+}
+
+static void
+level_queue(LevelState *state, int level)
+{
+	state->pending = state->pending ? Min(state->pending, level) : level;
+}
+
+/* It is being applied now, at `level`. */
+static void
+level_take(LevelState *state, int level)
+{
+	/* remember where the queuing came from, in case the apply is undone */
+	state->origin = (state->applied > 0 && state->origin > 0)
+		? Min(state->origin, state->pending) : state->pending;
+	state->pending = 0;
+	/* applied at top level: no subtransaction can undo it any more */
+	state->applied = (level > 1) ? level : 0;
+}
+
+/* Subtransaction `level` ends. */
+static void
+level_subxact(LevelState *state, bool commit, int level)
+{
+	int			keep;
+
+	if (commit)
+	{
+		if (state->pending == level)
+			state->pending = level - 1;
+		if (state->origin == level)
+			state->origin = level - 1;
+		if (state->applied == level)
+			state->applied = (level - 1 > 1) ? level - 1 : 0;
+		return;
+	}
+
+	/* queuings made inside the aborted level are gone with their changes */
+	keep = (state->pending > 0 && state->pending < level) ? state->pending : 0;
+	if (state->applied >= level)
+	{
+		/*
+		 * The write that applied it was rolled back: pending again where it
+		 * was originally queued, if that queuing survives the rollback.
+		 */
+		if (state->origin > 0 && state->origin < level)
+			keep = keep ? Min(keep, state->origin) : state->origin;
+		state->applied = 0;
+		state->origin = 0;
+	}
+	state->pending = keep;
 }
 
 static ModelQueue *
@@ -154,20 +213,14 @@ readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 		entry->key = datumCopy(key, model->key_typbyval, model->key_typlen);
 		MemoryContextSwitchTo(old);
 		entry->ops = 0;
-		entry->pending_level = 0;
-		entry->applied_level = 0;
-		entry->origin_level = 0;
+		memset(&entry->state, 0, sizeof(LevelState));
 		entry->source = source;
 	}
 	if (entry->ops == 0)
 		entry->ops = op;		/* why it was queued: the first capture */
-	if (entry->pending_level == 0)
-	{
-		entry->pending_level = level;
+	if (entry->state.pending == 0)
 		queue->npending++;
-	}
-	else
-		entry->pending_level = Min(entry->pending_level, level);
+	level_queue(&entry->state, level);
 	queue->max_level = Max(queue->max_level, level);
 }
 
@@ -177,11 +230,9 @@ readmodel_queue_full(ReadModel *model, Oid source, int op)
 	ModelQueue *queue = queue_for(model);
 	int			level = GetCurrentTransactionNestLevel();
 
-	if (queue->full_pending_level == 0)
-	{
-		queue->full_pending_level = level;
+	if (queue->full.pending == 0)
 		queue->full_source = source;
-	}
+	level_queue(&queue->full, level);
 	queue->full_ops |= op;
 	queue->max_level = Max(queue->max_level, level);
 }
@@ -189,7 +240,7 @@ readmodel_queue_full(ReadModel *model, Oid source, int op)
 static bool
 queue_has_pending(ModelQueue *queue)
 {
-	return queue->npending > 0 || queue->full_pending_level > 0;
+	return queue->npending > 0 || queue->full.pending > 0;
 }
 
 bool
@@ -258,32 +309,19 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 
 	/* a rollback of this level must find what was applied in it */
 	queue->max_level = Max(queue->max_level, level);
-	*full = queue->full_pending_level > 0;
+	*full = queue->full.pending > 0;
 	if (*full)
-	{
-		queue->full_origin_level =
-			(queue->full_applied_level > 0 && queue->full_origin_level > 0)
-			? Min(queue->full_origin_level, queue->full_pending_level)
-			: queue->full_pending_level;
-		queue->full_pending_level = 0;
-		queue->full_applied_level = (level > 1) ? level : 0;
-	}
+		level_take(&queue->full, level);
 	if (queue->npending > 0)
 		*keys = palloc(sizeof(Datum) * queue->npending);
 
 	keyq_start_iterate(queue->keys, &it);
 	while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
 	{
-		if (entry->pending_level == 0)
+		if (entry->state.pending == 0)
 			continue;
 		(*keys)[n++] = entry->key;
-		/* remember where the queuing came from, in case the apply is undone */
-		entry->origin_level = (entry->applied_level > 0 && entry->origin_level > 0)
-			? Min(entry->origin_level, entry->pending_level)
-			: entry->pending_level;
-		entry->pending_level = 0;
-		/* applied at top level: no subtransaction can undo it any more */
-		entry->applied_level = (level > 1) ? level : 0;
+		level_take(&entry->state, level);
 	}
 	Assert(n == queue->npending);
 	queue->npending = 0;
@@ -291,68 +329,6 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 	if (level <= 1)
 		keyq_reset(queue->keys);
 	return true;
-}
-
-static void
-subxact_entry(ModelQueue *queue, QueueEntry *entry, bool commit, int level)
-{
-	bool		was_pending = entry->pending_level > 0;
-	int			keep;
-
-	if (commit)
-	{
-		if (entry->pending_level == level)
-			entry->pending_level = level - 1;
-		if (entry->origin_level == level)
-			entry->origin_level = level - 1;
-		if (entry->applied_level == level)
-			entry->applied_level = (level - 1 > 1) ? level - 1 : 0;
-		return;
-	}
-
-	/* queuings made inside the aborted level are gone with their changes */
-	keep = (entry->pending_level > 0 && entry->pending_level < level)
-		? entry->pending_level : 0;
-	if (entry->applied_level >= level)
-	{
-		/*
-		 * The write that applied it was rolled back: pending again where it
-		 * was originally queued, if that queuing survives the rollback.
-		 */
-		if (entry->origin_level > 0 && entry->origin_level < level)
-			keep = keep ? Min(keep, entry->origin_level) : entry->origin_level;
-		entry->applied_level = 0;
-		entry->origin_level = 0;
-	}
-	entry->pending_level = keep;
-	queue->npending += (keep > 0) - (was_pending ? 1 : 0);
-}
-
-static void
-subxact_full(ModelQueue *queue, bool commit, int level)
-{
-	int			keep;
-
-	if (commit)
-	{
-		if (queue->full_pending_level == level)
-			queue->full_pending_level = level - 1;
-		if (queue->full_origin_level == level)
-			queue->full_origin_level = level - 1;
-		if (queue->full_applied_level == level)
-			queue->full_applied_level = (level - 1 > 1) ? level - 1 : 0;
-		return;
-	}
-	keep = (queue->full_pending_level > 0 && queue->full_pending_level < level)
-		? queue->full_pending_level : 0;
-	if (queue->full_applied_level >= level)
-	{
-		if (queue->full_origin_level > 0 && queue->full_origin_level < level)
-			keep = keep ? Min(keep, queue->full_origin_level) : queue->full_origin_level;
-		queue->full_applied_level = 0;
-		queue->full_origin_level = 0;
-	}
-	queue->full_pending_level = keep;
 }
 
 void
@@ -374,16 +350,18 @@ readmodel_queue_subxact(bool commit, int level)
 		keyq_start_iterate(queue->keys, &it);
 		while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
 		{
-			subxact_entry(queue, entry, commit, level);
-			if (entry->pending_level == 0 && entry->applied_level == 0)
+			bool		was_pending = entry->state.pending > 0;
+
+			level_subxact(&entry->state, commit, level);
+			queue->npending += (entry->state.pending > 0) - (was_pending ? 1 : 0);
+			if (entry->state.pending == 0 && entry->state.applied == 0)
 				dead = lappend(dead, entry);
 		}
 		foreach(ld, dead)
 			keyq_delete_item(queue->keys, lfirst(ld));
 		list_free(dead);
 
-		/* the full-refresh flag follows the same rules */
-		subxact_full(queue, commit, level);
+		level_subxact(&queue->full, commit, level);
 
 		queue->max_level = level - 1;
 	}
@@ -408,13 +386,13 @@ readmodel_queue_visit(QueueVisitor visitor, void *arg)
 		keyq_iterator it;
 		QueueEntry *entry;
 
-		if (queue->full_pending_level > 0)
+		if (queue->full.pending > 0)
 			visitor(queue->model, (Datum) 0, true, queue->full_source,
 					queue->full_ops, arg);
 		keyq_start_iterate(queue->keys, &it);
 		while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
 		{
-			if (entry->pending_level > 0)
+			if (entry->state.pending > 0)
 				visitor(queue->model, entry->key, false, entry->source,
 						entry->ops, arg);
 		}

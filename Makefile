@@ -6,6 +6,7 @@ MODULE_big = pg_readmodel
 OBJS = \
 	src/pg_readmodel.o \
 	src/analyze.o \
+	src/analyze_patch.o \
 	src/catalog.o \
 	src/capture.o \
 	src/queue.o \

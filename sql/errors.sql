@@ -35,7 +35,7 @@ SELECT readmodel.create('tv_ok', 'SELECT u.pk_user, u.name FROM tb_user u');
 -- its catalog row, and the capture triggers on tb_user.
 CREATE VIEW leftovers AS
 SELECT (SELECT string_agg(relname, ', ' ORDER BY relname) FROM pg_class
-        WHERE relnamespace = 'errs'::regnamespace AND relname LIKE 'tv\_%') AS tv_relations,
+        WHERE relnamespace = 'errs'::regnamespace AND (relname LIKE 'tv\_%' OR relname LIKE 'pg\_readmodel\_next%')) AS tv_relations,
        (SELECT string_agg(relid::text, ', ' ORDER BY relid::text)
         FROM readmodel.model) AS catalog_rows,
        (SELECT string_agg(DISTINCT tgrelid::regclass::text, ', ') FROM pg_trigger
@@ -297,12 +297,19 @@ SELECT readmodel.create('tv_taken', 'SELECT u.pk_user, u.email FROM tb_user u');
 DROP VIEW tv_taken_def;
 SELECT * FROM leftovers;
 
--- 11. A model that reads another read model, as its root or joined.
-SELECT readmodel.create('tv_bad', 'SELECT t.pk_user, t.name FROM tv_ok t');
-SELECT * FROM leftovers;
-SELECT readmodel.create('tv_bad', $$
-    SELECT p.pk_post, t.name FROM tb_post p JOIN tv_ok t ON t.pk_user = p.fk_user
-$$);
+-- 11. Models over models: a replacement that would make a model read
+--     itself through another, the cascade depth limit, and a replacement of
+--     something that is not a read model.  Nothing may be left behind.
+SELECT readmodel.create('tv_over', 'SELECT t.pk_user, t.name FROM tv_ok t');
+SELECT readmodel.create('tv_ok', $$
+    SELECT u.pk_user, u.name FROM tb_user u JOIN tv_over o ON o.pk_user = u.pk_user
+$$, '{"replace": true}');
+SET readmodel.max_cascade_depth = 2;
+SELECT readmodel.create('tv_bad', 'SELECT t.pk_user, t.name FROM tv_over t');
+RESET readmodel.max_cascade_depth;
+SELECT readmodel.create('tb_post', 'SELECT u.pk_user FROM tb_user u', '{"replace": true}');
+SELECT readmodel.create('tv_ok', 'SELECT u.pk_user FROM tb_user u', '{"replace": "yes"}');
+SELECT readmodel.drop('tv_over');
 SELECT * FROM leftovers;
 
 -- 12. Privileges: a role that may create in the schema but lacks privileges

@@ -37,54 +37,7 @@
 #include "utils/syscache.h"
 
 #include "pg_readmodel.h"
-
-typedef struct QueryLevel
-{
-	Query	   *query;
-	struct QueryLevel *parent;
-	bool		toplevel;
-} QueryLevel;
-
-typedef struct RelNode
-{
-	int			id;
-	Oid			relid;
-	QueryLevel *level;
-	Index		rtindex;
-	RangeTblEntry *rte;
-} RelNode;
-
-typedef struct Edge
-{
-	int			n1;
-	AttrNumber	a1;
-	int			n2;
-	AttrNumber	a2;
-} Edge;
-
-typedef struct PendingSublink
-{
-	SubLink    *sublink;
-	QueryLevel *outer;
-	QueryLevel *inner;
-} PendingSublink;
-
-typedef struct AnalysisState
-{
-	const char *model_name;
-	Oid			viewid;			/* the view's OLD/NEW placeholders are not sources */
-	List	   *levels;			/* QueryLevel * */
-	List	   *nodes;			/* RelNode * */
-	List	   *edges;			/* Edge * */
-	List	   *sublinks;		/* PendingSublink * */
-	List	   *rtes;			/* RangeTblEntry *, relations only */
-} AnalysisState;
-
-typedef struct WalkContext
-{
-	AnalysisState *st;
-	QueryLevel *level;
-} WalkContext;
+#include "analyze_int.h"
 
 static QueryLevel *walk_query(AnalysisState *st, Query *query,
 							  QueryLevel *parent, bool toplevel);
@@ -102,8 +55,8 @@ refuse(AnalysisState *st, const char *detail, const char *hint)
 			 hint ? errhint("%s", hint) : 0));
 }
 
-static QueryLevel *
-find_level(AnalysisState *st, Query *query)
+QueryLevel *
+analyze_find_level(AnalysisState *st, Query *query)
 {
 	ListCell   *lc;
 
@@ -117,8 +70,8 @@ find_level(AnalysisState *st, Query *query)
 	return NULL;
 }
 
-static RelNode *
-find_node(AnalysisState *st, QueryLevel *level, Index rtindex)
+RelNode *
+analyze_find_node(AnalysisState *st, QueryLevel *level, Index rtindex)
 {
 	ListCell   *lc;
 
@@ -289,7 +242,7 @@ resolve_column(AnalysisState *st, Node *expr, QueryLevel *level,
 	switch (rte->rtekind)
 	{
 		case RTE_RELATION:
-			*node = find_node(st, target, var->varno);
+			*node = analyze_find_node(st, target, var->varno);
 			*attno = var->varattno;
 			return *node != NULL;
 		case RTE_JOIN:
@@ -300,7 +253,7 @@ resolve_column(AnalysisState *st, Node *expr, QueryLevel *level,
 								  target, node, attno);
 		case RTE_SUBQUERY:
 			{
-				QueryLevel *sub = find_level(st, rte->subquery);
+				QueryLevel *sub = analyze_find_level(st, rte->subquery);
 				TargetEntry *tle;
 
 				if (sub == NULL || sub->query->setOperations != NULL)
@@ -315,8 +268,8 @@ resolve_column(AnalysisState *st, Node *expr, QueryLevel *level,
 	}
 }
 
-static bool
-is_equality(OpExpr *op)
+bool
+analyze_is_equality(OpExpr *op)
 {
 	Oid			lefttype;
 
@@ -358,7 +311,7 @@ collect_qual_edges(AnalysisState *st, Node *qual, QueryLevel *level)
 	}
 	else if (is_andclause(qual))
 		collect_qual_edges(st, (Node *) ((BoolExpr *) qual)->args, level);
-	else if (IsA(qual, OpExpr) && is_equality((OpExpr *) qual))
+	else if (IsA(qual, OpExpr) && analyze_is_equality((OpExpr *) qual))
 	{
 		OpExpr	   *op = (OpExpr *) qual;
 		RelNode    *n1,
@@ -421,7 +374,7 @@ collect_sublink_edges(AnalysisState *st, PendingSublink *pending)
 		AttrNumber	a1,
 					a2;
 
-		if (!IsA(op, OpExpr) || !is_equality(op))
+		if (!IsA(op, OpExpr) || !analyze_is_equality(op))
 			continue;
 		inner = strip_value_preserving(lsecond(op->args));
 		if (!IsA(inner, Param) || ((Param *) inner)->paramkind != PARAM_SUBLINK)
@@ -731,7 +684,7 @@ find_root(AnalysisState *st, QueryLevel *top)
 	}
 	if (!IsA(jt, RangeTblRef))
 		refuse(st, "The first item in FROM is not a table.", NULL);
-	root = find_node(st, top, ((RangeTblRef *) jt)->rtindex);
+	root = analyze_find_node(st, top, ((RangeTblRef *) jt)->rtindex);
 	if (root == NULL)
 		refuse(st, "The first item in FROM is not a table.",
 			   "Put the entity the read model is about first in FROM.");
@@ -763,8 +716,8 @@ primary_key_column(Oid relid)
 }
 
 /* Is `att` of `relid` alone a unique, non-null key? */
-static bool
-is_unique_column(Oid relid, AttrNumber att)
+bool
+analyze_is_unique_column(Oid relid, AttrNumber att)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	List	   *indexes = RelationGetIndexList(rel);
@@ -815,7 +768,7 @@ find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 			continue;
 		if (!resolve_column(st, (Node *) tle->expr, top, &node, &att) ||
 			node != root ||
-			(explicit_key ? !is_unique_column(root->relid, att) : att != pk))
+			(explicit_key ? !analyze_is_unique_column(root->relid, att) : att != pk))
 		{
 			if (explicit_key)
 				ereport(ERROR,
@@ -1080,6 +1033,7 @@ build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 				   psprintf("Table %s is not connected to the root table \"%s\" by equality conditions.",
 							node_label(node), get_rel_name(root->relid)),
 				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key; join or correlate every table that way.");
+		route->in_subquery = !node->level->toplevel;
 		source->routes = lappend(source->routes, route);
 	}
 
@@ -1133,6 +1087,7 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	check_grouping(&st, top, root, result);
 	check_top_level_cardinality(&st, top, root);
 	build_routes(&st, root, result);
+	analyze_patches(&st, top, root, result);
 	result->range_tables = st.rtes;
 	return result;
 }

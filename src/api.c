@@ -12,6 +12,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -41,11 +42,15 @@ PG_FUNCTION_INFO_V1(readmodel_in_transaction_block);
 PG_FUNCTION_INFO_V1(readmodel_derived_sources);
 PG_FUNCTION_INFO_V1(readmodel_sync_triggers);
 PG_FUNCTION_INFO_V1(readmodel_is_preloaded);
+PG_FUNCTION_INFO_V1(readmodel_guard);
+PG_FUNCTION_INFO_V1(readmodel_explain);
+PG_FUNCTION_INFO_V1(readmodel_graph);
 
 typedef struct CreateOptions
 {
 	char	   *key;
 	bool		statement_mode;
+	bool		replace;
 } CreateOptions;
 
 static const char *const trigger_events[] = {"insert", "update", "delete", "truncate"};
@@ -81,6 +86,13 @@ parse_options(Jsonb *options, CreateOptions *out)
 			else if (strcmp(current, "mode") == 0 && text != NULL &&
 					 (strcmp(text, "commit") == 0 || strcmp(text, "statement") == 0))
 				out->statement_mode = (strcmp(text, "statement") == 0);
+			else if (strcmp(current, "replace") == 0 &&
+					 (v.type == jbvBool))
+				out->replace = v.val.boolean;
+			else if (strcmp(current, "replace") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"replace\" must be a boolean")));
 			else if (strcmp(current, "mode") == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -94,7 +106,7 @@ parse_options(Jsonb *options, CreateOptions *out)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("unrecognized read model option \"%s\"", current),
-						 errhint("Valid options are \"key\" and \"mode\".")));
+						 errhint("Valid options are \"key\", \"mode\" and \"replace\".")));
 		}
 	}
 }
@@ -193,14 +205,6 @@ check_sources_allowed(ModelAnalysis *analysis, const char *name)
 	{
 		Oid			relid = ((ModelSource *) lfirst(lc))->relid;
 
-		if (is_read_model(relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("read model \"%s\" reads read model \"%s\"",
-							name, get_rel_name(relid)),
-					 errdetail("Definitions over other read models are not supported yet."),
-					 errhint("Read the source tables of \"%s\" directly.",
-							 get_rel_name(relid))));
 		if (pg_class_aclcheck(relid, GetUserId(), ACL_TRIGGER) != ACLCHECK_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -288,7 +292,8 @@ create_unique_key_index(const char *table, const char *key, const char *name)
 
 	PG_TRY();
 	{
-		spi_exec(psprintf("CREATE UNIQUE INDEX ON %s (%s)", table,
+		/* a primary key: other models can join to it and use it as root */
+		spi_exec(psprintf("ALTER TABLE %s ADD PRIMARY KEY (%s)", table,
 						  quote_identifier(key)),
 				 SPI_OK_UTILITY);
 	}
@@ -310,45 +315,262 @@ create_unique_key_index(const char *table, const char *key, const char *name)
 	PG_END_TRY();
 }
 
-Datum
-readmodel_create(PG_FUNCTION_ARGS)
+/* Depth the model would have: one more than the deepest model it reads. */
+static int
+declared_depth(ModelAnalysis *analysis)
 {
-	char	   *name;
-	char	   *definition;
-	CreateOptions options;
-	RangeVar   *rv;
-	Oid			nsp;
-	char	   *qualname;
-	char	   *viewname;
+	int			depth = 1;
+	ListCell   *lc;
+
+	foreach(lc, analysis->sources)
+	{
+		ReadModel  *source = readmodel_lookup_model(((ModelSource *) lfirst(lc))->relid);
+
+		if (source != NULL && !source->broken)
+			depth = Max(depth, source->depth + 1);
+	}
+	return depth;
+}
+
+static void
+check_depth_allowed(ModelAnalysis *analysis, const char *name)
+{
+	int			depth = declared_depth(analysis);
+
+	if (depth > readmodel_max_cascade_depth)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("read model \"%s\" would be %d levels deep, past readmodel.max_cascade_depth (%d)",
+						name, depth, readmodel_max_cascade_depth),
+				 errhint("Read the base tables instead of a read model, or raise readmodel.max_cascade_depth.")));
+}
+
+/*
+ * Replacing model `relid` with a definition over `sources` must not make it
+ * read itself through other models.  Follows the catalog's sources.
+ */
+static void
+check_no_cycle(Oid relid, List *sources, const char *name)
+{
+	Oid			types[2] = {OIDARRAYOID, OIDOID};
+	Datum		values[2];
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(sources), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, sources)
+		elems[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+	values[0] = PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+	values[1] = ObjectIdGetDatum(relid);
+	if (SPI_execute_with_args("WITH RECURSIVE r(rel, path) AS ("
+							  "  SELECT s, ARRAY[s] FROM unnest($1) s"
+							  "  UNION ALL"
+							  "  SELECT src::oid, r.path || src::oid FROM r"
+							  "  JOIN readmodel.model m ON m.relid::oid = r.rel,"
+							  "  unnest(m.sources) src WHERE NOT src::oid = ANY(r.path))"
+							  " SELECT array_to_string(ARRAY(SELECT p::regclass::text"
+							  "   FROM unnest(path) WITH ORDINALITY AS u(p, i) ORDER BY i), ' -> ')"
+							  " FROM r WHERE rel = $2 LIMIT 1",
+							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read readmodel.model");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model \"%s\" would read itself", name),
+				 errdetail("Each would read the next: %s -> %s.", name,
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errhint("A read model may read other read models only when none of them reads it.")));
+}
+
+/* Writes to a model table come from maintenance only. */
+static void
+create_write_guard(const char *table)
+{
+	spi_exec(psprintf("CREATE TRIGGER readmodel_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+					  "ON %s FOR EACH STATEMENT EXECUTE FUNCTION readmodel.guard()", table),
+			 SPI_OK_UTILITY);
+}
+
+static Query *
+view_query(Oid viewid)
+{
+	Relation	view = relation_open(viewid, AccessShareLock);
+	Query	   *query = copyObject(get_view_query(view));
+
+	relation_close(view, AccessShareLock);
+	return query;
+}
+
+static void
+record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
+			 CreateOptions *options, const char *definition, bool update)
+{
+	Oid			types[6] = {OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, REGCLASSARRAYOID};
+	Datum		values[6];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = ObjectIdGetDatum(viewid);
+	values[2] = CStringGetTextDatum(analysis->key_name);
+	values[3] = CStringGetTextDatum(options->statement_mode ? "statement" : "commit");
+	values[4] = CStringGetTextDatum(definition);
+	values[5] = regclass_array(source_relids(analysis));
+	if (update)
+		catalog_exec("UPDATE readmodel.model SET viewid = $2, keycol = $3::name, mode = $4, "
+					 "definition = $5, sources = $6 WHERE relid = $1",
+					 6, types, values);
+	else
+		catalog_exec("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources) "
+					 "VALUES ($1, $2, $3::name, $4, $5, $6)", 6, types, values);
+}
+
+/*
+ * Make the table's columns those of the new definition: add new ones, drop
+ * gone ones, retype changed ones (their values are recomputed right after).
+ * Dependent models keep working as long as the columns they read stay.
+ */
+static void
+align_columns(Oid relid, Oid viewid, const char *table, const char *key)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Relation	view = relation_open(viewid, AccessShareLock);
+	TupleDesc	tdesc = CreateTupleDescCopy(RelationGetDescr(rel));
+	TupleDesc	vdesc = CreateTupleDescCopy(RelationGetDescr(view));
+	int			i,
+				j;
+
+	relation_close(view, AccessShareLock);
+	relation_close(rel, AccessShareLock);
+	for (i = 0; i < tdesc->natts; i++)
+	{
+		Form_pg_attribute t = TupleDescAttr(tdesc, i);
+		bool		found = false;
+
+		if (t->attisdropped)
+			continue;
+		for (j = 0; j < vdesc->natts; j++)
+		{
+			Form_pg_attribute v = TupleDescAttr(vdesc, j);
+
+			if (strcmp(NameStr(t->attname), NameStr(v->attname)) != 0)
+				continue;
+			found = true;
+			if (t->atttypid != v->atttypid || t->atttypmod != v->atttypmod)
+			{
+				if (strcmp(NameStr(t->attname), key) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot change the type of key column \"%s\" of read model %s",
+									key, table),
+							 errhint("Drop the read model and create it again.")));
+				spi_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING NULL",
+								  table, quote_identifier(NameStr(t->attname)),
+								  format_type_with_typemod(v->atttypid, v->atttypmod)),
+						 SPI_OK_UTILITY);
+			}
+		}
+		if (!found)
+			spi_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", table,
+							  quote_identifier(NameStr(t->attname))),
+					 SPI_OK_UTILITY);
+	}
+	for (j = 0; j < vdesc->natts; j++)
+	{
+		Form_pg_attribute v = TupleDescAttr(vdesc, j);
+		bool		found = false;
+
+		for (i = 0; i < tdesc->natts; i++)
+			if (!TupleDescAttr(tdesc, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(tdesc, i)->attname), NameStr(v->attname)) == 0)
+				found = true;
+		if (!found)
+			spi_exec(psprintf("ALTER TABLE %s ADD COLUMN %s %s", table,
+							  quote_identifier(NameStr(v->attname)),
+							  format_type_with_typemod(v->atttypid, v->atttypmod)),
+					 SPI_OK_UTILITY);
+	}
+}
+
+/*
+ * Replace the definition of model `relid` in place: the table, its key and
+ * its dependents stay; the columns follow the new definition and the rows
+ * are recomputed (dependents pick the changes up like any other change).
+ */
+static void
+replace_model(Oid relid, const char *qualname, const char *definition,
+			  CreateOptions *options)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	ReadModel  *old = readmodel_lookup_model(relid);
+	char	   *next = psprintf("pg_readmodel_next_%u", relid);
+	char	   *next_qualname = qualified_name(nsp, next);
+	Oid			old_viewid;
+	Oid			viewid;
+	ModelAnalysis *analysis;
+	List	   *sources;
+	ListCell   *lc;
+
+	if (old == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a read model", qualname),
+				 errhint("Option \"replace\" changes the definition of an existing read model.")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	old_viewid = old->viewid;
+
+	spi_exec(psprintf("CREATE VIEW %s AS %s", next_qualname, definition),
+			 SPI_OK_UTILITY);
+	viewid = get_relname_relid(next, nsp);
+	analysis = readmodel_analyze(view_query(viewid), viewid, options->key, qualname);
+	if (!old->broken && strcmp(analysis->key_name, old->key_name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change the key of read model %s from \"%s\" to \"%s\"",
+						qualname, old->key_name, analysis->key_name),
+				 errhint("Drop the read model and create it again.")));
+	check_sources_allowed(analysis, qualname);
+	sources = source_relids(analysis);
+	check_no_cycle(relid, sources, qualname);
+	check_depth_allowed(analysis, qualname);
+
+	align_columns(relid, viewid, qualname, analysis->key_name);
+	record_model(relid, viewid, analysis, options, definition, true);
+	/* the catalog no longer names the old view: dropping it drops nothing else */
+	spi_exec(psprintf("DROP VIEW %s", quote_qualified_identifier(get_namespace_name(nsp),
+																  get_rel_name(old_viewid))),
+			 SPI_OK_UTILITY);
+	spi_exec(psprintf("ALTER VIEW %s RENAME TO %s", next_qualname,
+					  quote_identifier(psprintf("%s" READMODEL_DEF_SUFFIX, get_rel_name(relid)))),
+			 SPI_OK_UTILITY);
+	foreach(lc, sources)
+		sync_triggers(lfirst_oid(lc));
+	foreach(lc, old->broken ? NIL : source_relids(old->analysis))
+		sync_triggers(lfirst_oid(lc));
+	readmodel_invalidate_cache();
+
+	/* rebuild under a snapshot that sees the catalog row just updated */
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	readmodel_refresh_model(readmodel_lookup_model(relid));
+	PopActiveSnapshot();
+}
+
+static Oid
+create_model(RangeVar *rv, Oid nsp, const char *qualname,
+			 const char *definition, CreateOptions *options)
+{
+	char	   *viewname = psprintf("%s" READMODEL_DEF_SUFFIX, rv->relname);
 	char	   *view_qualname;
 	Oid			viewid;
 	Oid			relid;
-	Relation	view;
-	Query	   *query;
 	ModelAnalysis *analysis;
-	List	   *sources;
 	ListCell   *lc;
 	Oid			save_userid;
 	int			save_sec;
 	int			nestlevel;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("read model name and definition must not be null")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	definition = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	parse_options(PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), &options);
-
-	rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
-	nsp = RangeVarGetAndCheckCreationNamespace(rv, NoLock, NULL);
-	qualname = qualified_name(nsp, rv->relname);
-	if (OidIsValid(get_relname_relid(rv->relname, nsp)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_TABLE),
-				 errmsg("relation %s already exists", qualname),
-				 errhint("Drop it first, or choose another name for the read model.")));
-	viewname = psprintf("%s" READMODEL_DEF_SUFFIX, rv->relname);
 	if (strlen(viewname) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
@@ -361,25 +583,17 @@ readmodel_create(PG_FUNCTION_ARGS)
 				 errmsg("relation %s already exists", qualified_name(nsp, viewname)),
 				 errdetail("A read model keeps its definition in a view named after its table with the suffix \"%s\".",
 						   READMODEL_DEF_SUFFIX)));
-	check_single_select(definition);
-	(void) readmodel_catalog_relid(false);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 
 	/* 1. the definition view: PostgreSQL analyses it and records dependencies */
 	view_qualname = qualified_name(nsp, viewname);
 	spi_exec(psprintf("CREATE VIEW %s AS %s", view_qualname, definition),
 			 SPI_OK_UTILITY);
 	viewid = get_relname_relid(viewname, nsp);
-	view = relation_open(viewid, AccessShareLock);
-	query = copyObject(get_view_query(view));
-	relation_close(view, AccessShareLock);
 
 	/* 2. can we maintain it, and may this user? */
-	analysis = readmodel_analyze(query, viewid, options.key, qualname);
+	analysis = readmodel_analyze(view_query(viewid), viewid, options->key, qualname);
 	check_sources_allowed(analysis, qualname);
-	sources = source_relids(analysis);
+	check_depth_allowed(analysis, qualname);
 
 	/* 3. build the table in the same pinned context maintenance uses */
 	readmodel_enter_maintenance(GetUserId(), &nestlevel, &save_userid, &save_sec);
@@ -387,26 +601,58 @@ readmodel_create(PG_FUNCTION_ARGS)
 					  qualname, view_qualname),
 			 SPI_OK_UTILITY);
 	create_unique_key_index(qualname, analysis->key_name, qualname);
+	create_write_guard(qualname);
 	readmodel_leave_maintenance(nestlevel, save_userid, save_sec);
 	relid = get_relname_relid(rv->relname, nsp);
 
 	/* 4. record it, then capture changes */
-	{
-		Oid			types[6] = {OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, REGCLASSARRAYOID};
-		Datum		values[6];
-
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = ObjectIdGetDatum(viewid);
-		values[2] = CStringGetTextDatum(analysis->key_name);
-		values[3] = CStringGetTextDatum(options.statement_mode ? "statement" : "commit");
-		values[4] = CStringGetTextDatum(definition);
-		values[5] = regclass_array(sources);
-		catalog_exec("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources) "
-					 "VALUES ($1, $2, $3::name, $4, $5, $6)", 6, types, values);
-	}
-	foreach(lc, sources)
+	record_model(relid, viewid, analysis, options, definition, false);
+	foreach(lc, source_relids(analysis))
 		sync_triggers(lfirst_oid(lc));
+	return relid;
+}
 
+Datum
+readmodel_create(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *definition;
+	CreateOptions options;
+	RangeVar   *rv;
+	Oid			nsp;
+	Oid			existing;
+	char	   *qualname;
+	Oid			relid;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("read model name and definition must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	definition = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	parse_options(PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), &options);
+
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	nsp = RangeVarGetAndCheckCreationNamespace(rv, NoLock, NULL);
+	qualname = qualified_name(nsp, rv->relname);
+	existing = get_relname_relid(rv->relname, nsp);
+	if (OidIsValid(existing) && !options.replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists", qualname),
+				 errhint("Drop it first, choose another name, or pass options => '{\"replace\": true}' to change a read model's definition.")));
+	check_single_select(definition);
+	(void) readmodel_catalog_relid(false);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (OidIsValid(existing))
+	{
+		replace_model(existing, qualname, definition, &options);
+		relid = existing;
+	}
+	else
+		relid = create_model(rv, nsp, qualname, definition, &options);
 	SPI_finish();
 	readmodel_invalidate_cache();
 	PG_RETURN_OID(relid);
@@ -441,6 +687,23 @@ readmodel_drop(PG_FUNCTION_ARGS)
 	/* the sql_drop event trigger removes the view, catalog row and triggers */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (!cascade)
+	{
+		Oid			type = OIDOID;
+		Datum		value = ObjectIdGetDatum(relid);
+
+		if (SPI_execute_with_args("SELECT string_agg(relid::text, ', ' ORDER BY relid::text) "
+								  "FROM readmodel.model WHERE $1 = ANY(sources::oid[]) HAVING count(*) > 0",
+								  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read readmodel.model");
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot drop read model %s because other read models read it", qualname),
+					 errdetail("Read models reading it: %s.",
+							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+					 errhint("Use readmodel.drop(name, cascade => true) to drop them too.")));
+	}
 	spi_exec(psprintf("DROP TABLE %s%s", qualname, cascade ? " CASCADE" : ""),
 			 SPI_OK_UTILITY);
 	SPI_finish();
@@ -483,12 +746,13 @@ readmodel_queue_stats(PG_FUNCTION_ARGS)
 					"\"rows_written\": " UINT64_FORMAT ", "
 					"\"rows_skipped_noop\": " UINT64_FORMAT ", "
 					"\"full_refreshes\": " UINT64_FORMAT ", "
+					"\"rows_patched\": " UINT64_FORMAT ", "
 					"\"total_timing_ms\": %.3f}",
 					readmodel_queue_size(),
 					cluster_wide ? "cluster" : "backend",
 					c.statements_captured, c.keys_queued, c.models_refreshed,
 					c.keys_recomputed, c.rows_written, c.rows_skipped_noop,
-					c.full_refreshes, c.total_timing_ms);
+					c.full_refreshes, c.rows_patched, c.total_timing_ms);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
@@ -517,21 +781,27 @@ ops_text(int ops)
 }
 
 static void
-debug_queue_row(Oid model, Datum key, bool full, Oid source, int ops, void *arg)
+debug_queue_row(Oid model, int patch, Datum key, bool full, Oid source,
+				int ops, void *arg)
 {
 	DebugQueueState *state = arg;
 	ReadModel  *rm = readmodel_lookup_model(model);
+	PatchTarget *target = NULL;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
+	if (rm != NULL && !rm->broken && patch >= 0)
+		target = list_nth(rm->analysis->patches, patch);
 	values[0] = ObjectIdGetDatum(model);
 	if (full || rm == NULL || rm->broken)
 		nulls[1] = true;
 	else
-		values[1] = CStringGetTextDatum(readmodel_datum_text(key, rm->key_type));
-	values[2] = CStringGetTextDatum(psprintf("%s on %s%s", ops_text(ops),
+		values[1] = CStringGetTextDatum(readmodel_datum_text(key,
+															 target ? target->via_type : rm->key_type));
+	values[2] = CStringGetTextDatum(psprintf("%s on %s%s%s", ops_text(ops),
 											 get_rel_name(source),
-											 full ? " (full refresh)" : ""));
+											 full ? " (full refresh)" : "",
+											 target ? psprintf(" (%s)", target->description) : ""));
 	tuplestore_putvalues(state->rsinfo->setResult, state->rsinfo->setDesc,
 						 values, nulls);
 }
@@ -587,4 +857,194 @@ readmodel_sync_triggers(PG_FUNCTION_ARGS)
 	SPI_finish();
 	readmodel_invalidate_cache();
 	PG_RETURN_VOID();
+}
+
+/*
+ * BEFORE ... FOR EACH STATEMENT on every model table: a read model holds
+ * derived data, so only maintenance (and readmodel.refresh) may write it.
+ */
+Datum
+readmodel_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("readmodel.guard() must be fired as a trigger")));
+	if (readmodel_model_writes > 0)
+		return PointerGetDatum(NULL);
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("cannot change read model \"%s\" directly",
+					RelationGetRelationName(trig->tg_relation)),
+			 errdetail("A read model holds data derived from its definition; it changes when the tables it reads change."),
+			 errhint("Change its source tables, or rebuild it with readmodel.refresh().")));
+	return PointerGetDatum(NULL);
+}
+
+static const char *
+route_kind(ReadModel *model, ModelSource *msource, SourceRoute *route)
+{
+	bool		embedded = readmodel_lookup_model(msource->relid) != NULL;
+	const char *kind;
+
+	if (route->in_subquery)
+		kind = "subquery";
+	else if (route->hops == NIL && msource->relid == model->analysis->root_relid)
+		kind = "direct key";
+	else
+		kind = "join";
+	return embedded ? psprintf("%s, embedded read model", kind) : kind;
+}
+
+static char *
+trigger_list(Oid relid, const char *pattern)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(pattern);
+	if (SPI_execute_with_args("SELECT coalesce(string_agg(tgname || CASE WHEN tgenabled = 'D' THEN ' (disabled)' ELSE '' END, ', ' ORDER BY tgname), 'none') "
+							  "FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname LIKE $2",
+							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_trigger");
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+static void
+explain_row(ReturnSetInfo *rsinfo, Oid source, const char *kind, const char *detail)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = ObjectIdGetDatum(source);
+	values[1] = CStringGetTextDatum(kind);
+	values[2] = CStringGetTextDatum(detail);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* readmodel.explain(name): how each source's changes reach the model. */
+Datum
+readmodel_explain(PG_FUNCTION_ARGS)
+{
+	Oid			relid = lookup_model_relid(PG_GETARG_TEXT_PP(0));
+	ReadModel  *model = readmodel_lookup_model(relid);
+	ReturnSetInfo *rsinfo;
+	ListCell   *ls;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (model == NULL || model->broken)
+	{
+		explain_row(rsinfo, relid, "broken", model ? model->broken : "not loaded");
+		return (Datum) 0;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	explain_row(rsinfo, relid, "model",
+				psprintf("key %s, depth %d, mode %s, write guard: %s",
+						 model->key_name, model->depth,
+						 model->statement_mode ? "statement" : "commit",
+						 trigger_list(relid, "readmodel\\_guard")));
+	foreach(ls, model->analysis->sources)
+	{
+		ModelSource *msource = lfirst(ls);
+		ListCell   *lc;
+
+		foreach(lc, msource->routes)
+		{
+			SourceRoute *route = lfirst(lc);
+
+			explain_row(rsinfo, msource->relid, route_kind(model, msource, route),
+						psprintf("%s, recompute", route->description));
+		}
+		foreach(lc, msource->patches)
+		{
+			PatchTarget *target = lfirst(lc);
+			StringInfoData cols;
+			int			att = -1;
+
+			initStringInfo(&cols);
+			while ((att = bms_next_member(msource->patch_cols, att)) >= 0)
+				appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
+								 get_attname(msource->relid, att, false));
+			explain_row(rsinfo, msource->relid, "patch",
+						psprintf("%s; used when an UPDATE changes only %s",
+								 target->description,
+								 cols.len ? cols.data : "(no column: every copied column is also read elsewhere)"));
+		}
+		explain_row(rsinfo, msource->relid, "triggers",
+					trigger_list(msource->relid, "readmodel\\_capture\\_%"));
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static char *
+dot_id(Oid relid)
+{
+	StringInfoData buf;
+	const char *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												  get_rel_name(relid));
+	const char *p;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '"');
+	for (p = name; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			appendStringInfoChar(&buf, '\\');
+		appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '"');
+	return buf.data;
+}
+
+/* readmodel.graph(): the dependency graph as Graphviz DOT. */
+Datum
+readmodel_graph(PG_FUNCTION_ARGS)
+{
+	List	   *models = readmodel_all_models();
+	List	   *tables = NIL;
+	StringInfoData dot;
+	ListCell   *lm;
+
+	initStringInfo(&dot);
+	appendStringInfoString(&dot, "digraph readmodel {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+	foreach(lm, models)
+	{
+		ReadModel  *model = lfirst(lm);
+
+		appendStringInfo(&dot, "  %s [shape=box, style=filled, fillcolor=\"%s\", label=\"%s\\n(depth %d)\"];\n",
+						 dot_id(model->relid), model->broken ? "#f4cccc" : "#d9ead3",
+						 get_rel_name(model->relid), model->broken ? 0 : model->depth);
+	}
+	foreach(lm, models)
+	{
+		ReadModel  *model = lfirst(lm);
+		ListCell   *ls;
+
+		if (model->broken)
+			continue;
+		foreach(ls, model->analysis->sources)
+		{
+			ModelSource *msource = lfirst(ls);
+			const char *label;
+
+			if (readmodel_lookup_model(msource->relid) == NULL)
+				tables = list_append_unique_oid(tables, msource->relid);
+			label = msource->relid == model->analysis->root_relid ? "root" :
+				msource->patches != NIL && msource->patch_cols != NULL ? "patch / recompute" :
+				"recompute";
+			appendStringInfo(&dot, "  %s -> %s [label=\"%s\"];\n",
+							 dot_id(msource->relid), dot_id(model->relid), label);
+		}
+	}
+	foreach(lm, tables)
+		appendStringInfo(&dot, "  %s [shape=cylinder, label=\"%s\"];\n",
+						 dot_id(lfirst_oid(lm)), get_rel_name(lfirst_oid(lm)));
+	appendStringInfoString(&dot, "}\n");
+	PG_RETURN_TEXT_P(cstring_to_text(dot.data));
 }

@@ -37,6 +37,12 @@
 
 #define MAX_APPLY_ROUNDS 100
 
+/* >0 while maintenance writes model tables: the write guard lets them by */
+int			readmodel_model_writes = 0;
+
+/* set while the apply loop runs; captures inside it only queue */
+static bool applying = false;
+
 char *
 readmodel_datum_text(Datum value, Oid type)
 {
@@ -70,6 +76,7 @@ diff_sql(ReadModel *model, bool keyed)
 	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData set,
 				differs,
+				cols,
 				sql;
 	const char *key = quote_identifier(model->key_name);
 	int			i;
@@ -77,6 +84,7 @@ diff_sql(ReadModel *model, bool keyed)
 
 	initStringInfo(&set);
 	initStringInfo(&differs);
+	initStringInfo(&cols);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(desc, i);
@@ -88,6 +96,7 @@ diff_sql(ReadModel *model, bool keyed)
 		col = quote_identifier(NameStr(attr->attname));
 		tc = lookup_type_cache(attr->atttypid, TYPECACHE_EQ_OPR);
 		appendStringInfo(&set, "%s%s = n.%s", first ? "" : ", ", col, col);
+		appendStringInfo(&cols, "%s%s", first ? "" : ", ", col);
 		if (OidIsValid(tc->eq_opr))
 			appendStringInfo(&differs, "%st.%s IS DISTINCT FROM n.%s",
 							 first ? "" : " OR ", col, col);
@@ -103,7 +112,7 @@ diff_sql(ReadModel *model, bool keyed)
 					 "WITH n AS MATERIALIZED (SELECT * FROM %s v%s), "
 					 "d AS (DELETE FROM %s t WHERE %s NOT EXISTS (SELECT FROM n WHERE n.%s = t.%s) RETURNING 1), "
 					 "u AS (UPDATE %s t SET %s FROM n WHERE t.%s = n.%s AND (%s) RETURNING 1), "
-					 "i AS (INSERT INTO %s SELECT n.* FROM n WHERE NOT EXISTS (SELECT FROM %s t WHERE t.%s = n.%s) RETURNING 1) "
+					 "i AS (INSERT INTO %s (%s) SELECT %s FROM n WHERE NOT EXISTS (SELECT FROM %s t WHERE t.%s = n.%s) RETURNING 1) "
 					 "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM u), (SELECT count(*) FROM i)",
 					 model->view_qualname,
 					 keyed ? psprintf(" WHERE v.%s = ANY($1)", key) : "",
@@ -111,7 +120,8 @@ diff_sql(ReadModel *model, bool keyed)
 					 keyed ? psprintf("t.%s = ANY($1) AND", key) : "",
 					 key, key,
 					 model->qualname, set.data, key, key, differs.data,
-					 model->qualname, model->qualname, key, key);
+					 model->qualname, cols.data, cols.data, model->qualname,
+					 key, key);
 	return sql.data;
 }
 
@@ -191,9 +201,192 @@ apply_full(ReadModel *model, ReadModelCounters *delta)
 	delta->full_refreshes++;
 }
 
-/* Apply one model's work as its owner, in the pinned maintenance context. */
+/* ---------- patches ---------- */
+
+static char *
+path_literal(List *keys)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "ARRAY[");
+	foreach(lc, keys)
+		appendStringInfo(&buf, "%s%s", lc == list_head(keys) ? "" : ", ",
+						 quote_literal_cstr(strVal(lfirst(lc))));
+	appendStringInfoString(&buf, "]::pg_catalog.text[]");
+	return buf.data;
+}
+
+/* The source value as jsonb_build_object stores it (SQL NULL is JSON null). */
+static char *
+copied_value(PatchTarget *target, PatchPath *path)
+{
+	return psprintf("COALESCE(pg_catalog.to_jsonb(s.%s), 'null'::pg_catalog.jsonb)",
+					quote_identifier(get_attname(target->relid, path->att, false)));
+}
+
+/*
+ * UPDATE model t SET doc = jsonb_set(jsonb_set(t.doc, p1, v1), p2, v2), ...
+ * FROM ONLY source s WHERE s.via = ANY($1) AND t.out = s.via
+ *   AND (t.doc #> p1 IS DISTINCT FROM v1 OR ...)
+ */
+static char *
+patch_sql(ReadModel *model, PatchTarget *target)
+{
+	StringInfoData set,
+				differs;
+	List	   *docs = NIL;
+	ListCell   *ld,
+			   *lp;
+
+	initStringInfo(&set);
+	initStringInfo(&differs);
+	foreach(lp, target->paths)
+		docs = list_append_unique(docs, makeString(((PatchPath *) lfirst(lp))->doc_col));
+	foreach(ld, docs)
+	{
+		const char *doc = quote_identifier(strVal(lfirst(ld)));
+		char	   *expr = psprintf("t.%s", doc);
+
+		foreach(lp, target->paths)
+		{
+			PatchPath  *path = lfirst(lp);
+
+			if (strcmp(path->doc_col, strVal(lfirst(ld))) != 0)
+				continue;
+			expr = psprintf("pg_catalog.jsonb_set(%s, %s, %s)", expr,
+							path_literal(path->keys), copied_value(target, path));
+			appendStringInfo(&differs, "%s(t.%s #> %s) IS DISTINCT FROM %s",
+							 differs.len ? " OR " : "", doc,
+							 path_literal(path->keys), copied_value(target, path));
+		}
+		appendStringInfo(&set, "%s%s = %s", set.len ? ", " : "", doc, expr);
+	}
+	return psprintf("UPDATE %s t SET %s FROM ONLY %s s WHERE s.%s = ANY($1) AND t.%s = s.%s AND (%s)",
+					model->qualname, set.data,
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(target->relid)),
+											   get_rel_name(target->relid)),
+					quote_identifier(get_attname(target->relid, target->via_att, false)),
+					quote_identifier(target->out_col),
+					quote_identifier(get_attname(target->relid, target->via_att, false)),
+					differs.data);
+}
+
+static SPIPlanPtr
+keep_plan(const char *sql, Oid argtype, const char *what)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, &argtype);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare %s \"%s\": %s", what, sql,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+/* The keys of the rows a patch will touch, to lock them like a recompute. */
+static void
+lock_patched_keys(ReadModel *model, PatchTarget *target, Datum arg)
+{
+	Datum	   *keys;
+	uint64		i;
+
+	if (target->keys_plan == NULL)
+		target->keys_plan = keep_plan(psprintf("SELECT t.%s FROM %s t WHERE t.%s = ANY($1)",
+											   quote_identifier(model->key_name),
+											   model->qualname,
+											   quote_identifier(target->out_col)),
+									  get_array_type(target->via_type),
+									  "patch key query");
+	if (SPI_execute_snapshot(target->keys_plan, &arg, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "patch key query failed");
+	keys = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		keys[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+								1, &isnull);
+	}
+	readmodel_lock_keys(model, keys, (int) SPI_processed);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Patch the rows reached from changed source rows `values` (their via
+ * column).  Locks first: the writers of the column rows are matched by
+ * (so no row can start or stop matching meanwhile), then the keys.
+ */
+static void
+apply_patch(ReadModel *model, PatchTarget *target, Datum *values, int nvalues,
+			ReadModelCounters *delta)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum		arg;
+
+	if (nvalues == 0)
+		return;
+	get_typlenbyvalalign(target->via_type, &typlen, &typbyval, &typalign);
+	arg = PointerGetDatum(construct_array(values, nvalues, target->via_type,
+										  typlen, typbyval, typalign));
+	if (OidIsValid(target->lock_relid))
+		readmodel_lock_route_values(target->lock_relid, target->lock_att,
+									target->via_type, values, nvalues, false);
+	lock_patched_keys(model, target, arg);
+
+	if (target->plan == NULL)
+		target->plan = keep_plan(patch_sql(model, target),
+								 get_array_type(target->via_type), "patch");
+	if (SPI_execute_snapshot(target->plan, &arg, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, false, true, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "read model patch failed");
+	delta->rows_written += SPI_processed;
+	delta->rows_patched += SPI_processed;
+}
+
+/* Run (or, after a full refresh, just discard) the model's pending patches. */
+static void
+apply_patches(ReadModel *model, bool full, ReadModelCounters *delta)
+{
+	List	   *pending = readmodel_queue_pending_patches(model->relid);
+	ListCell   *lc;
+
+	foreach(lc, pending)
+	{
+		int			index = lfirst_int(lc);
+		Datum	   *values;
+		int			nvalues;
+
+		readmodel_queue_take_patch(model->relid, index, &values, &nvalues);
+		if (!full)
+			apply_patch(model, list_nth(model->analysis->patches, index),
+						values, nvalues, delta);
+	}
+}
+
+static void
+check_depth(ReadModel *model)
+{
+	if (model->depth > readmodel_max_cascade_depth)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("read model %s is %d levels deep, past readmodel.max_cascade_depth (%d)",
+						model->qualname, model->depth, readmodel_max_cascade_depth),
+				 errhint("Raise readmodel.max_cascade_depth.")));
+}
+
+/*
+ * Apply one model's queued work as its owner, in the pinned maintenance
+ * context: recompute keys (or everything), then patch.  Recomputing first
+ * means the patches match rows by current values.
+ */
 static int64
-apply_model(ReadModel *model, Datum *keys, int nkeys, bool full)
+apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
+			bool with_patches)
 {
 	ReadModelCounters delta;
 	instr_time	start,
@@ -203,15 +396,27 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full)
 	int			nestlevel;
 
 	readmodel_check_not_broken(model);
+	check_depth(model);
 	memset(&delta, 0, sizeof(delta));
 	INSTR_TIME_SET_CURRENT(start);
 
 	readmodel_enter_maintenance(model->owner, &nestlevel, &save_userid,
 								&save_sec);
-	if (full)
-		apply_full(model, &delta);
-	else
-		apply_keys(model, keys, nkeys, &delta);
+	readmodel_model_writes++;
+	PG_TRY();
+	{
+		if (full)
+			apply_full(model, &delta);
+		else if (nkeys > 0)
+			apply_keys(model, keys, nkeys, &delta);
+		if (with_patches)
+			apply_patches(model, full, &delta);
+	}
+	PG_FINALLY();
+	{
+		readmodel_model_writes--;
+	}
+	PG_END_TRY();
 	readmodel_leave_maintenance(nestlevel, save_userid, save_sec);
 
 	INSTR_TIME_SET_CURRENT(duration);
@@ -223,23 +428,86 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full)
 	model->stat_applies++;
 	model->stat_rows_written += delta.rows_written;
 	model->stat_rows_skipped += delta.rows_skipped_noop;
+	model->stat_rows_patched += delta.rows_patched;
 	model->stat_ms += delta.total_timing_ms;
-	return full ? (int64) delta.rows_written : nkeys;
+	return full ? (int64) delta.rows_written : nkeys + (int64) delta.rows_patched;
+}
+
+/* The pending model to apply next: the shallowest, so readers come later. */
+static ReadModel *
+next_model(List *pending, Oid *relid)
+{
+	ReadModel  *best = NULL;
+	ListCell   *lc;
+
+	*relid = InvalidOid;
+	foreach(lc, pending)
+	{
+		ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
+
+		if (model == NULL)
+		{
+			*relid = lfirst_oid(lc);	/* dropped in this transaction */
+			return NULL;
+		}
+		if (best == NULL || model->depth < best->depth)
+			best = model;
+	}
+	*relid = best->relid;
+	return best;
+}
+
+static int64
+apply_loop(bool statement_mode_only)
+{
+	int64		total = 0;
+	int			applied = 0;
+	int			limit = MAX_APPLY_ROUNDS * (list_length(readmodel_all_models()) + 1);
+
+	while (readmodel_queue_has_pending(statement_mode_only))
+	{
+		List	   *pending = readmodel_queue_pending_models(statement_mode_only);
+		Oid			relid;
+		ReadModel  *model = next_model(pending, &relid);
+		Datum	   *keys;
+		int			nkeys;
+		bool		full;
+
+		if (++applied > limit)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("read model maintenance did not settle after %d model applications",
+							limit),
+					 errdetail("A trigger on a read-model table keeps changing the tables it is derived from.")));
+		readmodel_queue_take(relid, &keys, &nkeys, &full);
+		if (model == NULL)
+		{
+			List	   *patches = readmodel_queue_pending_patches(relid);
+			ListCell   *lc;
+
+			foreach(lc, patches)
+				readmodel_queue_take_patch(relid, lfirst_int(lc), &keys, &nkeys);
+			continue;
+		}
+		total += apply_model(model, keys, nkeys, full, true);
+		list_free(pending);
+	}
+	return total;
 }
 
 /*
- * Apply everything pending (or only statement-mode models).  A user
- * trigger on a read-model table may write sources and queue more work, so
- * repeat until the queue is empty, within reason.
+ * Apply everything pending (or only statement-mode models), shallowest
+ * model first: writing a model queues work for the models that read it,
+ * which come later.  Captures fired by those writes only queue; this loop
+ * picks their work up.
  */
 int64
 readmodel_apply_pending(bool statement_mode_only)
 {
 	int64		total = 0;
-	int			rounds = 0;
-	bool		pushed = false;
+	volatile bool pushed = false;
 
-	if (!readmodel_queue_has_pending(statement_mode_only))
+	if (applying || !readmodel_queue_has_pending(statement_mode_only))
 		return 0;
 	if (!ActiveSnapshotSet())
 	{
@@ -249,31 +517,16 @@ readmodel_apply_pending(bool statement_mode_only)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	while (readmodel_queue_has_pending(statement_mode_only))
+	applying = true;
+	PG_TRY();
 	{
-		List	   *models = readmodel_queue_pending_models(statement_mode_only);
-		ListCell   *lc;
-
-		if (++rounds > MAX_APPLY_ROUNDS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("read model maintenance did not settle after %d rounds",
-							MAX_APPLY_ROUNDS),
-					 errdetail("A trigger on a read-model table keeps changing the tables it is derived from.")));
-		foreach(lc, models)
-		{
-			Oid			relid = lfirst_oid(lc);
-			ReadModel  *model = readmodel_lookup_model(relid);
-			Datum	   *keys;
-			int			nkeys;
-			bool		full;
-
-			readmodel_queue_take(relid, &keys, &nkeys, &full);
-			if (model == NULL)
-				continue;		/* dropped in this transaction */
-			total += apply_model(model, keys, nkeys, full);
-		}
+		total = apply_loop(statement_mode_only);
 	}
+	PG_FINALLY();
+	{
+		applying = false;
+	}
+	PG_END_TRY();
 
 	SPI_finish();
 	if (pushed)
@@ -289,7 +542,7 @@ readmodel_refresh_model(ReadModel *model)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	written = apply_model(model, NULL, 0, true);
+	written = apply_model(model, NULL, 0, true, false);
 	SPI_finish();
 	return written;
 }

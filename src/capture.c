@@ -169,6 +169,33 @@ read_columns_changed(ModelSource *msource, TupleTableSlot *old,
 	return false;
 }
 
+/*
+ * Did the UPDATE change only columns the model copies into documents at
+ * patchable paths?  Then the rows can be patched instead of recomputed.
+ */
+static bool
+only_patch_columns_changed(ModelSource *msource, TupleTableSlot *old,
+						   TupleTableSlot *new)
+{
+	int			natts = old->tts_tupleDescriptor->natts;
+	int			member = -1;
+
+	if (!readmodel_enable_patch || msource->patches == NIL ||
+		msource->reads_whole_row)
+		return false;
+	while ((member = bms_next_member(msource->read_cols, member)) >= 0)
+	{
+		AttrNumber	att = member + FirstLowInvalidHeapAttributeNumber;
+
+		if (att <= 0 || att > natts)
+			continue;
+		if (!bms_is_member(att, msource->patch_cols) &&
+			attr_changed(old, new, att))
+			return false;
+	}
+	return true;
+}
+
 /* Does this change add or remove a join between this row and another? */
 static bool
 join_columns_changed(SourceTable *source, TupleTableSlot *old,
@@ -314,6 +341,7 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 	TupleTableSlot *nslot = news ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	int			nmodels = list_length(source->models);
 	ValueList **starts = palloc0(sizeof(ValueList *) * nmodels);
+	ValueList **patches = palloc0(sizeof(ValueList *) * nmodels);
 	int			nhopcols = bms_num_members(source->hop_cols);
 	ValueList  *lockvals = palloc0(sizeof(ValueList) * Max(nhopcols, 1));
 	int			i,
@@ -334,6 +362,10 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 		starts[i] = palloc(sizeof(ValueList) * list_length(msource->routes));
 		foreach(lr, msource->routes)
 			values_init(&starts[i][r++], ((SourceRoute *) lfirst(lr))->start_type);
+		patches[i] = palloc(sizeof(ValueList) * Max(list_length(msource->patches), 1));
+		r = 0;
+		foreach(lr, msource->patches)
+			values_init(&patches[i][r++], ((PatchTarget *) lfirst(lr))->via_type);
 		i++;
 	}
 
@@ -376,8 +408,16 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 			ListCell   *lr;
 			int			r = 0;
 
-			if (old == NULL || new == NULL ||
-				read_columns_changed(msource, old, new))
+			if (old != NULL && new != NULL &&
+				read_columns_changed(msource, old, new) &&
+				only_patch_columns_changed(msource, old, new))
+			{
+				foreach(lr, msource->patches)
+					values_add_attr(&patches[i][r++], new,
+									((PatchTarget *) lfirst(lr))->via_att);
+			}
+			else if (old == NULL || new == NULL ||
+					 read_columns_changed(msource, old, new))
 			{
 				foreach(lr, msource->routes)
 				{
@@ -411,6 +451,18 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 			queued += follow_route(lfirst(lm), lfirst(lr), &starts[i][r],
 								   source->relid, op, workcxt);
 			r++;
+		}
+		r = 0;
+		foreach(lr, msource->patches)
+		{
+			ValueList  *values = &patches[i][r++];
+			int			v;
+
+			values_dedupe(values);
+			for (v = 0; v < values->n; v++)
+				readmodel_queue_patch(lfirst(lm), lfirst(lr), values->values[v],
+									  source->relid);
+			queued += values->n;
 		}
 		i++;
 	}

@@ -112,6 +112,15 @@ free_plans(ReadModel *model)
 		SPI_freeplan(model->apply_plan);
 	if (model->lock_rows_plan)
 		SPI_freeplan(model->lock_rows_plan);
+	foreach(ls, model->analysis->patches)
+	{
+		PatchTarget *target = lfirst(ls);
+
+		if (target->keys_plan)
+			SPI_freeplan(target->keys_plan);
+		if (target->plan)
+			SPI_freeplan(target->plan);
+	}
 	foreach(ls, model->analysis->sources)
 	{
 		ModelSource *source = lfirst(ls);
@@ -245,6 +254,18 @@ index_model(ModelCache *c, ReadModel *model)
 			}
 		}
 	}
+	foreach(lr, analysis->patches)
+	{
+		PatchTarget *target = lfirst(lr);
+
+		/* writers of the column a patch matches rows by must lock it */
+		if (OidIsValid(target->lock_relid))
+		{
+			SourceTable *read = source_entry(c, target->lock_relid);
+
+			read->hop_cols = bms_add_member(read->hop_cols, target->lock_att);
+		}
+	}
 	forboth(lr, analysis->edge_relids, la, analysis->edge_attnos)
 	{
 		SourceTable *source = source_entry(c, lfirst_oid(lr));
@@ -320,6 +341,47 @@ load_model_guarded(ModelCache *c, CatalogRow *row)
 	MemoryContextSwitchTo(caller);
 	CurrentResourceOwner = owner;
 	return model;
+}
+
+/*
+ * depth = 1 + the depth of the deepest read model a model reads.  Apply
+ * runs models in increasing depth, so a model is recomputed after every
+ * model it reads.  Declarations cannot form cycles; should the catalog hold
+ * one anyway, depths stop growing past the number of models and apply
+ * refuses them through max_cascade_depth.
+ */
+static void
+compute_depths(ModelCache *c)
+{
+	int			limit = list_length(c->model_list) + 1;
+	bool		changed = true;
+	ListCell   *lm;
+
+	foreach(lm, c->model_list)
+		((ReadModel *) lfirst(lm))->depth = 1;
+	while (changed && limit-- > 0)
+	{
+		changed = false;
+		foreach(lm, c->model_list)
+		{
+			ReadModel  *model = lfirst(lm);
+			ListCell   *ls;
+
+			if (model->broken)
+				continue;
+			foreach(ls, model->analysis->sources)
+			{
+				Oid			relid = ((ModelSource *) lfirst(ls))->relid;
+				ModelEntry *entry = hash_search(c->models, &relid, HASH_FIND, NULL);
+
+				if (entry && entry->model->depth + 1 > model->depth)
+				{
+					model->depth = entry->model->depth + 1;
+					changed = true;
+				}
+			}
+		}
+	}
 }
 
 static ModelCache *
@@ -405,6 +467,7 @@ build_cache(void)
 			index_broken_model(c, model, rows[i].sources);
 		MemoryContextSwitchTo(old);
 	}
+	compute_depths(c);
 	if (pushed)
 		PopActiveSnapshot();
 	return c;

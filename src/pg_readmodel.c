@@ -20,6 +20,9 @@ PG_MODULE_MAGIC;
 
 int			readmodel_lock_escalation = 256;
 int			readmodel_apply_chunk = 10000;
+int			readmodel_max_cascade_depth = 16;
+int			readmodel_max_queued_keys = 10000000;
+bool		readmodel_enable_patch = true;
 bool		readmodel_preloaded = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -125,6 +128,19 @@ _PG_init(void)
 							"Keys recomputed per maintenance statement.",
 							NULL, &readmodel_apply_chunk, 10000, 1, 10000000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.max_cascade_depth",
+							"Deepest chain of read models over read models that may be declared or maintained.",
+							NULL, &readmodel_max_cascade_depth, 16, 1, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.max_queued_keys",
+							"Most read-model keys one transaction may queue for recomputation.",
+							"Past it the transaction fails rather than refreshing part of a model; readmodel.refresh() rebuilds a model whole.",
+							&readmodel_max_queued_keys, 10000000, 1, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("readmodel.enable_patch",
+							 "Patch copied values into documents in place instead of recomputing the rows.",
+							 NULL, &readmodel_enable_patch, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("readmodel");
 
 	readmodel_cache_init();

@@ -100,7 +100,37 @@ typedef struct SourceRoute
 	Oid			start_type;
 	List	   *hops;			/* RouteHop * */
 	char	   *description;	/* human-readable, for debug_queue/explain */
+	bool		in_subquery;	/* the occurrence is below the top level */
 } SourceRoute;
+
+/* A path of a jsonb output column that holds a source column unchanged. */
+typedef struct PatchPath
+{
+	AttrNumber	att;			/* the source column */
+	char	   *doc_col;		/* the model's jsonb column */
+	List	   *keys;			/* path in the document: String nodes */
+} PatchPath;
+
+/*
+ * One occurrence of a source whose copied columns can be patched in place:
+ * when an UPDATE changes only those, the rows whose out_col equals the
+ * source row's via_att get the new values set at their paths, in one
+ * statement, instead of being recomputed.
+ */
+typedef struct PatchTarget
+{
+	int			index;			/* in ModelAnalysis.patches */
+	Oid			relid;			/* the source */
+	AttrNumber	via_att;		/* its unique, not null column ... */
+	Oid			via_type;
+	char	   *out_col;		/* ... equal to this model column */
+	Oid			lock_relid;		/* the table out_col comes from, whose */
+	AttrNumber	lock_att;		/* writers of it must be waited for; 0: none */
+	List	   *paths;			/* PatchPath * */
+	char	   *description;
+	SPIPlanPtr	keys_plan;		/* prepared lazily, kept */
+	SPIPlanPtr	plan;
+} PatchTarget;
 
 /* A table read by a model, with every occurrence's route. */
 typedef struct ModelSource
@@ -110,6 +140,9 @@ typedef struct ModelSource
 								 * FirstLowInvalidHeapAttributeNumber */
 	bool		reads_whole_row;
 	List	   *routes;			/* SourceRoute * */
+	Bitmapset  *patch_cols;		/* plain attnums only ever copied into
+								 * documents at patchable paths */
+	List	   *patches;		/* PatchTarget * */
 } ModelSource;
 
 /* The result of analysing a definition. */
@@ -124,6 +157,7 @@ typedef struct ModelAnalysis
 	List	   *range_tables;	/* every RangeTblEntry, for permission checks */
 	List	   *edge_relids;	/* join columns: Oid list ... */
 	List	   *edge_attnos;	/* ... and the parallel attnum list */
+	List	   *patches;		/* PatchTarget *, all sources */
 } ModelAnalysis;
 
 /* A declared read model, as cached per backend. */
@@ -140,12 +174,14 @@ typedef struct ReadModel
 	bool		key_typbyval;
 	bool		statement_mode;
 	ModelAnalysis *analysis;
+	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
 	SPIPlanPtr	apply_plan;		/* diff for keys = ANY($1) */
 	SPIPlanPtr	lock_rows_plan;
 	uint64		stat_applies;	/* per-backend per-model statistics */
 	uint64		stat_rows_written;
 	uint64		stat_rows_skipped;
+	uint64		stat_rows_patched;
 	double		stat_ms;
 } ReadModel;
 
@@ -165,6 +201,10 @@ extern void readmodel_check_not_broken(ReadModel *model);
 /* pg_readmodel.c */
 extern int	readmodel_lock_escalation;
 extern int	readmodel_apply_chunk;
+extern int	readmodel_max_cascade_depth;
+extern int	readmodel_max_queued_keys;
+extern bool readmodel_enable_patch;
+extern int	readmodel_model_writes;
 extern bool readmodel_preloaded;
 extern void readmodel_enter_maintenance(Oid owner, int *nestlevel,
 										Oid *save_userid, int *save_sec);
@@ -188,16 +228,21 @@ extern void readmodel_cache_xact_end(void);
 
 /* queue.c */
 extern void readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op);
+extern void readmodel_queue_patch(ReadModel *model, PatchTarget *target,
+								  Datum value, Oid source);
 extern void readmodel_queue_full(ReadModel *model, Oid source, int op);
 extern bool readmodel_queue_has_pending(bool statement_mode_only);
 extern int64 readmodel_queue_size(void);
 extern List *readmodel_queue_pending_models(bool statement_mode_only);
 extern bool readmodel_queue_take(Oid model, Datum **keys, int *nkeys,
 								 bool *full);
+extern List *readmodel_queue_pending_patches(Oid model);
+extern bool readmodel_queue_take_patch(Oid model, int patch, Datum **values,
+									   int *nvalues);
 extern void readmodel_queue_subxact(bool commit, int level);
 extern void readmodel_queue_reset(void);
-typedef void (*QueueVisitor) (Oid model, Datum key, bool full, Oid source,
-							  int ops, void *arg);
+typedef void (*QueueVisitor) (Oid model, int patch, Datum key, bool full,
+							  Oid source, int ops, void *arg);
 extern void readmodel_queue_visit(QueueVisitor visitor, void *arg);
 
 /* apply.c */
@@ -223,6 +268,7 @@ typedef struct ReadModelCounters
 	uint64		rows_written;
 	uint64		rows_skipped_noop;
 	uint64		full_refreshes;
+	uint64		rows_patched;	/* rows whose documents were patched in place */
 	double		total_timing_ms;
 } ReadModelCounters;
 

@@ -75,9 +75,14 @@ static inline bool keyq_equal_key(void *private_data, Datum a, Datum b);
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * A model has one queue of keys to recompute (patch = -1) and one queue
+ * per patch target of source key values whose copied columns changed.
+ */
 typedef struct ModelQueue
 {
 	Oid			model;
+	int			patch;			/* PatchTarget index, or -1 */
 	bool		statement_mode;
 	KeyTypeInfo keytype;
 	keyq_hash  *keys;
@@ -90,6 +95,7 @@ typedef struct ModelQueue
 
 static MemoryContext queue_context = NULL;
 static List *model_queues = NIL;	/* ModelQueue * */
+static int64 queued_total = 0;	/* entries created in this transaction */
 
 static inline uint32
 keyq_hash_key(void *private_data, Datum key)
@@ -159,7 +165,7 @@ level_subxact(LevelState *state, bool commit, int level)
 }
 
 static ModelQueue *
-find_queue(Oid model)
+find_queue(Oid model, int patch)
 {
 	ListCell   *lc;
 
@@ -167,16 +173,16 @@ find_queue(Oid model)
 	{
 		ModelQueue *queue = lfirst(lc);
 
-		if (queue->model == model)
+		if (queue->model == model && queue->patch == patch)
 			return queue;
 	}
 	return NULL;
 }
 
 static ModelQueue *
-queue_for(ReadModel *model)
+queue_for(ReadModel *model, int patch, Oid keytype)
 {
-	ModelQueue *queue = find_queue(model->relid);
+	ModelQueue *queue = find_queue(model->relid, patch);
 	MemoryContext old;
 
 	if (queue != NULL)
@@ -188,19 +194,32 @@ queue_for(ReadModel *model)
 	old = MemoryContextSwitchTo(queue_context);
 	queue = palloc0(sizeof(ModelQueue));
 	queue->model = model->relid;
+	queue->patch = patch;
 	queue->statement_mode = model->statement_mode;
-	queue->keytype.typlen = model->key_typlen;
-	queue->keytype.typbyval = model->key_typbyval;
+	get_typlenbyval(keytype, &queue->keytype.typlen, &queue->keytype.typbyval);
 	queue->keys = keyq_create(queue_context, 64, &queue->keytype);
 	model_queues = lappend(model_queues, queue);
 	MemoryContextSwitchTo(old);
 	return queue;
 }
 
-void
-readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
+static void
+check_queue_limit(ReadModel *model)
 {
-	ModelQueue *queue = queue_for(model);
+	if (++queued_total > readmodel_max_queued_keys)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("transaction queued more than %d read-model keys",
+						readmodel_max_queued_keys),
+				 errdetail("The limit was reached while queuing keys of read model %s.",
+						   model->qualname),
+				 errhint("Raise readmodel.max_queued_keys, or split the change into smaller transactions.")));
+}
+
+static void
+queue_entry(ModelQueue *queue, ReadModel *model, Datum key, Oid source,
+			int op)
+{
 	int			level = GetCurrentTransactionNestLevel();
 	QueueEntry *entry;
 	bool		found;
@@ -210,7 +229,9 @@ readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 	{
 		MemoryContext old = MemoryContextSwitchTo(queue_context);
 
-		entry->key = datumCopy(key, model->key_typbyval, model->key_typlen);
+		check_queue_limit(model);
+		entry->key = datumCopy(key, queue->keytype.typbyval,
+							   queue->keytype.typlen);
 		MemoryContextSwitchTo(old);
 		entry->ops = 0;
 		memset(&entry->state, 0, sizeof(LevelState));
@@ -225,9 +246,24 @@ readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 }
 
 void
+readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
+{
+	queue_entry(queue_for(model, -1, model->key_type), model, key, source, op);
+}
+
+/* The copied columns of source row `value` (its via column) changed. */
+void
+readmodel_queue_patch(ReadModel *model, PatchTarget *target, Datum value,
+					  Oid source)
+{
+	queue_entry(queue_for(model, target->index, target->via_type), model,
+				value, source, RM_OP_UPDATE);
+}
+
+void
 readmodel_queue_full(ReadModel *model, Oid source, int op)
 {
-	ModelQueue *queue = queue_for(model);
+	ModelQueue *queue = queue_for(model, -1, model->key_type);
 	int			level = GetCurrentTransactionNestLevel();
 
 	if (queue->full.pending == 0)
@@ -282,7 +318,25 @@ readmodel_queue_pending_models(bool statement_mode_only)
 
 		if ((!statement_mode_only || queue->statement_mode) &&
 			queue_has_pending(queue))
-			result = lappend_oid(result, queue->model);
+			result = list_append_unique_oid(result, queue->model);
+	}
+	return result;
+}
+
+/* Patch targets of `model` with pending values, as PatchTarget indexes. */
+List *
+readmodel_queue_pending_patches(Oid model)
+{
+	ListCell   *lc;
+	List	   *result = NIL;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+
+		if (queue->model == model && queue->patch >= 0 &&
+			queue_has_pending(queue))
+			result = lappend_int(result, queue->patch);
 	}
 	return result;
 }
@@ -292,10 +346,9 @@ readmodel_queue_pending_models(bool statement_mode_only)
  * mark them applied at the current level.  *full says a full refresh is
  * due instead, in which case every pending key is marked applied too.
  */
-bool
-readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
+static bool
+take_queue(ModelQueue *queue, Datum **keys, int *nkeys, bool *full)
 {
-	ModelQueue *queue = find_queue(model);
 	int			level = GetCurrentTransactionNestLevel();
 	keyq_iterator it;
 	QueueEntry *entry;
@@ -329,6 +382,20 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 	if (level <= 1)
 		keyq_reset(queue->keys);
 	return true;
+}
+
+bool
+readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
+{
+	return take_queue(find_queue(model, -1), keys, nkeys, full);
+}
+
+bool
+readmodel_queue_take_patch(Oid model, int patch, Datum **values, int *nvalues)
+{
+	bool		full;
+
+	return take_queue(find_queue(model, patch), values, nvalues, &full);
 }
 
 void
@@ -373,6 +440,7 @@ readmodel_queue_reset(void)
 	/* the memory goes with TopTransactionContext */
 	queue_context = NULL;
 	model_queues = NIL;
+	queued_total = 0;
 }
 
 void
@@ -387,14 +455,14 @@ readmodel_queue_visit(QueueVisitor visitor, void *arg)
 		QueueEntry *entry;
 
 		if (queue->full.pending > 0)
-			visitor(queue->model, (Datum) 0, true, queue->full_source,
+			visitor(queue->model, -1, (Datum) 0, true, queue->full_source,
 					queue->full_ops, arg);
 		keyq_start_iterate(queue->keys, &it);
 		while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
 		{
 			if (entry->state.pending > 0)
-				visitor(queue->model, entry->key, false, entry->source,
-						entry->ops, arg);
+				visitor(queue->model, queue->patch, entry->key, false,
+						entry->source, entry->ops, arg);
 		}
 	}
 }

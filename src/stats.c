@@ -59,6 +59,7 @@ add_counters(ReadModelCounters *to, const ReadModelCounters *delta)
 	to->rows_written += delta->rows_written;
 	to->rows_skipped_noop += delta->rows_skipped_noop;
 	to->full_refreshes += delta->full_refreshes;
+	to->rows_patched += delta->rows_patched;
 	to->total_timing_ms += delta->total_timing_ms;
 }
 

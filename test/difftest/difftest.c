@@ -862,6 +862,47 @@ static const Model models[] = {
 		"WHERE p.published\n"
 		"GROUP BY u.pk_user\n"
 		"HAVING count(*) > 1"},
+
+	/*
+	 * Models over models (cascades), also with --extra-models: c1 is read
+	 * by c2 (embedded document, patched in place when only copied columns
+	 * change), c3 aggregates arrays of c1 and c2 documents (three levels),
+	 * c4 embeds c2 at the root and c3 through a LEFT JOIN (four levels).
+	 */
+	{"tv_c_user", "{}",
+		"SELECT u.pk_user, u.id, u.fk_org,\n"
+		"       jsonb_build_object('id', u.id, 'name', u.name,"
+		" 'active', u.active, 'note', u.note) AS data\n"
+		"FROM tb_user u"},
+
+	{"tv_c_post", "{}",
+		"SELECT p.pk_post, p.id, p.fk_user,\n"
+		"       jsonb_build_object('title', p.title, 'score', p.score,"
+		" 'author', a.data,\n"
+		"         'comments', (SELECT COALESCE(jsonb_agg(jsonb_build_object("
+		"'body', c.body, 'likes', c.likes) ORDER BY c.pk_comment), '[]')\n"
+		"            FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data\n"
+		"FROM tb_post p\n"
+		"JOIN tv_c_user a ON a.pk_user = p.fk_user"},
+
+	{"tv_c_org", "{\"mode\":\"statement\"}",
+		"SELECT o.pk_org, o.id,\n"
+		"       jsonb_build_object('name', o.name,\n"
+		"         'members', (SELECT COALESCE(jsonb_agg(cu.data ORDER BY cu.pk_user), '[]')"
+		" FROM tv_c_user cu WHERE cu.fk_org = o.pk_org),\n"
+		"         'posts', (SELECT COALESCE(jsonb_agg(cp.data ORDER BY cp.pk_post), '[]')"
+		" FROM tv_c_post cp JOIN tb_user u ON u.pk_user = cp.fk_user"
+		" WHERE u.fk_org = o.pk_org)) AS data\n"
+		"FROM tb_org o"},
+
+	{"tv_c_post_org", "{}",
+		"SELECT p.pk_post, p.fk_user, u.fk_org,\n"
+		"       jsonb_build_object('post', tp.data, 'org', og.data,"
+		" 'user_note', u.note) AS data\n"
+		"FROM tb_post p\n"
+		"JOIN tv_c_post tp ON tp.pk_post = p.pk_post\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"LEFT JOIN tv_c_org og ON og.pk_org = u.fk_org"},
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */
@@ -2462,7 +2503,8 @@ teardown_models(void)
 
 	txn_no++;
 	txlog_reset();
-	for (int m = 0; m < NMODELS; m++)
+	/* readers first: a model that others read cannot be dropped alone */
+	for (int m = NMODELS - 1; m >= 0; m--)
 		if (model_ok[m])
 			runf("SELECT readmodel.drop('%s')", models[m].name);
 	if (!load_keys())

@@ -6,7 +6,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
 
-SELECT plan(33);
+SELECT plan(42);
 
 -- the contract's functions and view
 SELECT has_function('readmodel', 'create', ARRAY['text', 'text', 'jsonb']);
@@ -35,7 +35,7 @@ SELECT is(readmodel.create('tap.tv_post', $$
     'tap.tv_post', 'create returns the new table');
 SELECT has_table('tap', 'tv_post', 'the read-model table exists');
 SELECT has_view('tap', 'tv_post_def', 'the definition view exists');
-SELECT index_is_unique('tap', 'tv_post', 'tv_post_pk_post_idx', 'unique index on the key');
+SELECT col_is_pk('tap', 'tv_post', 'pk_post', 'the key is the primary key');
 SELECT is((SELECT count(*)::int FROM pg_trigger
            WHERE tgrelid = 'tap.tb_user'::regclass AND tgname LIKE 'readmodel\_capture\_%'),
           4, 'four capture triggers on a source');
@@ -74,6 +74,27 @@ SELECT hasnt_table('tap', 'tv_x', 'failed declarations leave no table');
 SELECT hasnt_view('tap', 'tv_x_def', 'failed declarations leave no view');
 SELECT is((SELECT count(*)::int FROM readmodel.model WHERE relid::text LIKE '%tv\_x%'), 0,
           'failed declarations leave no catalog row');
+
+-- models over models, the write guard, explain, graph, drop with readers
+SELECT lives_ok($$SELECT readmodel.create('tap.tv_post_count', $q$
+    SELECT u.pk_user, (SELECT count(*) FROM tap.tv_post p WHERE p.fk_user = u.pk_user) AS n
+    FROM tap.tb_user u $q$)$$, 'a model may read another model');
+SELECT throws_ok($$INSERT INTO tap.tv_post VALUES (99, 1, '{}')$$,
+                 '42809', NULL, 'direct writes to a model: wrong_object_type');
+SELECT throws_ok($$SELECT readmodel.drop('tap.tv_post')$$,
+                 '2BP01', NULL, 'drop of a model others read: dependent_objects_still_exist');
+SELECT is((SELECT string_agg(source::text, ',' ORDER BY source::text)
+           FROM readmodel.explain('tap.tv_post') WHERE kind = 'patch'),
+          'tap.tb_post,tap.tb_user', 'explain shows a patch for each copied source');
+SELECT matches(readmodel.graph(), '"tap.tv_post" -> "tap.tv_post_count"',
+               'graph has the edge between the models');
+INSERT INTO tap.tb_post VALUES (4, 2, 'four', 0);
+SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 1::bigint,
+          'the reader is current only after the flush ...');
+SELECT ok(readmodel.flush() > 0, 'flush applies the pending work');
+SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 2::bigint,
+          '... which applies both models in order');
+SELECT lives_ok($$SELECT readmodel.drop('tap.tv_post_count')$$, 'the reader drops alone');
 
 -- drop removes everything
 DROP TABLE tap.tv_post;

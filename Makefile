@@ -13,7 +13,8 @@ OBJS = \
 	src/apply.o \
 	src/locks.o \
 	src/stats.o \
-	src/api.o
+	src/api.o \
+	src/ctas.o
 
 DATA = $(wildcard sql/pg_readmodel--*.sql)
 

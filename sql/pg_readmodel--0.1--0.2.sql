@@ -67,3 +67,12 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- CREATE TABLE tv_x AS SELECT ... declares a read model when the library is
+-- preloaded (a ProcessUtility hook).  Otherwise this refuses the statement
+-- rather than create a plain table that looks like a read model.
+CREATE FUNCTION readmodel._on_ctas() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'readmodel_on_ctas' LANGUAGE C;
+CREATE EVENT TRIGGER readmodel_on_ctas ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE AS')
+    EXECUTE FUNCTION readmodel._on_ctas();

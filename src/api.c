@@ -46,6 +46,9 @@ PG_FUNCTION_INFO_V1(readmodel_guard);
 PG_FUNCTION_INFO_V1(readmodel_explain);
 PG_FUNCTION_INFO_V1(readmodel_graph);
 
+/* set while readmodel.create() builds a table (see ctas.c) */
+bool		readmodel_creating = false;
+
 typedef struct CreateOptions
 {
 	char	   *key;
@@ -622,7 +625,7 @@ readmodel_create(PG_FUNCTION_ARGS)
 	Oid			nsp;
 	Oid			existing;
 	char	   *qualname;
-	Oid			relid;
+	volatile Oid relid;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -646,13 +649,22 @@ readmodel_create(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (OidIsValid(existing))
+	readmodel_creating = true;
+	PG_TRY();
 	{
-		replace_model(existing, qualname, definition, &options);
-		relid = existing;
+		if (OidIsValid(existing))
+		{
+			replace_model(existing, qualname, definition, &options);
+			relid = existing;
+		}
+		else
+			relid = create_model(rv, nsp, qualname, definition, &options);
 	}
-	else
-		relid = create_model(rv, nsp, qualname, definition, &options);
+	PG_FINALLY();
+	{
+		readmodel_creating = false;
+	}
+	PG_END_TRY();
 	SPI_finish();
 	readmodel_invalidate_cache();
 	PG_RETURN_OID(relid);

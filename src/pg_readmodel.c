@@ -141,6 +141,11 @@ _PG_init(void)
 							 "Patch copied values into documents in place instead of recomputing the rows.",
 							 NULL, &readmodel_enable_patch, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("readmodel.ctas_prefix",
+							   "Table name prefix with which CREATE TABLE ... AS declares a read model.",
+							   "Takes effect when the library is preloaded; an empty string turns it off.",
+							   &readmodel_ctas_prefix, "tv_",
+							   PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("readmodel");
 
 	readmodel_cache_init();
@@ -150,6 +155,7 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 	{
 		readmodel_preloaded = true;
+		readmodel_ctas_install_hook();
 		prev_shmem_request_hook = shmem_request_hook;
 		shmem_request_hook = shmem_request;
 		prev_shmem_startup_hook = shmem_startup_hook;

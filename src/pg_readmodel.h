@@ -205,11 +205,16 @@ extern int	readmodel_max_cascade_depth;
 extern int	readmodel_max_queued_keys;
 extern bool readmodel_enable_patch;
 extern int	readmodel_model_writes;
+extern bool readmodel_creating;
+extern char *readmodel_ctas_prefix;
 extern bool readmodel_preloaded;
 extern void readmodel_enter_maintenance(Oid owner, int *nestlevel,
 										Oid *save_userid, int *save_sec);
 extern void readmodel_leave_maintenance(int nestlevel, Oid save_userid,
 										int save_sec);
+
+/* ctas.c */
+extern void readmodel_ctas_install_hook(void);
 
 /* analyze.c */
 extern ModelAnalysis *readmodel_analyze(Query *query, Oid viewid,

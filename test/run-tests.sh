@@ -127,6 +127,14 @@ else
     if $MAKE --no-print-directory test-difftest; then record difftest PASS; else record difftest FAIL; fi
 fi
 
+# shell-driven checks: CREATE TABLE AS with and without preloading, and
+# pg_dump / restore of read models
+for script in ctas dump_restore; do
+    [ -f "test/$script.sh" ] || continue
+    banner "$script: test/$script.sh"
+    if bash "test/$script.sh"; then record "$script" PASS; else record "$script" FAIL; fi
+done
+
 banner "demo: demo/demo.sql in a fresh database, then verify()"
 demo_log=$(mktemp)
 demo_ok=""

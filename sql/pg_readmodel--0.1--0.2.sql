@@ -20,12 +20,27 @@ COMMENT ON FUNCTION readmodel.graph() IS
 COMMENT ON FUNCTION readmodel.drop(text, boolean) IS
     'drop a read model; with cascade => true also the read models that read it';
 
--- Models declared under 0.1 get the write guard.
+-- Models declared under 0.1 get the write guard, and their unique key index
+-- becomes the primary key (0.2 models have one, so other models can join
+-- to them and use them as root).
 DO $$
 DECLARE
     m record;
+    idx name;
 BEGIN
-    FOR m IN SELECT relid FROM readmodel.model LOOP
+    FOR m IN SELECT relid, keycol FROM readmodel.model LOOP
+        SELECT c.relname INTO idx
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = m.relid AND i.indisunique AND i.indnkeyatts = 1
+          AND a.attname = m.keycol
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                          WHERE k.conrelid = m.relid AND k.contype = 'p')
+        LIMIT 1;
+        IF idx IS NOT NULL THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY USING INDEX %I', m.relid, idx);
+        END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
                        WHERE tgrelid = m.relid AND tgname = 'readmodel_guard') THEN
             EXECUTE pg_catalog.format('CREATE TRIGGER readmodel_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE '

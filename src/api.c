@@ -390,6 +390,10 @@ check_no_cycle(Oid relid, List *sources, const char *name)
 static void
 create_write_guard(const char *table)
 {
+	/* a 0.1 catalog (library updated, ALTER EXTENSION UPDATE not run yet) */
+	if (SPI_execute("SELECT 1 WHERE to_regprocedure('readmodel.guard()') IS NOT NULL",
+					true, 1) != SPI_OK_SELECT || SPI_processed == 0)
+		return;
 	spi_exec(psprintf("CREATE TRIGGER readmodel_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
 					  "ON %s FOR EACH STATEMENT EXECUTE FUNCTION readmodel.guard()", table),
 			 SPI_OK_UTILITY);

@@ -1,0 +1,36 @@
+--
+-- upgrade: a database whose extension SQL is still 0.1 (the library is the
+-- current one) is updated to 0.2 with its models working: the write guard
+-- is added and the new functions work.  (A model built by the 0.1 library
+-- had a unique index instead of a primary key; the upgrade script promotes
+-- it, which the current library, adding a primary key itself, cannot show.)
+--
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS pg_readmodel;
+CREATE EXTENSION pg_readmodel VERSION '0.1';
+RESET client_min_messages;
+CREATE SCHEMA upgrade;
+SET search_path = upgrade, public;
+CREATE TABLE tb_user (pk_user integer PRIMARY KEY, name text NOT NULL);
+INSERT INTO tb_user VALUES (1, 'alice');
+SELECT readmodel.create('tv_user', $$
+    SELECT u.pk_user, jsonb_build_object('name', u.name) AS data FROM tb_user u
+$$);
+-- under the 0.1 SQL there is no guard function, so no guard
+SELECT count(*) AS guards FROM pg_trigger
+WHERE tgrelid = 'tv_user'::regclass AND tgname = 'readmodel_guard';
+ALTER EXTENSION pg_readmodel UPDATE TO '0.2';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'tv_user'::regclass AND contype = 'p') AS primary_keys,
+       (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tv_user'::regclass
+          AND tgname = 'readmodel_guard') AS guards;
+UPDATE tb_user SET name = 'alicia';
+SELECT * FROM tv_user;
+SELECT kind FROM readmodel.explain('tv_user') ORDER BY kind;
+DELETE FROM tv_user;
+
+-- Clean up.
+SET client_min_messages = warning;
+DROP SCHEMA upgrade CASCADE;
+RESET client_min_messages;
+DROP EXTENSION pg_readmodel;

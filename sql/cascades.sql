@@ -150,6 +150,45 @@ UPDATE tb_org SET name = 'globex corp' WHERE pk_org = 2;
 RESET readmodel.max_cascade_depth;
 SELECT * FROM all_verified;
 
+-- 8. What is not a plain copy is recomputed: a cast (the JSON form of oid
+--    differs from int4's), a key computed at run time that may override a
+--    constant one, and an output column that is the source's own key rather
+--    than the column the source is joined by.
+ALTER TABLE tb_user ADD COLUMN uid integer NOT NULL DEFAULT 0;
+SELECT readmodel.create('tv_cast', $$
+    SELECT p.pk_post, p.fk_user,
+           jsonb_build_object('uid', u.uid::oid, 'name', u.name) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+$$);
+SELECT readmodel.create('tv_dupkey', $$
+    SELECT p.pk_post, p.fk_user,
+           jsonb_build_object('1', u.name, 1, p.title) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+$$);
+SELECT readmodel.create('tv_ownkey', $$
+    SELECT p.pk_post, u.pk_user AS user_id, jsonb_build_object('n', u.name) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+$$);
+SELECT m::text AS model, count(e.*) FILTER (WHERE e.kind = 'patch' AND e.source = 'tb_user'::regclass) AS user_patches
+FROM unnest(ARRAY['tv_cast', 'tv_dupkey', 'tv_ownkey']) m
+LEFT JOIN LATERAL readmodel.explain(m) e ON true
+GROUP BY m ORDER BY 1;
+UPDATE tb_user SET uid = 7, name = 'BOB7' WHERE pk_user = 2;
+SELECT * FROM all_verified;
+
+-- 9. A patch queued before the model's definition is replaced in the same
+--    transaction is not applied against the new definition: the model is
+--    rebuilt instead.
+BEGIN;
+UPDATE tb_user SET name = 'zed' WHERE pk_user = 2;
+SELECT model, key, reason FROM readmodel.debug_queue() WHERE model = 'tv_cast'::regclass;
+SELECT readmodel.create('tv_cast', $$
+    SELECT p.pk_post, p.fk_user, jsonb_build_object('t', p.title) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+$$, '{"replace": true}');
+COMMIT;
+SELECT * FROM all_verified;
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA cascades CASCADE;

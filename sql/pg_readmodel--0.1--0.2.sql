@@ -89,5 +89,5 @@ $$;
 CREATE FUNCTION readmodel._on_ctas() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'readmodel_on_ctas' LANGUAGE C;
 CREATE EVENT TRIGGER readmodel_on_ctas ON ddl_command_end
-    WHEN TAG IN ('CREATE TABLE AS')
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION readmodel._on_ctas();

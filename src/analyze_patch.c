@@ -101,9 +101,13 @@ plain_var(Node *expr)
 	return (expr && IsA(expr, Var)) ? (Var *) expr : NULL;
 }
 
-/* A top-level Var, through join aliases, to a relation column. */
+/*
+ * A top-level Var, through join aliases, to a relation column.  `exact`
+ * refuses binary-compatible casts on the way: a copy must have the column's
+ * own type, whose JSON form the patch reproduces.
+ */
 static RelNode *
-top_column(PatchState *ps, Var *var, AttrNumber *att)
+resolve_top(PatchState *ps, Var *var, AttrNumber *att, bool exact)
 {
 	while (var != NULL && var->varlevelsup == 0 && var->varattno > 0)
 	{
@@ -117,9 +121,18 @@ top_column(PatchState *ps, Var *var, AttrNumber *att)
 		if (rte->rtekind != RTE_JOIN ||
 			var->varattno > list_length(rte->joinaliasvars))
 			return NULL;
-		var = plain_var(list_nth(rte->joinaliasvars, var->varattno - 1));
+		var = exact ? (Var *) list_nth(rte->joinaliasvars, var->varattno - 1)
+			: plain_var(list_nth(rte->joinaliasvars, var->varattno - 1));
+		if (var != NULL && !IsA(var, Var))
+			return NULL;
 	}
 	return NULL;
+}
+
+static RelNode *
+top_column(PatchState *ps, Var *var, AttrNumber *att)
+{
+	return resolve_top(ps, var, att, false);
 }
 
 static void *
@@ -232,7 +245,12 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 		return;
 	keys = palloc0(sizeof(char *) * (nargs / 2 + 1));
 	for (i = 0; i < nargs / 2; i++)
+	{
 		keys[i] = const_key(list_nth(build->args, 2 * i));
+		/* a computed key could equal any other and override it */
+		if (keys[i] == NULL)
+			return;
+	}
 
 	for (i = 0; i < nargs / 2; i++)
 	{
@@ -257,8 +275,8 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 			collect_copies(ps, (FuncExpr *) value, subpath, doc_col);
 			continue;
 		}
-		var = plain_var(value);
-		node = var ? top_column(ps, var, &att) : NULL;
+		var = IsA(value, Var) ? (Var *) value : NULL;
+		node = var ? resolve_top(ps, var, &att, true) : NULL;
 		if (node == NULL || node->level != ps->top)
 			continue;
 		{
@@ -398,55 +416,13 @@ walk_top_jointree(PatchState *ps, Node *jt)
 	}
 }
 
-/* Is (n1, a1) equal to (n2, a2) in every output row, through inner edges? */
-static bool
-equal_in_output(PatchState *ps, RelNode *n1, AttrNumber a1,
-				RelNode *n2, AttrNumber a2)
-{
-	List	   *seen_nodes = list_make1(n1);
-	List	   *seen_atts = list_make1_int(a1);
-	int			i;
-
-	for (i = 0; i < list_length(seen_nodes); i++)
-	{
-		RelNode    *n = list_nth(seen_nodes, i);
-		AttrNumber	a = list_nth_int(seen_atts, i);
-		ListCell   *lc;
-
-		if (n == n2 && a == a2)
-			return true;
-		foreach(lc, ps->edges)
-		{
-			TopEdge    *e = lfirst(lc);
-			RelNode    *other = NULL;
-			AttrNumber	other_att = 0;
-			ListCell   *ln,
-					   *la;
-			bool		known = false;
-
-			if (e->n1 == n && e->a1 == a)
-				other = e->n2, other_att = e->a2;
-			else if (e->n2 == n && e->a2 == a)
-				other = e->n1, other_att = e->a1;
-			if (other == NULL)
-				continue;
-			forboth(ln, seen_nodes, la, seen_atts)
-				if (lfirst(ln) == other && lfirst_int(la) == other_att)
-					known = true;
-			if (!known)
-			{
-				seen_nodes = lappend(seen_nodes, other);
-				seen_atts = lappend_int(seen_atts, other_att);
-			}
-		}
-	}
-	return false;
-}
-
-/* The output column equal to (node, att) in every output row, if any. */
+/*
+ * The output column that is exactly column (node, att), if any.  The patch
+ * matches rows by it and locks it against writers, so it must be the
+ * column the source is joined by, not a copy of the source's own key.
+ */
 static TargetEntry *
-output_equal_to(PatchState *ps, RelNode *node, AttrNumber att,
-				RelNode **out_node, AttrNumber *out_att)
+output_column(PatchState *ps, RelNode *node, AttrNumber att)
 {
 	ListCell   *lc;
 
@@ -460,12 +436,8 @@ output_equal_to(PatchState *ps, RelNode *node, AttrNumber att,
 		if (tle->resjunk || tle->resname == NULL || var == NULL)
 			continue;
 		n = top_column(ps, var, &a);
-		if (n != NULL && equal_in_output(ps, node, att, n, a))
-		{
-			*out_node = n;
-			*out_att = a;
+		if (n == node && a == att)
 			return tle;
-		}
 	}
 	return NULL;
 }
@@ -488,6 +460,7 @@ make_target(PatchState *ps, RelNode *node)
 	}
 	else if (!bms_is_member(node->id, ps->nullable))
 	{
+		/* an equality between the source's unique column and a selected one */
 		foreach(lc, ps->edges)
 		{
 			TopEdge    *e = lfirst(lc);
@@ -495,7 +468,9 @@ make_target(PatchState *ps, RelNode *node)
 
 			if (att == 0 || !analyze_is_unique_column(node->relid, att))
 				continue;
-			tle = output_equal_to(ps, node, att, &out_node, &out_att);
+			out_node = (e->n1 == node) ? e->n2 : e->n1;
+			out_att = (e->n1 == node) ? e->a2 : e->a1;
+			tle = output_column(ps, out_node, out_att);
 			if (tle != NULL)
 			{
 				target->via_att = att;
@@ -512,13 +487,21 @@ make_target(PatchState *ps, RelNode *node)
 			if (via->node != node ||
 				!analyze_is_unique_column(node->relid, via->att))
 				continue;
-			tle = output_equal_to(ps, via->other, via->other_att,
-								  &out_node, &out_att);
+			tle = output_column(ps, via->other, via->other_att);
 			if (tle != NULL)
+			{
 				target->via_att = via->att;
+				out_node = via->other;
+				out_att = via->other_att;
+				break;
+			}
 		}
 	}
 	if (target->via_att == 0)
+		return NULL;
+	/* writers lock the matched column's values: same type, same lock tag */
+	if (tle != NULL &&
+		get_atttype(out_node->relid, out_att) != get_atttype(node->relid, target->via_att))
 		return NULL;
 	if (tle != NULL)
 	{

@@ -806,7 +806,8 @@ debug_queue_row(Oid model, int patch, Datum key, bool full, Oid source,
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
-	if (rm != NULL && !rm->broken && patch >= 0)
+	if (rm != NULL && !rm->broken && patch >= 0 &&
+		patch < list_length(rm->analysis->patches))
 		target = list_nth(rm->analysis->patches, patch);
 	values[0] = ObjectIdGetDatum(model);
 	if (full || rm == NULL || rm->broken)

@@ -28,6 +28,7 @@
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -171,7 +172,6 @@ apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 		model->apply_plan = plan;
 	}
 
-	readmodel_lock_keys(model, keys, nkeys);
 	for (start = 0; start < nkeys; start += chunk)
 	{
 		int			n = Min(chunk, nkeys - start);
@@ -285,11 +285,19 @@ keep_plan(const char *sql, Oid argtype, const char *what)
 	return plan;
 }
 
-/* The keys of the rows a patch will touch, to lock them like a recompute. */
-static void
-lock_patched_keys(ReadModel *model, PatchTarget *target, Datum arg)
+/* A patch taken from the queue: its target and the via values, as an array. */
+typedef struct PendingPatch
 {
-	Datum	   *keys;
+	PatchTarget *target;
+	Datum		arg;
+} PendingPatch;
+
+/* Add the keys of the rows a patch will touch, to lock them with the rest. */
+static void
+add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
+				 int *nkeys)
+{
+	PatchTarget *target = patch->target;
 	uint64		i;
 
 	if (target->keys_plan == NULL)
@@ -299,73 +307,93 @@ lock_patched_keys(ReadModel *model, PatchTarget *target, Datum arg)
 											   quote_identifier(target->out_col)),
 									  get_array_type(target->via_type),
 									  "patch key query");
-	if (SPI_execute_snapshot(target->keys_plan, &arg, NULL, GetLatestSnapshot(),
+	if (SPI_execute_snapshot(target->keys_plan, &patch->arg, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "patch key query failed");
-	keys = palloc(sizeof(Datum) * Max(SPI_processed, 1));
-	for (i = 0; i < SPI_processed; i++)
+	if (SPI_processed > 0)
 	{
-		bool		isnull;
+		*keys = *keys ? repalloc(*keys, sizeof(Datum) * (*nkeys + SPI_processed))
+			: palloc(sizeof(Datum) * SPI_processed);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
 
-		keys[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-								1, &isnull);
+			(*keys)[(*nkeys)++] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc,
+														  1, &isnull),
+											model->key_typbyval,
+											model->key_typlen);
+		}
 	}
-	readmodel_lock_keys(model, keys, (int) SPI_processed);
 	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
- * Patch the rows reached from changed source rows `values` (their via
- * column).  Locks first: the writers of the column rows are matched by
- * (so no row can start or stop matching meanwhile), then the keys.
+ * Patch the rows reached from changed source rows (their via values).  The
+ * route lock on the matched column was taken at capture, as a mapper does;
+ * the key locks were taken together with the recomputed keys.
  */
 static void
-apply_patch(ReadModel *model, PatchTarget *target, Datum *values, int nvalues,
-			ReadModelCounters *delta)
+apply_patch(ReadModel *model, PendingPatch *patch, ReadModelCounters *delta)
 {
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum		arg;
-
-	if (nvalues == 0)
-		return;
-	get_typlenbyvalalign(target->via_type, &typlen, &typbyval, &typalign);
-	arg = PointerGetDatum(construct_array(values, nvalues, target->via_type,
-										  typlen, typbyval, typalign));
-	if (OidIsValid(target->lock_relid))
-		readmodel_lock_route_values(target->lock_relid, target->lock_att,
-									target->via_type, values, nvalues, false);
-	lock_patched_keys(model, target, arg);
+	PatchTarget *target = patch->target;
 
 	if (target->plan == NULL)
 		target->plan = keep_plan(patch_sql(model, target),
 								 get_array_type(target->via_type), "patch");
-	if (SPI_execute_snapshot(target->plan, &arg, NULL, GetLatestSnapshot(),
+	if (SPI_execute_snapshot(target->plan, &patch->arg, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, false, true, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "read model patch failed");
 	delta->rows_written += SPI_processed;
 	delta->rows_patched += SPI_processed;
 }
 
-/* Run (or, after a full refresh, just discard) the model's pending patches. */
-static void
-apply_patches(ReadModel *model, bool full, ReadModelCounters *delta)
+/*
+ * Take the model's pending patches off the queue.  A patch queued against
+ * an analysis that has changed since (the definition was replaced, source
+ * DDL re-analysed it) cannot be trusted: *stale asks for a full refresh.
+ */
+static List *
+take_patches(ReadModel *model, bool *stale)
 {
 	List	   *pending = readmodel_queue_pending_patches(model->relid);
+	List	   *result = NIL;
 	ListCell   *lc;
 
+	*stale = false;
 	foreach(lc, pending)
 	{
 		int			index = lfirst_int(lc);
+		PatchTarget *target = NULL;
 		Datum	   *values;
 		int			nvalues;
+		Oid			relid;
+		AttrNumber	via;
+		PendingPatch *patch;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
 
-		readmodel_queue_take_patch(model->relid, index, &values, &nvalues);
-		if (!full)
-			apply_patch(model, list_nth(model->analysis->patches, index),
-						values, nvalues, delta);
+		readmodel_queue_take_patch(model->relid, index, &values, &nvalues,
+								   &relid, &via);
+		if (index < list_length(model->analysis->patches))
+			target = list_nth(model->analysis->patches, index);
+		if (target == NULL || target->relid != relid || target->via_att != via)
+		{
+			*stale = true;
+			continue;
+		}
+		if (nvalues == 0)
+			continue;
+		get_typlenbyvalalign(target->via_type, &typlen, &typbyval, &typalign);
+		patch = palloc(sizeof(PendingPatch));
+		patch->target = target;
+		patch->arg = PointerGetDatum(construct_array(values, nvalues,
+													 target->via_type, typlen,
+													 typbyval, typalign));
+		result = lappend(result, patch);
 	}
+	return result;
 }
 
 static void
@@ -405,12 +433,35 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
 	readmodel_model_writes++;
 	PG_TRY();
 	{
-		if (full)
-			apply_full(model, &delta);
-		else if (nkeys > 0)
-			apply_keys(model, keys, nkeys, &delta);
+		List	   *patches = NIL;
+		bool		stale = false;
+
 		if (with_patches)
-			apply_patches(model, full, &delta);
+			patches = take_patches(model, &stale);
+		if (full || stale)
+			apply_full(model, &delta);
+		else
+		{
+			Datum	   *locked = NULL;
+			int			nlocked = 0;
+			ListCell   *lc;
+
+			/* one sorted batch of key locks for recomputes and patches */
+			if (nkeys > 0)
+			{
+				locked = palloc(sizeof(Datum) * nkeys);
+				memcpy(locked, keys, sizeof(Datum) * nkeys);
+				nlocked = nkeys;
+			}
+			foreach(lc, patches)
+				add_patched_keys(model, lfirst(lc), &locked, &nlocked);
+			readmodel_lock_keys(model, locked, nlocked);
+
+			if (nkeys > 0)
+				apply_keys(model, keys, nkeys, &delta);
+			foreach(lc, patches)
+				apply_patch(model, lfirst(lc), &delta);
+		}
 	}
 	PG_FINALLY();
 	{
@@ -450,7 +501,9 @@ next_model(List *pending, Oid *relid)
 			*relid = lfirst_oid(lc);	/* dropped in this transaction */
 			return NULL;
 		}
-		if (best == NULL || model->depth < best->depth)
+		/* ties in relid order, so that transactions lock models alike */
+		if (best == NULL || model->depth < best->depth ||
+			(model->depth == best->depth && model->relid < best->relid))
 			best = model;
 	}
 	*relid = best->relid;
@@ -486,7 +539,13 @@ apply_loop(bool statement_mode_only)
 			ListCell   *lc;
 
 			foreach(lc, patches)
-				readmodel_queue_take_patch(relid, lfirst_int(lc), &keys, &nkeys);
+			{
+				Oid			prelid;
+				AttrNumber	pvia;
+
+				readmodel_queue_take_patch(relid, lfirst_int(lc), &keys, &nkeys,
+										   &prelid, &pvia);
+			}
 			continue;
 		}
 		total += apply_model(model, keys, nkeys, full, true);

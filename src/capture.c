@@ -456,11 +456,17 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 		foreach(lr, msource->patches)
 		{
 			ValueList  *values = &patches[i][r++];
+			PatchTarget *target = lfirst(lr);
 			int			v;
 
 			values_dedupe(values);
+			/* like a mapper: wait for writers of the matched column now */
+			if (OidIsValid(target->lock_relid))
+				readmodel_lock_route_values(target->lock_relid, target->lock_att,
+											target->via_type, values->values,
+											values->n, false);
 			for (v = 0; v < values->n; v++)
-				readmodel_queue_patch(lfirst(lm), lfirst(lr), values->values[v],
+				readmodel_queue_patch(lfirst(lm), target, values->values[v],
 									  source->relid);
 			queued += values->n;
 		}

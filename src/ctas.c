@@ -10,7 +10,9 @@
  * hook cannot be relied on (it would exist only in sessions that happened
  * to load the library), so the ddl_command_end event trigger refuses the
  * statement instead of letting it create a plain table that looks like a
- * read model.
+ * read model.  (EXPLAIN ANALYZE CREATE TABLE ... AS runs the statement
+ * without ProcessUtility or event triggers, so it still creates a plain
+ * table.)
  *
  *-------------------------------------------------------------------------
  */
@@ -39,7 +41,11 @@ ctas_names_model(CreateTableAsStmt *stmt)
 {
 	const char *relname = stmt->into->rel->relname;
 
-	return stmt->objtype == OBJECT_TABLE && !stmt->is_select_into &&
+	/* CREATE TABLE AS and SELECT INTO, not into a temporary table */
+	if (stmt->into->rel->schemaname != NULL &&
+		strncmp(stmt->into->rel->schemaname, "pg_temp", 7) == 0)
+		return false;
+	return stmt->objtype == OBJECT_TABLE &&
 		stmt->into->rel->relpersistence == RELPERSISTENCE_PERMANENT &&
 		readmodel_ctas_prefix != NULL && readmodel_ctas_prefix[0] != '\0' &&
 		strncmp(relname, readmodel_ctas_prefix, strlen(readmodel_ctas_prefix)) == 0;

@@ -243,7 +243,8 @@ extern bool readmodel_queue_take(Oid model, Datum **keys, int *nkeys,
 								 bool *full);
 extern List *readmodel_queue_pending_patches(Oid model);
 extern bool readmodel_queue_take_patch(Oid model, int patch, Datum **values,
-									   int *nvalues);
+									   int *nvalues, Oid *relid,
+									   AttrNumber *via);
 extern void readmodel_queue_subxact(bool commit, int level);
 extern void readmodel_queue_reset(void);
 typedef void (*QueueVisitor) (Oid model, int patch, Datum key, bool full,

@@ -83,6 +83,8 @@ typedef struct ModelQueue
 {
 	Oid			model;
 	int			patch;			/* PatchTarget index, or -1 */
+	Oid			patch_relid;	/* the target's source and via column, to */
+	AttrNumber	patch_via;		/* detect a model re-analysed meanwhile */
 	bool		statement_mode;
 	KeyTypeInfo keytype;
 	keyq_hash  *keys;
@@ -256,8 +258,11 @@ void
 readmodel_queue_patch(ReadModel *model, PatchTarget *target, Datum value,
 					  Oid source)
 {
-	queue_entry(queue_for(model, target->index, target->via_type), model,
-				value, source, RM_OP_UPDATE);
+	ModelQueue *queue = queue_for(model, target->index, target->via_type);
+
+	queue->patch_relid = target->relid;
+	queue->patch_via = target->via_att;
+	queue_entry(queue, model, value, source, RM_OP_UPDATE);
 }
 
 void
@@ -391,11 +396,15 @@ readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 }
 
 bool
-readmodel_queue_take_patch(Oid model, int patch, Datum **values, int *nvalues)
+readmodel_queue_take_patch(Oid model, int patch, Datum **values, int *nvalues,
+						   Oid *relid, AttrNumber *via)
 {
+	ModelQueue *queue = find_queue(model, patch);
 	bool		full;
 
-	return take_queue(find_queue(model, patch), values, nvalues, &full);
+	*relid = queue ? queue->patch_relid : InvalidOid;
+	*via = queue ? queue->patch_via : InvalidAttrNumber;
+	return take_queue(queue, values, nvalues, &full);
 }
 
 void

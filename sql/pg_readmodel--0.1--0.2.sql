@@ -17,6 +17,14 @@ CREATE FUNCTION readmodel.graph() RETURNS text
 COMMENT ON FUNCTION readmodel.graph() IS
     'the dependency graph of all read models and their sources, as Graphviz DOT';
 
+CREATE FUNCTION readmodel.model_stats()
+    RETURNS TABLE (model regclass, depth integer, applies bigint, rows_written bigint,
+                   rows_patched bigint, rows_skipped_noop bigint, rebuilds_chosen bigint,
+                   total_ms double precision)
+    AS 'MODULE_PATHNAME', 'readmodel_model_stats' LANGUAGE C;
+COMMENT ON FUNCTION readmodel.model_stats() IS
+    'per read model, what maintenance in this backend did: applies, rows written and patched, no-op rows skipped, rebuilds chosen over keyed recomputes, time';
+
 COMMENT ON FUNCTION readmodel.drop(text, boolean) IS
     'drop a read model; with cascade => true also the read models that read it';
 

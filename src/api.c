@@ -28,6 +28,9 @@
 #include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
+#include "access/htup_details.h"
+#include "catalog/pg_index.h"
+#include "utils/syscache.h"
 
 #include "pg_readmodel.h"
 
@@ -45,6 +48,7 @@ PG_FUNCTION_INFO_V1(readmodel_is_preloaded);
 PG_FUNCTION_INFO_V1(readmodel_guard);
 PG_FUNCTION_INFO_V1(readmodel_explain);
 PG_FUNCTION_INFO_V1(readmodel_graph);
+PG_FUNCTION_INFO_V1(readmodel_model_stats);
 
 /* set while readmodel.create() builds a table (see ctas.c) */
 bool		readmodel_creating = false;
@@ -386,6 +390,90 @@ check_no_cycle(Oid relid, List *sources, const char *name)
 				 errhint("A read model may read other read models only when none of them reads it.")));
 }
 
+/* Has `relid` an index whose first column is `att`? */
+static bool
+has_leading_index(Oid relid, AttrNumber att)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		if (((Form_pg_index) GETSTRUCT(tuple))->indkey.values[0] == att)
+			found = true;
+		ReleaseSysCache(tuple);
+	}
+	relation_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Indexes maintenance needs: on the model table, the columns patches match
+ * rows by (ours to create); on sources, the columns route hops read by
+ * (the user's tables: reported, not created).
+ */
+static void
+create_propagation_indexes(Oid relid, const char *qualname,
+						   ModelAnalysis *analysis)
+{
+	List	   *reported = NIL;	/* "relid/att" of missing indexes noticed */
+	ListCell   *lc;
+
+	foreach(lc, analysis->patches)
+	{
+		PatchTarget *target = lfirst(lc);
+		AttrNumber	att = get_attnum(relid, target->out_col);
+
+		if (att != InvalidAttrNumber && !has_leading_index(relid, att))
+		{
+			spi_exec(psprintf("CREATE INDEX ON %s (%s)", qualname,
+							  quote_identifier(target->out_col)),
+					 SPI_OK_UTILITY);
+			CommandCounterIncrement();
+		}
+	}
+	foreach(lc, analysis->sources)
+	{
+		ModelSource *msource = lfirst(lc);
+		ListCell   *lr;
+
+		foreach(lr, msource->routes)
+		{
+			ListCell   *lh;
+
+			foreach(lh, ((SourceRoute *) lfirst(lr))->hops)
+			{
+				RouteHop   *hop = lfirst(lh);
+				char	   *tag = psprintf("%u/%d", hop->relid, hop->match_att);
+				ListCell   *lt;
+				bool		seen = false;
+
+				foreach(lt, reported)
+					seen |= (strcmp(lfirst(lt), tag) == 0);
+				if (seen || has_leading_index(hop->relid, hop->match_att))
+					continue;
+				reported = lappend(reported, tag);
+				ereport(NOTICE,
+						(errmsg("read model %s: no index on %s (%s)", qualname,
+								get_rel_name(hop->relid),
+								get_attname(hop->relid, hop->match_att, false)),
+						 errdetail("Changes of %s are mapped to read-model rows by reading %s by that column; without an index each such statement scans the table.",
+								   get_rel_name(msource->relid), get_rel_name(hop->relid)),
+						 errhint("CREATE INDEX ON %s (%s);",
+								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(hop->relid)),
+															get_rel_name(hop->relid)),
+								 quote_identifier(get_attname(hop->relid, hop->match_att, false)))));
+			}
+		}
+	}
+}
+
 /* Writes to a model table come from maintenance only. */
 static void
 create_write_guard(const char *table)
@@ -542,6 +630,8 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	check_depth_allowed(analysis, qualname);
 
 	align_columns(relid, viewid, qualname, analysis->key_name);
+	CommandCounterIncrement();
+	create_propagation_indexes(relid, qualname, analysis);
 	record_model(relid, viewid, analysis, options, definition, true);
 	/* the catalog no longer names the old view: dropping it drops nothing else */
 	spi_exec(psprintf("DROP VIEW %s", quote_qualified_identifier(get_namespace_name(nsp),
@@ -609,8 +699,9 @@ create_model(RangeVar *rv, Oid nsp, const char *qualname,
 			 SPI_OK_UTILITY);
 	create_unique_key_index(qualname, analysis->key_name, qualname);
 	create_write_guard(qualname);
-	readmodel_leave_maintenance(nestlevel, save_userid, save_sec);
 	relid = get_relname_relid(rv->relname, nsp);
+	create_propagation_indexes(relid, qualname, analysis);
+	readmodel_leave_maintenance(nestlevel, save_userid, save_sec);
 
 	/* 4. record it, then capture changes */
 	record_model(relid, viewid, analysis, options, definition, false);
@@ -763,12 +854,14 @@ readmodel_queue_stats(PG_FUNCTION_ARGS)
 					"\"rows_skipped_noop\": " UINT64_FORMAT ", "
 					"\"full_refreshes\": " UINT64_FORMAT ", "
 					"\"rows_patched\": " UINT64_FORMAT ", "
+					"\"rebuilds_chosen\": " UINT64_FORMAT ", "
 					"\"total_timing_ms\": %.3f}",
 					readmodel_queue_size(),
 					cluster_wide ? "cluster" : "backend",
 					c.statements_captured, c.keys_queued, c.models_refreshed,
 					c.keys_recomputed, c.rows_written, c.rows_skipped_noop,
-					c.full_refreshes, c.rows_patched, c.total_timing_ms);
+					c.full_refreshes, c.rows_patched, c.rebuilds_chosen,
+					c.total_timing_ms);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
@@ -930,6 +1023,16 @@ trigger_list(Oid relid, const char *pattern)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+static char *
+index_report(Oid relid, AttrNumber att)
+{
+	const char *column = get_attname(relid, att, false);
+
+	return has_leading_index(relid, att)
+		? psprintf("%s (%s): indexed", get_rel_name(relid), column)
+		: psprintf("%s (%s): no index, each mapping scans the table", get_rel_name(relid), column);
+}
+
 static void
 explain_row(ReturnSetInfo *rsinfo, Oid source, const char *kind, const char *detail)
 {
@@ -991,6 +1094,25 @@ readmodel_explain(PG_FUNCTION_ARGS)
 						psprintf("%s; used when an UPDATE changes only %s",
 								 target->description,
 								 cols.len ? cols.data : "(no column: every copied column is also read elsewhere)"));
+		}
+		foreach(lc, msource->routes)
+		{
+			ListCell   *lh;
+
+			foreach(lh, ((SourceRoute *) lfirst(lc))->hops)
+			{
+				RouteHop   *hop = lfirst(lh);
+
+				explain_row(rsinfo, msource->relid, "index",
+							index_report(hop->relid, hop->match_att));
+			}
+		}
+		foreach(lc, msource->patches)
+		{
+			PatchTarget *target = lfirst(lc);
+
+			explain_row(rsinfo, msource->relid, "index",
+						index_report(relid, get_attnum(relid, target->out_col)));
 		}
 		explain_row(rsinfo, msource->relid, "triggers",
 					trigger_list(msource->relid, "readmodel\\_capture\\_%"));
@@ -1064,4 +1186,32 @@ readmodel_graph(PG_FUNCTION_ARGS)
 						 dot_id(lfirst_oid(lm)), get_rel_name(lfirst_oid(lm)));
 	appendStringInfoString(&dot, "}\n");
 	PG_RETURN_TEXT_P(cstring_to_text(dot.data));
+}
+
+/* readmodel.model_stats(): what this backend's maintenance did per model. */
+Datum
+readmodel_model_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	foreach(lc, readmodel_all_models())
+	{
+		ReadModel  *model = lfirst(lc);
+		Datum		values[8];
+		bool		nulls[8] = {false};
+
+		values[0] = ObjectIdGetDatum(model->relid);
+		values[1] = Int32GetDatum(model->broken ? 0 : model->depth);
+		values[2] = Int64GetDatum((int64) model->stat_applies);
+		values[3] = Int64GetDatum((int64) model->stat_rows_written);
+		values[4] = Int64GetDatum((int64) model->stat_rows_patched);
+		values[5] = Int64GetDatum((int64) model->stat_rows_skipped);
+		values[6] = Int64GetDatum((int64) model->stat_rebuilds);
+		values[7] = Float8GetDatum(model->stat_ms);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -25,6 +25,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "optimizer/plancat.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -396,6 +397,28 @@ take_patches(ReadModel *model, bool *stale)
 	return result;
 }
 
+/*
+ * Would one diff over the whole definition be cheaper than recomputing
+ * these keys?  Per row, a keyed recompute costs about twice what a full
+ * pass does (docs/cascades.md), so past readmodel.rebuild_fraction of the
+ * model's estimated rows the rebuild wins.
+ */
+static bool
+rebuild_is_cheaper(ReadModel *model, int nkeys)
+{
+	Relation	rel;
+	BlockNumber pages;
+	double		tuples;
+	double		allvisfrac;
+
+	if (readmodel_rebuild_fraction <= 0 || nkeys < readmodel_rebuild_min_keys)
+		return false;
+	rel = relation_open(model->relid, AccessShareLock);
+	estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+	relation_close(rel, AccessShareLock);
+	return nkeys > readmodel_rebuild_fraction * tuples;
+}
+
 static void
 check_depth(ReadModel *model)
 {
@@ -455,12 +478,20 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
 			}
 			foreach(lc, patches)
 				add_patched_keys(model, lfirst(lc), &locked, &nlocked);
-			readmodel_lock_keys(model, locked, nlocked);
 
-			if (nkeys > 0)
-				apply_keys(model, keys, nkeys, &delta);
-			foreach(lc, patches)
-				apply_patch(model, lfirst(lc), &delta);
+			if (rebuild_is_cheaper(model, nlocked))
+			{
+				delta.rebuilds_chosen++;
+				apply_full(model, &delta);
+			}
+			else
+			{
+				readmodel_lock_keys(model, locked, nlocked);
+				if (nkeys > 0)
+					apply_keys(model, keys, nkeys, &delta);
+				foreach(lc, patches)
+					apply_patch(model, lfirst(lc), &delta);
+			}
 		}
 	}
 	PG_FINALLY();
@@ -480,6 +511,7 @@ apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
 	model->stat_rows_written += delta.rows_written;
 	model->stat_rows_skipped += delta.rows_skipped_noop;
 	model->stat_rows_patched += delta.rows_patched;
+	model->stat_rebuilds += delta.rebuilds_chosen;
 	model->stat_ms += delta.total_timing_ms;
 	return full ? (int64) delta.rows_written : nkeys + (int64) delta.rows_patched;
 }

@@ -23,6 +23,8 @@ int			readmodel_apply_chunk = 10000;
 int			readmodel_max_cascade_depth = 16;
 int			readmodel_max_queued_keys = 10000000;
 bool		readmodel_enable_patch = true;
+double		readmodel_rebuild_fraction = 0.5;
+int			readmodel_rebuild_min_keys = 1000;
 bool		readmodel_preloaded = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -141,6 +143,15 @@ _PG_init(void)
 							 "Patch copied values into documents in place instead of recomputing the rows.",
 							 NULL, &readmodel_enable_patch, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("readmodel.rebuild_fraction",
+							 "Share of a model's rows past which its queued keys are applied by one rebuilding diff.",
+							 "Recomputing keys one set at a time costs more per row than recomputing the whole definition once; 0 turns the switch off.",
+							 &readmodel_rebuild_fraction, 0.5, 0.0, 100.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.rebuild_min_keys",
+							"Fewest keys for which a rebuild is considered instead of a keyed recompute.",
+							NULL, &readmodel_rebuild_min_keys, 1000, 1, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("readmodel.ctas_prefix",
 							   "Table name prefix with which CREATE TABLE ... AS declares a read model.",
 							   "Takes effect when the library is preloaded; an empty string turns it off.",

@@ -182,6 +182,7 @@ typedef struct ReadModel
 	uint64		stat_rows_written;
 	uint64		stat_rows_skipped;
 	uint64		stat_rows_patched;
+	uint64		stat_rebuilds;
 	double		stat_ms;
 } ReadModel;
 
@@ -204,6 +205,8 @@ extern int	readmodel_apply_chunk;
 extern int	readmodel_max_cascade_depth;
 extern int	readmodel_max_queued_keys;
 extern bool readmodel_enable_patch;
+extern double readmodel_rebuild_fraction;
+extern int	readmodel_rebuild_min_keys;
 extern int	readmodel_model_writes;
 extern bool readmodel_creating;
 extern char *readmodel_ctas_prefix;
@@ -275,6 +278,7 @@ typedef struct ReadModelCounters
 	uint64		rows_skipped_noop;
 	uint64		full_refreshes;
 	uint64		rows_patched;	/* rows whose documents were patched in place */
+	uint64		rebuilds_chosen;	/* key sets so large a rebuild was cheaper */
 	double		total_timing_ms;
 } ReadModelCounters;
 

@@ -60,6 +60,7 @@ add_counters(ReadModelCounters *to, const ReadModelCounters *delta)
 	to->rows_skipped_noop += delta->rows_skipped_noop;
 	to->full_refreshes += delta->full_refreshes;
 	to->rows_patched += delta->rows_patched;
+	to->rebuilds_chosen += delta->rebuilds_chosen;
 	to->total_timing_ms += delta->total_timing_ms;
 }
 

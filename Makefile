@@ -18,6 +18,9 @@ OBJS = \
 
 DATA = $(wildcard sql/pg_readmodel--*.sql)
 
+# PGXS does not track header dependencies; every object includes these.
+$(OBJS): $(wildcard src/*.h)
+
 # Every sql/*.sql except the extension scripts is a pg_regress test.
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/pg_readmodel--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=.

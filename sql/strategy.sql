@@ -23,14 +23,14 @@ CREATE TEMP TABLE before AS SELECT stat('rebuilds_chosen') AS rebuilds, stat('ke
 UPDATE tb_item SET price = price + 1 WHERE pk_item <= 10;
 SELECT stat('rebuilds_chosen') - rebuilds AS rebuilds, stat('keys_recomputed') - keys AS keys FROM before;
 
--- 2. Three quarters of the model: one rebuild (past readmodel.rebuild_fraction = 0.5).
-UPDATE tb_item SET price = price + 1 WHERE pk_item <= 1500;
+-- 2. Every row: one rebuild (past readmodel.rebuild_fraction = 0.9).
+UPDATE tb_item SET price = price + 1 WHERE pk_item <= 1900;
 SELECT stat('rebuilds_chosen') - rebuilds AS rebuilds, stat('keys_recomputed') - keys AS keys FROM before;
 SELECT * FROM readmodel.verify('tv_item');
 
 -- 3. With the switch off, the same statement is recomputed key by key.
 SET readmodel.rebuild_fraction = 0;
-UPDATE tb_item SET price = price + 1 WHERE pk_item <= 1500;
+UPDATE tb_item SET price = price + 1 WHERE pk_item <= 1900;
 RESET readmodel.rebuild_fraction;
 SELECT stat('rebuilds_chosen') - rebuilds AS rebuilds, stat('keys_recomputed') - keys AS keys FROM before;
 SELECT * FROM readmodel.verify('tv_item');

@@ -231,30 +231,25 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 	uint64		i;
 	MemoryContext old;
 
-	if (hop->plan == NULL)
+	if (!readmodel_keyed_plan_ready(&hop->plan, in->n))
 	{
 		Oid			argtype = get_array_type(hop->in_type);
 		char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(hop->relid)),
 														 get_rel_name(hop->relid));
 		const char *match = quote_identifier(get_attname(hop->relid, hop->match_att, false));
 		const char *emit = quote_identifier(get_attname(hop->relid, hop->emit_att, false));
-		char	   *sql;
-		SPIPlanPtr	plan;
 
 		if (!OidIsValid(argtype))
 			elog(ERROR, "type %s has no array type", format_type_be(hop->in_type));
-		sql = psprintf("SELECT DISTINCT t.%s FROM ONLY %s t WHERE t.%s = ANY($1) AND t.%s IS NOT NULL",
-					   emit, relname, match, emit);
-		plan = SPI_prepare(sql, 1, &argtype);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare route query \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		hop->plan = plan;
+		(void) readmodel_keyed_plan(&hop->plan,
+									psprintf("SELECT DISTINCT t.%s FROM ONLY %s t WHERE t.%s = ANY($1) AND t.%s IS NOT NULL",
+											 emit, relname, match, emit),
+									argtype, in->n);
 	}
 
 	arg = PointerGetDatum(values_array(in));
-	if (SPI_execute_snapshot(hop->plan, &arg, NULL, GetLatestSnapshot(),
+	if (SPI_execute_snapshot(readmodel_keyed_plan(&hop->plan, NULL, InvalidOid, in->n),
+							 &arg, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, false, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
 

@@ -108,18 +108,15 @@ free_plans(ReadModel *model)
 
 	if (model->broken)
 		return;
-	if (model->apply_plan)
-		SPI_freeplan(model->apply_plan);
+	readmodel_keyed_plan_free(&model->apply_plan);
 	if (model->lock_rows_plan)
 		SPI_freeplan(model->lock_rows_plan);
 	foreach(ls, model->analysis->patches)
 	{
 		PatchTarget *target = lfirst(ls);
 
-		if (target->keys_plan)
-			SPI_freeplan(target->keys_plan);
-		if (target->plan)
-			SPI_freeplan(target->plan);
+		readmodel_keyed_plan_free(&target->keys_plan);
+		readmodel_keyed_plan_free(&target->plan);
 	}
 	foreach(ls, model->analysis->sources)
 	{
@@ -135,8 +132,7 @@ free_plans(ReadModel *model)
 			{
 				RouteHop   *hop = lfirst(lh);
 
-				if (hop->plan)
-					SPI_freeplan(hop->plan);
+				readmodel_keyed_plan_free(&hop->plan);
 			}
 		}
 	}

@@ -23,7 +23,7 @@ int			readmodel_apply_chunk = 10000;
 int			readmodel_max_cascade_depth = 16;
 int			readmodel_max_queued_keys = 10000000;
 bool		readmodel_enable_patch = true;
-double		readmodel_rebuild_fraction = 0.5;
+double		readmodel_rebuild_fraction = 0.9;
 int			readmodel_rebuild_min_keys = 1000;
 bool		readmodel_preloaded = false;
 
@@ -145,8 +145,8 @@ _PG_init(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("readmodel.rebuild_fraction",
 							 "Share of a model's rows past which its queued keys are applied by one rebuilding diff.",
-							 "Recomputing keys one set at a time costs more per row than recomputing the whole definition once; 0 turns the switch off.",
-							 &readmodel_rebuild_fraction, 0.5, 0.0, 100.0,
+							 "0 turns the switch off.",
+							 &readmodel_rebuild_fraction, 0.9, 0.0, 100.0,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("readmodel.rebuild_min_keys",
 							"Fewest keys for which a rebuild is considered instead of a keyed recompute.",

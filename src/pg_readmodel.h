@@ -76,6 +76,21 @@
 #define RM_OP_REFRESH	0x10
 
 /*
+ * A maintenance statement keyed by = ANY($1), prepared twice: a generic
+ * plan for a few values (planning the definition on every call would cost
+ * more than running it) and a custom-planned one for many (where a plan
+ * made for a handful of values would be far too slow).
+ */
+typedef struct KeyedPlan
+{
+	SPIPlanPtr	generic;
+	SPIPlanPtr	custom;
+} KeyedPlan;
+
+/* Up to this many values, the generic plan is used. */
+#define READMODEL_GENERIC_PLAN_MAX_VALUES 64
+
+/*
  * One hop of a route: read table relid where match_att = ANY(incoming
  * values), and pass on the distinct values of emit_att.
  */
@@ -86,7 +101,7 @@ typedef struct RouteHop
 	AttrNumber	emit_att;
 	Oid			in_type;		/* type of the incoming values */
 	Oid			emit_type;
-	SPIPlanPtr	plan;			/* prepared lazily, kept */
+	KeyedPlan	plan;			/* prepared lazily, kept */
 } RouteHop;
 
 /*
@@ -128,8 +143,8 @@ typedef struct PatchTarget
 	AttrNumber	lock_att;		/* writers of it must be waited for; 0: none */
 	List	   *paths;			/* PatchPath * */
 	char	   *description;
-	SPIPlanPtr	keys_plan;		/* prepared lazily, kept */
-	SPIPlanPtr	plan;
+	KeyedPlan	keys_plan;		/* prepared lazily, kept */
+	KeyedPlan	plan;
 } PatchTarget;
 
 /* A table read by a model, with every occurrence's route. */
@@ -176,7 +191,7 @@ typedef struct ReadModel
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
-	SPIPlanPtr	apply_plan;		/* diff for keys = ANY($1) */
+	KeyedPlan	apply_plan;		/* diff for keys = ANY($1) */
 	SPIPlanPtr	lock_rows_plan;
 	uint64		stat_applies;	/* per-backend per-model statistics */
 	uint64		stat_rows_written;
@@ -258,6 +273,10 @@ extern void readmodel_queue_visit(QueueVisitor visitor, void *arg);
 extern int64 readmodel_apply_pending(bool statement_mode_only);
 extern int64 readmodel_refresh_model(ReadModel *model);
 extern char *readmodel_datum_text(Datum value, Oid type);
+extern bool readmodel_keyed_plan_ready(KeyedPlan *plan, int nvalues);
+extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, const char *sql,
+									   Oid argtype, int nvalues);
+extern void readmodel_keyed_plan_free(KeyedPlan *plan);
 
 /* locks.c */
 extern void readmodel_lock_keys(ReadModel *model, Datum *keys, int nkeys);

@@ -1,0 +1,1766 @@
+/*
+ * test/bench/bench.c — benchmark harness for pg_readmodel (issue 4).
+ *
+ * One run, one server, one or more scales.  For each scale (number of
+ * products) it
+ *
+ *   1. (re)creates database readmodel_bench with four copies of the same
+ *      catalog schema (tb_category, tb_supplier, tb_product, tb_review,
+ *      tb_inventory), same deterministic data, one copy per variant:
+ *        bare   no read model at all
+ *        rm     readmodel.create('rm.tv_product', <definition>)
+ *        mv     MATERIALIZED VIEW mv.tv_product, refreshed after every write
+ *        pl     plain table pl.tv_product kept by hand-written PL/pgSQL
+ *               row-level AFTER triggers (INSERT ... ON CONFLICT / DELETE)
+ *   2. times the initial build of each variant (drop and redo, median);
+ *   3. times the same writes on every variant in lock-step (same keys, same
+ *      values, rotating variant order), each as its own autocommit
+ *      transaction, from the client (CLOCK_MONOTONIC around PQexec);
+ *   4. checks that the four variants hold identical data;
+ *   5. measures write throughput with 1, 2 and 4 concurrent clients
+ *      (fork(), one connection each) on disjoint products, bare vs rm;
+ *   6. checks that every model equals its definition
+ *      (readmodel.verify, EXCEPT ALL both ways for pl and mv);
+ *   7. prints a table per scale; --csv and --markdown write all scales.
+ *
+ * Exit status: 0 when every check passed, 1 when a correctness check
+ * failed, 2 on any other error (SQL error, bad option, connection).
+ *
+ * The server is the one libpq's environment names (PGHOST, PGPORT, PGUSER),
+ * or --dsn.  test/bench/run.sh builds this and starts the private cluster.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+/* ------------------------------------------------------------------------
+ * variants
+ * ------------------------------------------------------------------------ */
+enum { V_BARE, V_RM, V_MV, V_PL, NV };
+static const char *const vschema[NV] = {"bare", "rm", "mv", "pl"};
+static const char *const vname[NV] = {"bare", "readmodel", "refresh", "plpgsql"};
+
+/* ------------------------------------------------------------------------
+ * options
+ * ------------------------------------------------------------------------ */
+#define MAXLIST 16
+
+static struct {
+    long scales[MAXLIST];
+    int nscales;
+    long fanouts[MAXLIST];
+    int nfanouts;
+    int clients[MAXLIST];
+    int nclients;
+    int reps;          /* single-row operations */
+    int batch_reps;    /* batches, big fan-outs */
+    int build_reps;    /* initial build */
+    int refresh_reps;  /* cap for the refresh variant, 0 = no cap */
+    double duration;   /* seconds per throughput run */
+    double seed;
+    const char *db;
+    const char *dsn;
+    const char *csv;
+    const char *markdown;
+    bool concurrency;
+    bool build;
+    bool verbose;
+} opt = {
+    .scales = {1000, 10000},
+    .nscales = 2,
+    .fanouts = {10, 100, 1000, 100000},
+    .nfanouts = 4,
+    .clients = {1, 2, 4},
+    .nclients = 3,
+    .reps = 30,
+    .batch_reps = 5,
+    .build_reps = 3,
+    .refresh_reps = 0,
+    .duration = 10.0,
+    .seed = 0.42,
+    .db = "readmodel_bench",
+    .dsn = "",
+    .csv = NULL,
+    .markdown = NULL,
+    .concurrency = true,
+    .build = true,
+    .verbose = false,
+};
+
+/* ------------------------------------------------------------------------
+ * small utilities
+ * ------------------------------------------------------------------------ */
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void
+die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fprintf(stderr, "bench: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+
+    memcpy(p, s, n);
+    return p;
+}
+
+/* growable string */
+typedef struct {
+    char *s;
+    size_t len;
+    size_t cap;
+} sb_t;
+
+static void
+sb_reset(sb_t *b)
+{
+    if (!b->s) {
+        b->cap = 256;
+        b->s = xmalloc(b->cap);
+    }
+    b->len = 0;
+    b->s[0] = '\0';
+}
+
+static void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+sb_printf(sb_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!b->s)
+        sb_reset(b);
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            die("vsnprintf failed");
+        if ((size_t) n < b->cap - b->len) {
+            b->len += (size_t) n;
+            return;
+        }
+        b->cap = (b->cap + (size_t) n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+}
+
+static void
+sb_free(sb_t *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Replace every "@S" in tmpl by schema; returns a malloc'ed string. */
+static char *
+subst(const char *tmpl, const char *schema)
+{
+    sb_t b = {0};
+    const char *p = tmpl, *q;
+
+    sb_reset(&b);
+    while ((q = strstr(p, "@S")) != NULL) {
+        sb_printf(&b, "%.*s%s", (int) (q - p), p, schema);
+        p = q + 2;
+    }
+    sb_printf(&b, "%s", p);
+    return b.s;
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+
+    return (x > y) - (x < y);
+}
+
+/* Percentile (q in [0,1]) of sorted v[0..n-1], linear interpolation. */
+static double
+percentile(const double *v, int n, double q)
+{
+    double pos;
+    int lo;
+
+    if (n <= 0)
+        return -1;
+    pos = (n - 1) * q;
+    lo = (int) pos;
+    if (lo >= n - 1)
+        return v[n - 1];
+    return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
+}
+
+static int
+warmup_count(int reps)
+{
+    int w = reps / 10;
+
+    if (w < 1 && reps >= 2)
+        w = 1;
+    return w;
+}
+
+/* ------------------------------------------------------------------------
+ * libpq helpers
+ * ------------------------------------------------------------------------ */
+static PGconn *
+connect_db(const char *db)
+{
+    const char *keys[] = {"dbname", "dbname", "application_name", NULL};
+    const char *vals[] = {opt.dsn, db, "readmodel_bench", NULL};
+    PGconn *c;
+    PGresult *r;
+
+    c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) != CONNECTION_OK)
+        die("cannot connect to database %s: %s", db, PQerrorMessage(c));
+    r = PQexec(c, "SET client_min_messages = warning");
+    PQclear(r);
+    return c;
+}
+
+static void
+sql_error(PGconn *c, PGresult *r, const char *sql)
+{
+    fflush(stdout);
+    fprintf(stderr, "bench: SQL failed: %s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+    fprintf(stderr, "bench: statement: %.2000s%s\n", sql, strlen(sql) > 2000 ? " ..." : "");
+    exit(2);
+}
+
+static bool
+res_ok(PGresult *r)
+{
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+/* Run sql, die on error. */
+static void
+exec_ok(PGconn *c, const char *sql)
+{
+    PGresult *r;
+
+    if (opt.verbose)
+        fprintf(stderr, "-- %.300s\n", sql);
+    r = PQexec(c, sql);
+    if (!res_ok(r))
+        sql_error(c, r, sql);
+    PQclear(r);
+}
+
+/* Run sql, die on error, return the result (caller clears). */
+static PGresult *
+query(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+
+    if (!res_ok(r))
+        sql_error(c, r, sql);
+    return r;
+}
+
+/* First column of the first row, malloc'ed ("" for NULL or no row). */
+static char *
+query_value(PGconn *c, const char *sql)
+{
+    PGresult *r = query(c, sql);
+    char *v = xstrdup(PQntuples(r) > 0 && PQnfields(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+
+    PQclear(r);
+    return v;
+}
+
+static long
+query_long(PGconn *c, const char *sql)
+{
+    char *v = query_value(c, sql);
+    long n = strtol(v, NULL, 10);
+
+    free(v);
+    return n;
+}
+
+/* Run sql timed; die on error; *rows gets PQcmdTuples (-1 when empty). */
+static double
+timed_exec(PGconn *c, const char *sql, long *rows)
+{
+    double t0, t1;
+    PGresult *r;
+    const char *ct;
+
+    t0 = now_ms();
+    r = PQexec(c, sql);
+    t1 = now_ms();
+    if (!res_ok(r))
+        sql_error(c, r, sql);
+    ct = PQcmdTuples(r);
+    if (rows)
+        *rows = (ct && *ct) ? strtol(ct, NULL, 10) : -1;
+    PQclear(r);
+    return t1 - t0;
+}
+
+/* ------------------------------------------------------------------------
+ * SQL text
+ * ------------------------------------------------------------------------ */
+
+/* The read model ("tv_product aggregate shape"); @S is the schema. */
+static const char DEF_TMPL[] =
+    "SELECT p.pk_product, p.id, p.fk_category, p.fk_supplier,\n"
+    "       jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price,\n"
+    "         'category', jsonb_build_object('id', c.id, 'name', c.name),\n"
+    "         'supplier', jsonb_build_object('id', s.id, 'name', s.name, 'country', s.country),\n"
+    "         'stock', i.quantity,\n"
+    "         'reviews', (SELECT coalesce(jsonb_agg(jsonb_build_object('rating', r.rating, 'body', r.body)"
+    " ORDER BY r.pk_review), '[]') FROM @S.tb_review r WHERE r.fk_product = p.pk_product),\n"
+    "         'avg_rating', (SELECT avg(r.rating) FROM @S.tb_review r WHERE r.fk_product = p.pk_product)) AS data\n"
+    "FROM @S.tb_product p JOIN @S.tb_category c ON c.pk_category = p.fk_category\n"
+    "JOIN @S.tb_supplier s ON s.pk_supplier = p.fk_supplier\n"
+    "LEFT JOIN @S.tb_inventory i ON i.fk_product = p.pk_product";
+
+/* Tables with their keys; foreign keys and indexes come after the load. */
+static const char TABLES_TMPL[] =
+    "CREATE SCHEMA @S;\n"
+    "CREATE TABLE @S.tb_category (pk_category int PRIMARY KEY, id uuid, name text);\n"
+    "CREATE TABLE @S.tb_supplier (pk_supplier int PRIMARY KEY, id uuid, name text, country text);\n"
+    "CREATE TABLE @S.tb_product (pk_product int PRIMARY KEY, id uuid, fk_category int, fk_supplier int,\n"
+    "                            name text, price numeric(10,2), description text);\n"
+    "CREATE TABLE @S.tb_review (pk_review int PRIMARY KEY, fk_product int, rating int, body text,\n"
+    "                           created_at timestamptz);\n"
+    "CREATE TABLE @S.tb_inventory (pk_inventory int PRIMARY KEY, fk_product int UNIQUE,\n"
+    "                              quantity int, warehouse text);\n";
+
+static const char CONSTRAINTS_TMPL[] =
+    "ALTER TABLE @S.tb_product ADD FOREIGN KEY (fk_category) REFERENCES @S.tb_category,\n"
+    "                          ADD FOREIGN KEY (fk_supplier) REFERENCES @S.tb_supplier;\n"
+    "ALTER TABLE @S.tb_review ADD FOREIGN KEY (fk_product) REFERENCES @S.tb_product ON DELETE CASCADE;\n"
+    "ALTER TABLE @S.tb_inventory ADD FOREIGN KEY (fk_product) REFERENCES @S.tb_product ON DELETE CASCADE;\n"
+    "CREATE INDEX ON @S.tb_product (fk_category);\n"
+    "CREATE INDEX ON @S.tb_product (fk_supplier);\n"
+    "CREATE INDEX ON @S.tb_review (fk_product);\n";
+/* tb_inventory.fk_product is indexed by its UNIQUE constraint. */
+
+static const char COPY_TMPL[] =
+    "INSERT INTO @S.tb_category SELECT * FROM bare.tb_category;\n"
+    "INSERT INTO @S.tb_supplier SELECT * FROM bare.tb_supplier;\n"
+    "INSERT INTO @S.tb_product SELECT * FROM bare.tb_product;\n"
+    "INSERT INTO @S.tb_review SELECT * FROM bare.tb_review;\n"
+    "INSERT INTO @S.tb_inventory SELECT * FROM bare.tb_inventory;\n";
+
+static const char *const TABLES[] = {"tb_category", "tb_supplier", "tb_product", "tb_review", "tb_inventory"};
+#define NTABLES 5
+
+/*
+ * The do-it-yourself sync: one function that recomputes a set of products
+ * from the same definition (upsert, then delete what the definition no
+ * longer returns), and row-level AFTER triggers on every source table.
+ * The function and trigger functions are created once; the triggers are
+ * part of the timed build.  Here @D is replaced by the definition filtered
+ * by "p.pk_product = ANY(keys)".
+ */
+static const char PL_FUNCS_TMPL[] =
+    "CREATE FUNCTION pl.sync_products(keys int[]) RETURNS void LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    INSERT INTO pl.tv_product AS t\n"
+    "    @D\n"
+    "    ON CONFLICT (pk_product) DO UPDATE\n"
+    "        SET id = EXCLUDED.id, fk_category = EXCLUDED.fk_category,\n"
+    "            fk_supplier = EXCLUDED.fk_supplier, data = EXCLUDED.data\n"
+    "        WHERE (t.id, t.fk_category, t.fk_supplier, t.data)\n"
+    "              IS DISTINCT FROM (EXCLUDED.id, EXCLUDED.fk_category, EXCLUDED.fk_supplier, EXCLUDED.data);\n"
+    "    DELETE FROM pl.tv_product t\n"
+    "    WHERE t.pk_product = ANY(keys)\n"
+    "      AND NOT EXISTS (SELECT FROM pl.tb_product p\n"
+    "                      JOIN pl.tb_category c ON c.pk_category = p.fk_category\n"
+    "                      JOIN pl.tb_supplier s ON s.pk_supplier = p.fk_supplier\n"
+    "                      WHERE p.pk_product = t.pk_product);\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION pl.trg_product() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN PERFORM pl.sync_products(ARRAY[NEW.pk_product]);\n"
+    "    ELSIF TG_OP = 'DELETE' THEN PERFORM pl.sync_products(ARRAY[OLD.pk_product]);\n"
+    "    ELSIF OLD.pk_product = NEW.pk_product THEN PERFORM pl.sync_products(ARRAY[NEW.pk_product]);\n"
+    "    ELSE PERFORM pl.sync_products(ARRAY[OLD.pk_product, NEW.pk_product]);\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    /* children: tb_review and tb_inventory reach the product by fk_product */
+    "CREATE FUNCTION pl.trg_child() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN PERFORM pl.sync_products(ARRAY[NEW.fk_product]);\n"
+    "    ELSIF TG_OP = 'DELETE' THEN PERFORM pl.sync_products(ARRAY[OLD.fk_product]);\n"
+    "    ELSIF OLD.fk_product IS NOT DISTINCT FROM NEW.fk_product THEN PERFORM pl.sync_products(ARRAY[NEW.fk_product]);\n"
+    "    ELSE PERFORM pl.sync_products(ARRAY[OLD.fk_product, NEW.fk_product]);\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    /* parents: every product of the category / supplier */
+    "CREATE FUNCTION pl.trg_category() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN RETURN NULL; END IF;  -- a new category has no product yet\n"
+    "    PERFORM pl.sync_products(ARRAY(SELECT p.pk_product FROM pl.tb_product p\n"
+    "                                   WHERE p.fk_category = OLD.pk_category));\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION pl.trg_supplier() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN RETURN NULL; END IF;\n"
+    "    PERFORM pl.sync_products(ARRAY(SELECT p.pk_product FROM pl.tb_product p\n"
+    "                                   WHERE p.fk_supplier = OLD.pk_supplier));\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n";
+/* A parent's key cannot change while products reference it (no ON UPDATE
+ * CASCADE), so OLD.pk = NEW.pk on UPDATE; DELETE is refused by the FK while
+ * products reference it. */
+
+static const char PL_TRIGGERS[] =
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON pl.tb_product\n"
+    "    FOR EACH ROW EXECUTE FUNCTION pl.trg_product();\n"
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON pl.tb_review\n"
+    "    FOR EACH ROW EXECUTE FUNCTION pl.trg_child();\n"
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON pl.tb_inventory\n"
+    "    FOR EACH ROW EXECUTE FUNCTION pl.trg_child();\n"
+    "CREATE TRIGGER pl_sync AFTER UPDATE ON pl.tb_category\n"
+    "    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION pl.trg_category();\n"
+    "CREATE TRIGGER pl_sync AFTER UPDATE ON pl.tb_supplier\n"
+    "    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION pl.trg_supplier();\n";
+
+static const char PL_DROP_TRIGGERS[] =
+    "DROP TRIGGER IF EXISTS pl_sync ON pl.tb_product;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON pl.tb_review;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON pl.tb_inventory;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON pl.tb_category;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON pl.tb_supplier;\n"
+    "DROP TABLE IF EXISTS pl.tv_product;\n";
+
+/* ------------------------------------------------------------------------
+ * results
+ * ------------------------------------------------------------------------ */
+typedef struct {
+    char op[48];         /* short id, used in the CSV */
+    char label[96];      /* human label */
+    long affected;       /* tv_product rows the write reaches */
+    int samples[NV];     /* timings kept (warm-up excluded) */
+    double p50[NV], p95[NV];
+    bool have[NV];
+    /* readmodel.queue_stats() deltas per statement (rm connection) */
+    bool have_stats;
+    double keys_recomputed, rows_patched, rows_written, maint_ms, rebuilds;
+} lat_t;
+
+typedef struct {
+    int clients;
+    double tps[NV];      /* only bare and rm used */
+    long errors[NV];
+} thr_t;
+
+typedef struct {
+    long n;
+    long reviews;
+    int ncategories;
+    double seconds;
+    char tv_size[32];
+    char rm_indexes[256];
+    lat_t *lat;
+    int nlat;
+    thr_t thr[MAXLIST];
+    int nthr;
+    bool checks_ok;
+    char checks[1024];
+} scale_res_t;
+
+static scale_res_t results[MAXLIST];
+static int nresults;
+static bool any_check_failed;
+
+static char server_info[1024];
+
+/* ------------------------------------------------------------------------
+ * per-scale context
+ * ------------------------------------------------------------------------ */
+typedef struct {
+    long fanout;
+    long category;   /* pk_category */
+    long first, last;/* products owned at load (0,0 for the big one) */
+    bool big;        /* owns every product only from its phase on */
+} fancat_t;
+
+typedef struct {
+    long n;
+    PGconn *ctl;
+    PGconn *conn[NV];
+    fancat_t fan[MAXLIST];
+    int nfan;
+    int ncategories;
+    long next_review;
+    scale_res_t *res;
+} scale_t;
+
+/* 1 + ((rep + 1) * mult + add) mod n: distinct for distinct rep < n when
+ * gcd(mult, n) = 1 (the multipliers are primes other than 2 and 5). */
+static long
+pick(int rep, long long mult, long long add, long n)
+{
+    return 1 + (long) ((((long long) rep + 1) * mult + add) % n);
+}
+
+/* ------------------------------------------------------------------------
+ * dataset
+ * ------------------------------------------------------------------------ */
+static void
+plan_fanouts(scale_t *sc)
+{
+    long maxf = 0, next_product = 1;
+    int i;
+
+    for (i = 0; i < opt.nfanouts; i++)
+        if (opt.fanouts[i] > maxf)
+            maxf = opt.fanouts[i];
+    sc->nfan = 0;
+    sc->ncategories = 50;
+    for (i = 0; i < opt.nfanouts; i++) {
+        long f = opt.fanouts[i];
+        fancat_t *fc;
+
+        if (f <= sc->n / 10) {
+            fc = &sc->fan[sc->nfan++];
+            fc->fanout = f;
+            fc->category = ++sc->ncategories;
+            fc->first = next_product;
+            fc->last = next_product + f - 1;
+            fc->big = false;
+            next_product += f;
+        } else if (f == sc->n && f == maxf) {
+            /* the whole table: products move into it just before its turn */
+            fc = &sc->fan[sc->nfan++];
+            fc->fanout = f;
+            fc->category = ++sc->ncategories;
+            fc->first = fc->last = 0;
+            fc->big = true;
+        }
+    }
+    if (next_product - 1 > sc->n / 2)
+        die("scale %ld is too small for the fan-outs asked for", sc->n);
+}
+
+static void
+build_dataset(scale_t *sc)
+{
+    sb_t b = {0};
+    char *s;
+    int v, i;
+    double t0 = now_ms();
+
+    sb_reset(&b);
+    for (v = 0; v < NV; v++) {
+        s = subst(TABLES_TMPL, vschema[v]);
+        exec_ok(sc->ctl, s);
+        free(s);
+    }
+
+    /* data, deterministic: setseed() then random() in one session, no
+     * parallel plans for INSERT ... SELECT */
+    sb_printf(&b, "SELECT setseed(%g)", opt.seed);
+    exec_ok(sc->ctl, b.s);
+
+    sb_reset(&b);
+    sb_printf(&b,
+              "INSERT INTO bare.tb_category\n"
+              "SELECT g, md5('category' || g)::uuid, 'category ' || g FROM generate_series(1, 50) g;\n");
+    for (i = 0; i < sc->nfan; i++)
+        sb_printf(&b,
+                  "INSERT INTO bare.tb_category VALUES (%ld, md5('category' || %ld)::uuid, "
+                  "'fan-out %ld category');\n",
+                  sc->fan[i].category, sc->fan[i].category, sc->fan[i].fanout);
+    sb_printf(&b,
+              "INSERT INTO bare.tb_supplier\n"
+              "SELECT g, md5('supplier' || g)::uuid, 'supplier ' || g,\n"
+              "       (ARRAY['FR','DE','IT','ES','NL','PL','SE','US'])[1 + floor(random() * 8)::int]\n"
+              "FROM generate_series(1, 100) g;\n");
+    sb_printf(&b,
+              "INSERT INTO bare.tb_product\n"
+              "SELECT g, md5('product' || g)::uuid,\n"
+              "       CASE");
+    for (i = 0; i < sc->nfan; i++)
+        if (!sc->fan[i].big)
+            sb_printf(&b, " WHEN g BETWEEN %ld AND %ld THEN %ld", sc->fan[i].first, sc->fan[i].last,
+                      sc->fan[i].category);
+    sb_printf(&b,
+              " ELSE 1 + g %% 50 END,\n"
+              "       1 + g %% 100, 'product ' || g,\n"
+              "       round((1 + random() * 998)::numeric, 2),\n"
+              "       'description of product ' || g || ': ' || md5('d' || g) || md5('e' || g)\n"
+              "FROM generate_series(1, %ld) g;\n",
+              sc->n);
+    sb_printf(&b,
+              "INSERT INTO bare.tb_review\n"
+              "SELECT (p - 1) * 5 + k, p, 1 + floor(random() * 5)::int,\n"
+              "       'review ' || k || ' of product ' || p || ': ' || md5('r' || ((p - 1) * 5 + k)),\n"
+              "       timestamptz '2024-01-01 00:00:00+00' + ((p - 1) * 5 + k) * interval '1 minute'\n"
+              "FROM generate_series(1, %ld) p, generate_series(1, 5) k;\n",
+              sc->n);
+    sb_printf(&b,
+              "INSERT INTO bare.tb_inventory\n"
+              "SELECT g, g, floor(random() * 1000)::int, 'WH-' || (1 + g %% 5)\n"
+              "FROM generate_series(1, %ld) g;\n",
+              sc->n);
+    exec_ok(sc->ctl, b.s);
+
+    for (v = 0; v < NV; v++) {
+        if (v != V_BARE) {
+            s = subst(COPY_TMPL, vschema[v]);
+            exec_ok(sc->ctl, s);
+            free(s);
+        }
+        s = subst(CONSTRAINTS_TMPL, vschema[v]);
+        exec_ok(sc->ctl, s);
+        free(s);
+    }
+    /* the pl variant's functions (its table and triggers are built later) */
+    {
+        char *def = subst(DEF_TMPL, "pl");
+        sb_t d = {0};
+        char *f;
+
+        sb_reset(&d);
+        sb_printf(&d, "%s\n    WHERE p.pk_product = ANY(keys)", def);
+        f = xstrdup(PL_FUNCS_TMPL);
+        {
+            /* replace @D */
+            char *at = strstr(f, "@D");
+            sb_t out = {0};
+
+            sb_reset(&out);
+            sb_printf(&out, "%.*s%s%s", (int) (at - f), f, d.s, at + 2);
+            exec_ok(sc->ctl, out.s);
+            sb_free(&out);
+        }
+        free(f);
+        free(def);
+        sb_free(&d);
+    }
+    exec_ok(sc->ctl, "VACUUM (ANALYZE)");
+    sc->next_review = sc->n * 5 + 1;
+    sb_free(&b);
+    printf("  dataset: %ld products, %ld reviews, %d categories, 100 suppliers, x4 schemas (%.1f s)\n",
+           sc->n, sc->n * 5, sc->ncategories, (now_ms() - t0) / 1000);
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------
+ * initial build
+ * ------------------------------------------------------------------------ */
+static void
+drop_variant(scale_t *sc, int v)
+{
+    switch (v) {
+    case V_BARE:
+        exec_ok(sc->ctl, "DROP TABLE IF EXISTS bare.ctas_product");
+        break;
+    case V_RM: {
+        char *e = query_value(sc->ctl, "SELECT to_regclass('rm.tv_product') IS NOT NULL");
+
+        if (strcmp(e, "t") == 0)
+            exec_ok(sc->ctl, "SELECT readmodel.drop('rm.tv_product')");
+        free(e);
+        break;
+    }
+    case V_MV:
+        exec_ok(sc->ctl, "DROP MATERIALIZED VIEW IF EXISTS mv.tv_product");
+        break;
+    case V_PL:
+        exec_ok(sc->ctl, PL_DROP_TRIGGERS);
+        break;
+    }
+}
+
+static void
+build_sql(sb_t *b, int v)
+{
+    char *def = subst(DEF_TMPL, vschema[v]);
+
+    sb_reset(b);
+    switch (v) {
+    case V_BARE:
+        /* CREATE TABLE AS + its unique index: the yardstick.  Not named
+         * tv_*: with the library preloaded that would declare a model. */
+        sb_printf(b, "CREATE TABLE bare.ctas_product AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON bare.ctas_product (pk_product)", def);
+        break;
+    case V_RM:
+        sb_printf(b, "SELECT readmodel.create('rm.tv_product', $def$\n%s\n$def$)", def);
+        break;
+    case V_MV:
+        sb_printf(b, "CREATE MATERIALIZED VIEW mv.tv_product AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON mv.tv_product (pk_product)", def);
+        break;
+    case V_PL:
+        sb_printf(b, "CREATE TABLE pl.tv_product (pk_product int PRIMARY KEY, id uuid, fk_category int,\n"
+                     "                            fk_supplier int, data jsonb);\n"
+                     "INSERT INTO pl.tv_product\n%s;\n%s", def, PL_TRIGGERS);
+        break;
+    }
+    free(def);
+}
+
+static void
+add_lat(scale_t *sc, lat_t *l)
+{
+    scale_res_t *r = sc->res;
+
+    r->lat = xrealloc(r->lat, sizeof(lat_t) * (size_t) (r->nlat + 1));
+    r->lat[r->nlat++] = *l;
+}
+
+static void
+measure_build(scale_t *sc)
+{
+    int reps = opt.build ? opt.build_reps : 1;
+    double *t[NV];
+    int cnt[NV] = {0};
+    int i, j, v;
+    sb_t b = {0};
+    lat_t l;
+
+    for (v = 0; v < NV; v++)
+        t[v] = xmalloc(sizeof(double) * (size_t) reps);
+    printf("  initial build: %d repetition%s per variant%s\n", reps, reps == 1 ? "" : "s",
+           opt.build ? "" : " (--no-build: built once, not reported)");
+    fflush(stdout);
+    for (i = 0; i < reps; i++) {
+        for (j = 0; j < NV; j++) {
+            v = (i + j) % NV;
+            drop_variant(sc, v);
+            exec_ok(sc->ctl, "CHECKPOINT");
+            build_sql(&b, v);
+            t[v][cnt[v]++] = timed_exec(sc->ctl, b.s, NULL);
+            if (opt.verbose)
+                fprintf(stderr, "build %s rep %d: %.1f ms\n", vname[v], i, t[v][cnt[v] - 1]);
+        }
+    }
+    /* the CTAS copy is only the yardstick */
+    exec_ok(sc->ctl, "DROP TABLE IF EXISTS bare.ctas_product");
+    exec_ok(sc->ctl, "VACUUM (ANALYZE)");
+
+    if (opt.build) {
+        memset(&l, 0, sizeof l);
+        snprintf(l.op, sizeof l.op, "initial_build");
+        snprintf(l.label, sizeof l.label, "initial build (bare: CTAS + unique index)");
+        l.affected = sc->n;
+        for (v = 0; v < NV; v++) {
+            qsort(t[v], (size_t) cnt[v], sizeof(double), cmp_double);
+            l.samples[v] = cnt[v];
+            l.p50[v] = percentile(t[v], cnt[v], 0.5);
+            l.p95[v] = percentile(t[v], cnt[v], 0.95);
+            l.have[v] = true;
+        }
+        add_lat(sc, &l);
+    }
+    for (v = 0; v < NV; v++)
+        free(t[v]);
+    sb_free(&b);
+}
+
+/* ------------------------------------------------------------------------
+ * timed operations
+ * ------------------------------------------------------------------------ */
+enum op_kind {
+    OP_PRICE, OP_REVIEW_INS, OP_REVIEW_DEL, OP_SUPPLIER, OP_CATEGORY, OP_BATCH, OP_10K
+};
+
+typedef struct {
+    enum op_kind kind;
+    const fancat_t *fan; /* OP_CATEGORY */
+    int reps;
+} op_t;
+
+/* The statement of repetition rep of op for variant schema S; *expect gets
+ * the number of rows it must report (PQcmdTuples). */
+static void
+op_sql(sb_t *b, scale_t *sc, const op_t *op, const char *S, int rep, long *expect)
+{
+    long n = sc->n, x, m;
+
+    sb_reset(b);
+    *expect = 1;
+    switch (op->kind) {
+    case OP_PRICE:
+        sb_printf(b, "UPDATE %s.tb_product SET price = price + 1 WHERE pk_product = %ld", S,
+                  pick(rep, 7919, 3, n));
+        break;
+    case OP_REVIEW_INS:
+        sb_printf(b,
+                  "INSERT INTO %s.tb_review (pk_review, fk_product, rating, body, created_at) "
+                  "VALUES (%ld, %ld, %d, 'benchmark review %d', "
+                  "timestamptz '2024-06-01 00:00:00+00' + interval '%d minutes')",
+                  S, sc->next_review + rep, pick(rep, 104729, 11, n), 1 + rep % 5, rep, rep);
+        break;
+    case OP_REVIEW_DEL:
+        /* an original review of a different product each time */
+        sb_printf(b, "DELETE FROM %s.tb_review WHERE pk_review = %ld", S,
+                  5 * (pick(rep, 15485863, 29, n) - 1) + 1 + rep % 5);
+        break;
+    case OP_SUPPLIER:
+        x = 1 + (rep * 37L) % 100;
+        sb_printf(b, "UPDATE %s.tb_supplier SET name = 'supplier %ld rev %d' WHERE pk_supplier = %ld", S, x,
+                  rep, x);
+        break;
+    case OP_CATEGORY:
+        sb_printf(b, "UPDATE %s.tb_category SET name = 'fan-out %ld category rev %d' WHERE pk_category = %ld",
+                  S, op->fan->fanout, rep, op->fan->category);
+        break;
+    case OP_BATCH:
+        m = n / 100;
+        x = 1 + ((rep * 13L) % 100) * m;
+        sb_printf(b, "UPDATE %s.tb_product SET price = price + 1 WHERE pk_product BETWEEN %ld AND %ld", S, x,
+                  x + m - 1);
+        *expect = m;
+        break;
+    case OP_10K:
+        m = n / 10000;
+        x = 1 + ((rep * 3L) % m) * 10000;
+        sb_printf(b, "UPDATE %s.tb_product SET price = price + 1 WHERE pk_product BETWEEN %ld AND %ld", S, x,
+                  x + 9999);
+        *expect = 10000;
+        break;
+    }
+}
+
+typedef struct {
+    double keys_recomputed, rows_patched, rows_written, maint_ms, rebuilds;
+} qstats_t;
+
+static void
+rm_stats(PGconn *c, qstats_t *q)
+{
+    PGresult *r = query(c,
+                        "SELECT coalesce(s->>'keys_recomputed', '0'), coalesce(s->>'rows_patched', '0'),"
+                        "       coalesce(s->>'rows_written', '0'), coalesce(s->>'total_timing_ms', '0'),"
+                        "       coalesce(s->>'rebuilds_chosen', '0')"
+                        " FROM readmodel.queue_stats() s");
+
+    q->keys_recomputed = atof(PQgetvalue(r, 0, 0));
+    q->rows_patched = atof(PQgetvalue(r, 0, 1));
+    q->rows_written = atof(PQgetvalue(r, 0, 2));
+    q->maint_ms = atof(PQgetvalue(r, 0, 3));
+    q->rebuilds = atof(PQgetvalue(r, 0, 4));
+    PQclear(r);
+}
+
+static void
+vacuum_all(scale_t *sc)
+{
+    exec_ok(sc->ctl, "VACUUM");
+}
+
+static void
+run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affected)
+{
+    double *t[NV];
+    int cnt[NV] = {0};
+    int reps = op->reps, mv_reps, warm, kept, i, j, v;
+    sb_t b = {0}, full = {0};
+    qstats_t q0, q1;
+    lat_t l;
+    double t0 = now_ms();
+
+    mv_reps = (opt.refresh_reps > 0 && opt.refresh_reps < reps) ? opt.refresh_reps : reps;
+    for (v = 0; v < NV; v++)
+        t[v] = xmalloc(sizeof(double) * (size_t) reps);
+    warm = warmup_count(reps);
+    for (i = 0; i < reps; i++) {
+        if (i == warm)  /* stats cover the kept repetitions only */
+            rm_stats(sc->conn[V_RM], &q0);
+        for (j = 0; j < NV; j++) {
+            long expect, got;
+
+            v = (i + j) % NV;
+            if (v == V_MV && i >= mv_reps)
+                continue;
+            op_sql(&b, sc, op, vschema[v], i, &expect);
+            if (v == V_MV) {
+                /* write + refresh in one transaction (one simple query) */
+                sb_reset(&full);
+                sb_printf(&full, "%s;\nREFRESH MATERIALIZED VIEW mv.tv_product", b.s);
+                t[v][cnt[v]++] = timed_exec(sc->conn[v], full.s, NULL);
+            } else {
+                t[v][cnt[v]++] = timed_exec(sc->conn[v], b.s, &got);
+                if (got != expect)
+                    die("%s: statement reported %ld rows, expected %ld: %s", vname[v], got, expect, b.s);
+            }
+        }
+    }
+    rm_stats(sc->conn[V_RM], &q1);
+    if (warm >= reps)
+        q0 = q1;
+
+    memset(&l, 0, sizeof l);
+    snprintf(l.op, sizeof l.op, "%s", id);
+    snprintf(l.label, sizeof l.label, "%s", label);
+    l.affected = affected;
+    for (v = 0; v < NV; v++) {
+        int w = warmup_count(cnt[v]);
+
+        qsort(t[v] + w, (size_t) (cnt[v] - w), sizeof(double), cmp_double);
+        l.samples[v] = cnt[v] - w;
+        l.p50[v] = percentile(t[v] + w, cnt[v] - w, 0.5);
+        l.p95[v] = percentile(t[v] + w, cnt[v] - w, 0.95);
+        l.have[v] = cnt[v] - w > 0;
+    }
+    l.have_stats = true;
+    kept = reps - warm > 0 ? reps - warm : 1;
+    l.keys_recomputed = (q1.keys_recomputed - q0.keys_recomputed) / kept;
+    l.rows_patched = (q1.rows_patched - q0.rows_patched) / kept;
+    l.rows_written = (q1.rows_written - q0.rows_written) / kept;
+    l.maint_ms = (q1.maint_ms - q0.maint_ms) / kept;
+    l.rebuilds = (q1.rebuilds - q0.rebuilds) / kept;
+    add_lat(sc, &l);
+    if (op->kind == OP_REVIEW_INS)
+        sc->next_review += reps;
+
+    printf("  %-44s p50 bare %9.2f  readmodel %9.2f  refresh %10.2f  plpgsql %9.2f ms  (%.0f s)\n", label,
+           l.p50[V_BARE], l.p50[V_RM], l.p50[V_MV], l.p50[V_PL], (now_ms() - t0) / 1000);
+    fflush(stdout);
+    for (v = 0; v < NV; v++)
+        free(t[v]);
+    sb_free(&b);
+    sb_free(&full);
+    vacuum_all(sc);
+}
+
+/* Before the whole-table fan-out: every product joins the big category, in
+ * every variant (untimed; rm and pl maintain, mv is refreshed). */
+static void
+move_into_big(scale_t *sc, const fancat_t *fc)
+{
+    sb_t b = {0};
+    int v;
+    double t0 = now_ms();
+
+    for (v = 0; v < NV; v++) {
+        sb_reset(&b);
+        sb_printf(&b, "UPDATE %s.tb_product SET fk_category = %ld WHERE pk_product <= %ld", vschema[v],
+                  fc->category, fc->fanout);
+        if (v == V_MV)
+            sb_printf(&b, ";\nREFRESH MATERIALIZED VIEW mv.tv_product");
+        exec_ok(sc->conn[v], b.s);
+    }
+    exec_ok(sc->ctl, "VACUUM (ANALYZE)");
+    printf("  (moved %ld products into category %ld for the whole-table fan-out: %.1f s, untimed)\n", fc->fanout,
+           fc->category, (now_ms() - t0) / 1000);
+    fflush(stdout);
+    sb_free(&b);
+}
+
+static void
+run_ops(scale_t *sc)
+{
+    op_t op;
+    char id[48], label[96];
+    int i;
+
+    memset(&op, 0, sizeof op);
+    op.reps = opt.reps;
+
+    op.kind = OP_PRICE;
+    run_op(sc, &op, "product_price_update", "UPDATE tb_product.price, 1 row (root)", 1);
+    op.kind = OP_REVIEW_INS;
+    run_op(sc, &op, "review_insert", "INSERT tb_review, 1 row (child)", 1);
+    op.kind = OP_REVIEW_DEL;
+    run_op(sc, &op, "review_delete", "DELETE tb_review, 1 row (child)", 1);
+    op.kind = OP_SUPPLIER;
+    run_op(sc, &op, "supplier_rename", "UPDATE tb_supplier.name (parent, fan-out)", sc->n / 100);
+    for (i = 0; i < sc->nfan; i++) {
+        if (sc->fan[i].big)
+            continue;
+        op.kind = OP_CATEGORY;
+        op.fan = &sc->fan[i];
+        snprintf(id, sizeof id, "category_rename_%ld", sc->fan[i].fanout);
+        snprintf(label, sizeof label, "UPDATE tb_category.name, fan-out %ld", sc->fan[i].fanout);
+        run_op(sc, &op, id, label, sc->fan[i].fanout);
+    }
+    op.reps = opt.batch_reps;
+    op.kind = OP_BATCH;
+    snprintf(label, sizeof label, "UPDATE 1%% batch (%ld products)", sc->n / 100);
+    run_op(sc, &op, "batch_1pct", label, sc->n / 100);
+    if (sc->n >= 10000) {
+        op.kind = OP_10K;
+        run_op(sc, &op, "update_10000", "UPDATE 10,000 products", 10000);
+    }
+    for (i = 0; i < sc->nfan; i++) {
+        if (!sc->fan[i].big)
+            continue;
+        move_into_big(sc, &sc->fan[i]);
+        op.kind = OP_CATEGORY;
+        op.fan = &sc->fan[i];
+        snprintf(id, sizeof id, "category_rename_%ld", sc->fan[i].fanout);
+        snprintf(label, sizeof label, "UPDATE tb_category.name, fan-out %ld", sc->fan[i].fanout);
+        run_op(sc, &op, id, label, sc->fan[i].fanout);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * throughput
+ * ------------------------------------------------------------------------ */
+typedef struct {
+    long count;
+    long errors;
+    double elapsed_ms;
+} child_res_t;
+
+static void
+child_main(const char *schema, long lo, long size, int ready_fd, int go_fd, int res_fd)
+{
+    PGconn *c;
+    PGresult *r;
+    child_res_t res = {0, 0, 0};
+    char sql[256], byte = 'r';
+    double t0, deadline, t;
+    long j = 0;
+    ssize_t n;
+
+    {
+        const char *keys[] = {"dbname", "dbname", "application_name", NULL};
+        const char *vals[] = {opt.dsn, opt.db, "readmodel_bench_client", NULL};
+
+        c = PQconnectdbParams(keys, vals, 1);
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "bench: client cannot connect: %s", PQerrorMessage(c));
+        res.errors = -1;
+    }
+    if (write(ready_fd, &byte, 1) != 1)
+        _exit(3);
+    /* wait until the parent closes the go pipe */
+    while ((n = read(go_fd, &byte, 1)) < 0 && errno == EINTR)
+        ;
+    t0 = now_ms();
+    deadline = t0 + opt.duration * 1000;
+    if (res.errors == 0) {
+        do {
+            snprintf(sql, sizeof sql, "UPDATE %s.tb_product SET price = price + 1 WHERE pk_product = %ld",
+                     schema, lo + (j++ % size));
+            r = PQexec(c, sql);
+            if (PQresultStatus(r) == PGRES_COMMAND_OK)
+                res.count++;
+            else {
+                if (res.errors++ < 3)
+                    fprintf(stderr, "bench: client error: %s", PQresultErrorMessage(r));
+            }
+            PQclear(r);
+            t = now_ms();
+        } while (t < deadline);
+        res.elapsed_ms = t - t0;
+    }
+    PQfinish(c);
+    if (write(res_fd, &res, sizeof res) != (ssize_t) sizeof res)
+        _exit(3);
+    _exit(0);
+}
+
+static double
+run_clients(scale_t *sc, int v, int k, long *errors)
+{
+    int ready[2], go[2], resp[2], i, status;
+    pid_t pids[MAXLIST * 8];
+    long size = sc->n / k, total = 0;
+    double maxel = 0;
+    char byte;
+
+    if (k > (int) (sizeof pids / sizeof pids[0]))
+        die("too many clients");
+    if (pipe(ready) || pipe(go) || pipe(resp))
+        die("pipe: %s", strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    for (i = 0; i < k; i++) {
+        pids[i] = fork();
+        if (pids[i] < 0)
+            die("fork: %s", strerror(errno));
+        if (pids[i] == 0) {
+            close(ready[0]);
+            close(go[1]);
+            close(resp[0]);
+            child_main(vschema[v], 1 + i * size, size, ready[1], go[0], resp[1]);
+        }
+    }
+    close(ready[1]);
+    close(go[0]);
+    close(resp[1]);
+    for (i = 0; i < k; i++)
+        if (read(ready[0], &byte, 1) != 1)
+            die("a client did not start");
+    close(go[1]);   /* go */
+    *errors = 0;
+    for (i = 0; i < k; i++) {
+        child_res_t cr;
+        ssize_t n = read(resp[0], &cr, sizeof cr);
+
+        if (n != (ssize_t) sizeof cr)
+            die("a client did not report (read %zd)", n);
+        if (cr.errors)
+            *errors += cr.errors < 0 ? 1 : cr.errors;
+        total += cr.count;
+        if (cr.elapsed_ms > maxel)
+            maxel = cr.elapsed_ms;
+    }
+    for (i = 0; i < k; i++)
+        waitpid(pids[i], &status, 0);
+    close(ready[0]);
+    close(resp[0]);
+    return maxel > 0 ? total / (maxel / 1000) : 0;
+}
+
+static void
+run_throughput(scale_t *sc)
+{
+    int i, j, v;
+    scale_res_t *r = sc->res;
+
+    printf("  throughput: %.0f s per run, UPDATE tb_product.price on disjoint products\n", opt.duration);
+    fflush(stdout);
+    r->nthr = 0;
+    for (i = 0; i < opt.nclients; i++) {
+        thr_t *th = &r->thr[r->nthr++];
+
+        memset(th, 0, sizeof *th);
+        th->clients = opt.clients[i];
+        for (j = 0; j < 2; j++) {
+            v = ((i + j) % 2 == 0) ? V_BARE : V_RM;
+            exec_ok(sc->ctl, "VACUUM bare.tb_product, rm.tb_product, rm.tv_product");
+            th->tps[v] = run_clients(sc, v, th->clients, &th->errors[v]);
+            if (th->errors[v])
+                die("%ld errors in the %s throughput run with %d clients", th->errors[v], vname[v],
+                    th->clients);
+        }
+        printf("  %d client%s: bare %.0f tps, readmodel %.0f tps (%.0f%%)\n", th->clients,
+               th->clients == 1 ? " " : "s", th->tps[V_BARE], th->tps[V_RM],
+               th->tps[V_BARE] > 0 ? 100 * th->tps[V_RM] / th->tps[V_BARE] : 0);
+        fflush(stdout);
+    }
+    vacuum_all(sc);
+}
+
+/* ------------------------------------------------------------------------
+ * correctness
+ * ------------------------------------------------------------------------ */
+static void
+check(scale_t *sc, const char *what, const char *sql)
+{
+    long bad = query_long(sc->ctl, sql);
+    size_t len = strlen(sc->res->checks);
+
+    printf("  check %-62s %s\n", what, bad == 0 ? "ok" : "FAILED");
+    if (bad != 0) {
+        printf("        (%ld differing rows)\n", bad);
+        sc->res->checks_ok = false;
+        any_check_failed = true;
+    }
+    snprintf(sc->res->checks + len, sizeof sc->res->checks - len, "%s%s: %s", len ? "; " : "", what,
+             bad == 0 ? "ok" : "FAILED");
+    fflush(stdout);
+}
+
+static void
+diff_sql(sb_t *b, const char *a, const char *bq)
+{
+    sb_reset(b);
+    sb_printf(b,
+              "SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d",
+              a, bq, bq, a);
+}
+
+/* Lock-step check: every variant received the same writes. */
+static void
+check_variants_equal(scale_t *sc)
+{
+    sb_t b = {0}, a = {0}, c = {0}, w = {0};
+    int t, v;
+
+    exec_ok(sc->ctl, "REFRESH MATERIALIZED VIEW mv.tv_product");
+    for (t = 0; t < NTABLES; t++) {
+        for (v = 1; v < NV; v++) {
+            sb_reset(&a);
+            sb_reset(&c);
+            sb_reset(&w);
+            sb_printf(&a, "TABLE bare.%s", TABLES[t]);
+            sb_printf(&c, "TABLE %s.%s", vschema[v], TABLES[t]);
+            sb_printf(&w, "%s.%s = bare.%s", vschema[v], TABLES[t], TABLES[t]);
+            diff_sql(&b, a.s, c.s);
+            check(sc, w.s, b.s);
+        }
+    }
+    for (v = V_MV; v < NV; v++) {
+        sb_reset(&a);
+        sb_reset(&c);
+        sb_reset(&w);
+        sb_printf(&a, "SELECT pk_product, id, fk_category, fk_supplier, data FROM rm.tv_product");
+        sb_printf(&c, "SELECT pk_product, id, fk_category, fk_supplier, data FROM %s.tv_product", vschema[v]);
+        sb_printf(&w, "%s.tv_product = rm.tv_product", vschema[v]);
+        diff_sql(&b, a.s, c.s);
+        check(sc, w.s, b.s);
+    }
+    sb_free(&a);
+    sb_free(&b);
+    sb_free(&c);
+    sb_free(&w);
+}
+
+/* Final check: every model equals its definition. */
+static void
+check_models(scale_t *sc)
+{
+    sb_t b = {0};
+    char *def;
+
+    check(sc, "readmodel.verify('rm.tv_product') returns no row",
+          "SELECT count(*) FROM readmodel.verify('rm.tv_product')");
+
+    def = subst(DEF_TMPL, "pl");
+    diff_sql(&b, "SELECT pk_product, id, fk_category, fk_supplier, data FROM pl.tv_product", def);
+    check(sc, "pl.tv_product = its definition (EXCEPT ALL both ways)", b.s);
+    free(def);
+
+    exec_ok(sc->ctl, "REFRESH MATERIALIZED VIEW mv.tv_product");
+    def = subst(DEF_TMPL, "mv");
+    diff_sql(&b, "SELECT pk_product, id, fk_category, fk_supplier, data FROM mv.tv_product", def);
+    check(sc, "mv.tv_product (refreshed) = its definition", b.s);
+    free(def);
+    sb_free(&b);
+}
+
+/* ------------------------------------------------------------------------
+ * output
+ * ------------------------------------------------------------------------ */
+static double
+ratio(double a, double b)
+{
+    return (a >= 0 && b > 0) ? a / b : -1;
+}
+
+static const char *
+fmt_ms(char *buf, size_t n, double v)
+{
+    if (v < 0)
+        snprintf(buf, n, "-");
+    else if (v < 10)
+        snprintf(buf, n, "%.2f", v);
+    else if (v < 1000)
+        snprintf(buf, n, "%.1f", v);
+    else
+        snprintf(buf, n, "%.0f", v);
+    return buf;
+}
+
+static const char *
+fmt_ratio(char *buf, size_t n, double v)
+{
+    if (v < 0)
+        snprintf(buf, n, "-");
+    else if (v < 10)
+        snprintf(buf, n, "%.2f", v);
+    else if (v < 100)
+        snprintf(buf, n, "%.1f", v);
+    else
+        snprintf(buf, n, "%.0f", v);
+    return buf;
+}
+
+static void
+print_scale(const scale_res_t *r)
+{
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], i_[32], j_[32], k[32];
+    int i, v;
+
+    printf("\n== %ld products, %ld reviews: latency in ms (p50 / p95 of the kept repetitions), "
+           "ratio = p50 / p50(bare) ==\n",
+           r->n, r->reviews);
+    printf("%-46s %7s | %15s | %15s %7s | %17s %7s | %15s %7s | %9s\n", "operation", "rows", "bare p50/p95",
+           "readmodel", "x bare", "refresh", "x bare", "plpgsql", "x bare", "refresh/rm");
+    for (i = 0; i < r->nlat; i++) {
+        const lat_t *l = &r->lat[i];
+        char bare[40], rm[40], mv[40], pl[40];
+
+        snprintf(bare, sizeof bare, "%s/%s", fmt_ms(a, sizeof a, l->p50[V_BARE]), fmt_ms(b, sizeof b, l->p95[V_BARE]));
+        snprintf(rm, sizeof rm, "%s/%s", fmt_ms(c, sizeof c, l->p50[V_RM]), fmt_ms(d, sizeof d, l->p95[V_RM]));
+        snprintf(mv, sizeof mv, "%s/%s", fmt_ms(e, sizeof e, l->p50[V_MV]), fmt_ms(f, sizeof f, l->p95[V_MV]));
+        snprintf(pl, sizeof pl, "%s/%s", fmt_ms(g, sizeof g, l->p50[V_PL]), fmt_ms(h, sizeof h, l->p95[V_PL]));
+        printf("%-46s %7ld | %15s | %15s %7s | %17s %7s | %15s %7s | %9s\n", l->label, l->affected, bare, rm,
+               fmt_ratio(i_, sizeof i_, ratio(l->p50[V_RM], l->p50[V_BARE])), mv,
+               fmt_ratio(j_, sizeof j_, ratio(l->p50[V_MV], l->p50[V_BARE])), pl,
+               fmt_ratio(k, sizeof k, ratio(l->p50[V_PL], l->p50[V_BARE])),
+               fmt_ratio(a, sizeof a, ratio(l->p50[V_MV], l->p50[V_RM])));
+    }
+    printf("kept samples per variant (bare/readmodel/refresh/plpgsql):");
+    for (i = 0; i < r->nlat; i++) {
+        printf("%s %s", i ? "," : "", r->lat[i].op);
+        for (v = 0; v < NV; v++)
+            printf("%s%d", v ? "/" : " ", r->lat[i].samples[v]);
+    }
+    printf("\n");
+
+    printf("\nreadmodel.queue_stats() deltas per statement (rm connection, kept repetitions):\n");
+    printf("%-46s %12s %12s %12s %14s %9s\n", "operation", "keys_recomp", "rows_patched", "rows_written",
+           "maintenance_ms", "rebuilds");
+    for (i = 0; i < r->nlat; i++) {
+        const lat_t *l = &r->lat[i];
+
+        if (!l->have_stats)
+            continue;
+        printf("%-46s %12.1f %12.1f %12.1f %14.2f %9.2f\n", l->label, l->keys_recomputed, l->rows_patched,
+               l->rows_written, l->maint_ms, l->rebuilds);
+    }
+
+    if (r->nthr) {
+        printf("\nwrite throughput, single-row UPDATE tb_product.price on disjoint products:\n");
+        printf("%8s %12s %14s %16s\n", "clients", "bare tps", "readmodel tps", "readmodel/bare");
+        for (i = 0; i < r->nthr; i++)
+            printf("%8d %12.0f %14.0f %15.0f%%\n", r->thr[i].clients, r->thr[i].tps[V_BARE], r->thr[i].tps[V_RM],
+                   100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
+    }
+    printf("\nchecks: %s\n", r->checks_ok ? "all passed" : "FAILED");
+    fflush(stdout);
+}
+
+static void
+write_csv(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    int s, i, v;
+
+    if (!f)
+        die("cannot write %s: %s", path, strerror(errno));
+    fprintf(f, "scale,kind,operation,variant,rows_affected,samples,p50_ms,p95_ms,tps,ratio_to_bare,"
+               "refresh_over_readmodel,rm_keys_recomputed,rm_rows_patched,rm_maintenance_ms\n");
+    for (s = 0; s < nresults; s++) {
+        const scale_res_t *r = &results[s];
+
+        for (i = 0; i < r->nlat; i++) {
+            const lat_t *l = &r->lat[i];
+
+            for (v = 0; v < NV; v++) {
+                if (!l->have[v])
+                    continue;
+                fprintf(f, "%ld,%s,%s,%s,%ld,%d,%.3f,%.3f,,%.4f,", r->n,
+                        strcmp(l->op, "initial_build") == 0 ? "build" : "latency", l->op, vname[v], l->affected,
+                        l->samples[v], l->p50[v], l->p95[v], ratio(l->p50[v], l->p50[V_BARE]));
+                if (v == V_RM)
+                    fprintf(f, "%.4f", ratio(l->p50[V_MV], l->p50[V_RM]));
+                fprintf(f, ",");
+                if (v == V_RM && l->have_stats)
+                    fprintf(f, "%.1f,%.1f,%.3f", l->keys_recomputed, l->rows_patched, l->maint_ms);
+                else
+                    fprintf(f, ",,");
+                fprintf(f, "\n");
+            }
+        }
+        for (i = 0; i < r->nthr; i++)
+            for (v = 0; v < 2; v++)
+                fprintf(f, "%ld,throughput,clients_%d,%s,,%d,,,%.1f,%.4f,,,,\n", r->n, r->thr[i].clients,
+                        vname[v], r->thr[i].clients, r->thr[i].tps[v],
+                        ratio(r->thr[i].tps[v], r->thr[i].tps[V_BARE]));
+    }
+    fclose(f);
+}
+
+static void
+write_markdown(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], i_[32], j_[32], k[32], m[32];
+    int s, i;
+
+    if (!f)
+        die("cannot write %s: %s", path, strerror(errno));
+    fprintf(f, "<!-- generated by test/bench/bench; %s -->\n", server_info);
+    for (s = 0; s < nresults; s++) {
+        const scale_res_t *r = &results[s];
+
+        fprintf(f, "\n### %ld products, %ld reviews\n\n", r->n, r->reviews);
+        fprintf(f, "Latency in ms per autocommit statement, client side; p50 / p95; "
+                   "\"x bare\" = p50 / p50(bare); \"refresh / rm\" = p50(refresh) / p50(readmodel).\n\n");
+        fprintf(f, "| operation | rows | bare | readmodel | x bare | refresh | x bare | plpgsql | x bare | "
+                   "refresh / rm |\n");
+        fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (i = 0; i < r->nlat; i++) {
+            const lat_t *l = &r->lat[i];
+
+            fprintf(f, "| %s | %ld | %s / %s | %s / %s | %s | %s / %s | %s | %s / %s | %s | %s |\n", l->label,
+                    l->affected, fmt_ms(a, sizeof a, l->p50[V_BARE]), fmt_ms(b, sizeof b, l->p95[V_BARE]),
+                    fmt_ms(c, sizeof c, l->p50[V_RM]), fmt_ms(d, sizeof d, l->p95[V_RM]),
+                    fmt_ratio(e, sizeof e, ratio(l->p50[V_RM], l->p50[V_BARE])),
+                    fmt_ms(g, sizeof g, l->p50[V_MV]), fmt_ms(h, sizeof h, l->p95[V_MV]),
+                    fmt_ratio(i_, sizeof i_, ratio(l->p50[V_MV], l->p50[V_BARE])),
+                    fmt_ms(j_, sizeof j_, l->p50[V_PL]), fmt_ms(k, sizeof k, l->p95[V_PL]),
+                    fmt_ratio(m, sizeof m, ratio(l->p50[V_PL], l->p50[V_BARE])),
+                    fmt_ratio(a, sizeof a, ratio(l->p50[V_MV], l->p50[V_RM])));
+        }
+        fprintf(f, "\nKept samples (bare / readmodel / refresh / plpgsql):");
+        for (i = 0; i < r->nlat; i++)
+            fprintf(f, "%s %s %d/%d/%d/%d", i ? "," : "", r->lat[i].op, r->lat[i].samples[V_BARE],
+                    r->lat[i].samples[V_RM], r->lat[i].samples[V_MV], r->lat[i].samples[V_PL]);
+        fprintf(f, ".\n");
+
+        fprintf(f, "\nreadmodel maintenance per statement (`readmodel.queue_stats()` deltas):\n\n");
+        fprintf(f, "| operation | keys recomputed | rows patched | rows written | maintenance ms |\n");
+        fprintf(f, "|---|---:|---:|---:|---:|\n");
+        for (i = 0; i < r->nlat; i++) {
+            const lat_t *l = &r->lat[i];
+
+            if (l->have_stats)
+                fprintf(f, "| %s | %.0f | %.0f | %.0f | %s |\n", l->label, l->keys_recomputed, l->rows_patched,
+                        l->rows_written, fmt_ms(a, sizeof a, l->maint_ms));
+        }
+        if (r->nthr) {
+            fprintf(f, "\nWrite throughput (single-row `UPDATE tb_product SET price = price + 1`, disjoint "
+                       "products, %.0f s per run):\n\n", opt.duration);
+            fprintf(f, "| clients | bare tps | readmodel tps | readmodel / bare |\n|---:|---:|---:|---:|\n");
+            for (i = 0; i < r->nthr; i++)
+                fprintf(f, "| %d | %.0f | %.0f | %.0f%% |\n", r->thr[i].clients, r->thr[i].tps[V_BARE],
+                        r->thr[i].tps[V_RM], 100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
+        }
+        fprintf(f, "\nChecks: %s (%s, %.0f s for this scale).\n", r->checks_ok ? "all passed" : "**FAILED**",
+                r->checks, r->seconds);
+    }
+    fclose(f);
+}
+
+/* ------------------------------------------------------------------------
+ * one scale
+ * ------------------------------------------------------------------------ */
+static void
+run_scale(long n)
+{
+    PGconn *admin;
+    scale_t sc;
+    sb_t b = {0};
+    int v;
+    double t0 = now_ms();
+    scale_res_t *r = &results[nresults++];
+
+    memset(&sc, 0, sizeof sc);
+    memset(r, 0, sizeof *r);
+    sc.n = n;
+    sc.res = r;
+    r->n = n;
+    r->reviews = n * 5;
+    r->checks_ok = true;
+    plan_fanouts(&sc);
+
+    printf("\n=== scale %ld products ===\n", n);
+    fflush(stdout);
+    admin = connect_db("postgres");
+    sb_reset(&b);
+    sb_printf(&b, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", opt.db);
+    exec_ok(admin, b.s);
+    sb_reset(&b);
+    sb_printf(&b, "CREATE DATABASE \"%s\"", opt.db);
+    exec_ok(admin, b.s);
+    PQfinish(admin);
+
+    sc.ctl = connect_db(opt.db);
+    exec_ok(sc.ctl, "CREATE EXTENSION pg_readmodel");
+    build_dataset(&sc);
+    r->ncategories = sc.ncategories;
+
+    measure_build(&sc);
+    {
+        PGresult *q = query(sc.ctl,
+                            "SELECT pg_size_pretty(pg_total_relation_size('rm.tv_product')),"
+                            " (SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes"
+                            "  WHERE schemaname = 'rm' AND tablename = 'tv_product')");
+
+        snprintf(r->tv_size, sizeof r->tv_size, "%s", PQgetvalue(q, 0, 0));
+        snprintf(r->rm_indexes, sizeof r->rm_indexes, "%s", PQgetvalue(q, 0, 1));
+        PQclear(q);
+        printf("  rm.tv_product: %s; indexes: %s\n", r->tv_size, r->rm_indexes);
+    }
+
+    for (v = 0; v < NV; v++) {
+        sc.conn[v] = connect_db(opt.db);
+        /* load the library in the rm session before anything is timed */
+        if (v == V_RM)
+            exec_ok(sc.conn[v], "SELECT readmodel.queue_stats()");
+    }
+    run_ops(&sc);
+    check_variants_equal(&sc);
+    if (opt.concurrency && opt.nclients > 0)
+        run_throughput(&sc);
+    check_models(&sc);
+
+    for (v = 0; v < NV; v++)
+        PQfinish(sc.conn[v]);
+    PQfinish(sc.ctl);
+    r->seconds = (now_ms() - t0) / 1000;
+    sb_free(&b);
+    print_scale(r);
+    printf("scale %ld done in %.0f s\n", n, r->seconds);
+}
+
+/* ------------------------------------------------------------------------
+ * main
+ * ------------------------------------------------------------------------ */
+static int
+parse_list_long(const char *s, long *out, const char *what)
+{
+    int n = 0;
+    char *end;
+
+    while (*s) {
+        if (n >= MAXLIST)
+            die("too many values for %s", what);
+        errno = 0;
+        out[n] = strtol(s, &end, 10);
+        if (end == s || errno || out[n] <= 0)
+            die("bad value for %s: %s", what, s);
+        n++;
+        s = end;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            die("bad value for %s: %s", what, s);
+    }
+    return n;
+}
+
+static int
+parse_int(const char *s, const char *what, int min)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (end == s || *end || v < min || v > 1000000)
+        die("bad value for %s: %s", what, s);
+    return (int) v;
+}
+
+static void
+usage(void)
+{
+    printf("usage: bench [options]\n"
+           "  --scales LIST        product counts, comma separated (default 1000,10000)\n"
+           "  --reps N             repetitions of single-row operations (default 30)\n"
+           "  --batch-reps N       repetitions of batches and of whole-table fan-out (default 5)\n"
+           "  --build-reps N       repetitions of the initial build, median reported (default 3)\n"
+           "  --refresh-reps N     at most N repetitions for the refresh variant (default: no cap)\n"
+           "  --fanouts LIST       category fan-outs (default 10,100,1000,100000); F is measured at scale n\n"
+           "                       when F <= n/10 (dedicated category), or F = n is the largest fan-out\n"
+           "                       (every product moves into one category first)\n"
+           "  --clients LIST       concurrent clients for the throughput runs (default 1,2,4)\n"
+           "  --duration S         seconds per throughput run (default 10)\n"
+           "  --no-concurrency     skip the throughput runs\n"
+           "  --no-build           build once without timing it\n"
+           "  --seed X             setseed() value for the data (default 0.42)\n"
+           "  --db NAME            database to (re)create (default readmodel_bench)\n"
+           "  --dsn CONNINFO       connection string (default: libpq environment)\n"
+           "  --csv FILE           write all results as CSV\n"
+           "  --markdown FILE      write all results as Markdown tables\n"
+           "  --verbose            echo setup statements\n"
+           "Exit status: 0 ok, 1 a correctness check failed, 2 error.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    int i;
+    PGconn *c;
+    PGresult *r;
+    double t0 = now_ms();
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
+
+#define NEEDVAL()                                    \
+    do {                                             \
+        if (!val)                                    \
+            die("option %s needs a value", a);       \
+        i++;                                         \
+    } while (0)
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage();
+            return 0;
+        } else if (strcmp(a, "--scales") == 0) {
+            NEEDVAL();
+            opt.nscales = parse_list_long(val, opt.scales, a);
+        } else if (strcmp(a, "--fanouts") == 0) {
+            NEEDVAL();
+            opt.nfanouts = parse_list_long(val, opt.fanouts, a);
+        } else if (strcmp(a, "--clients") == 0) {
+            long tmp[MAXLIST];
+            int k;
+
+            NEEDVAL();
+            opt.nclients = parse_list_long(val, tmp, a);
+            for (k = 0; k < opt.nclients; k++) {
+                if (tmp[k] > 64)
+                    die("at most 64 clients");
+                opt.clients[k] = (int) tmp[k];
+            }
+        } else if (strcmp(a, "--reps") == 0) {
+            NEEDVAL();
+            opt.reps = parse_int(val, a, 1);
+        } else if (strcmp(a, "--batch-reps") == 0) {
+            NEEDVAL();
+            opt.batch_reps = parse_int(val, a, 1);
+        } else if (strcmp(a, "--build-reps") == 0) {
+            NEEDVAL();
+            opt.build_reps = parse_int(val, a, 1);
+        } else if (strcmp(a, "--refresh-reps") == 0) {
+            NEEDVAL();
+            opt.refresh_reps = parse_int(val, a, 0);
+        } else if (strcmp(a, "--duration") == 0) {
+            NEEDVAL();
+            opt.duration = atof(val);
+            if (opt.duration <= 0)
+                die("bad value for --duration: %s", val);
+        } else if (strcmp(a, "--seed") == 0) {
+            NEEDVAL();
+            opt.seed = atof(val);
+        } else if (strcmp(a, "--db") == 0) {
+            NEEDVAL();
+            opt.db = val;
+        } else if (strcmp(a, "--dsn") == 0) {
+            NEEDVAL();
+            opt.dsn = val;
+        } else if (strcmp(a, "--csv") == 0) {
+            NEEDVAL();
+            opt.csv = val;
+        } else if (strcmp(a, "--markdown") == 0) {
+            NEEDVAL();
+            opt.markdown = val;
+        } else if (strcmp(a, "--no-concurrency") == 0) {
+            opt.concurrency = false;
+        } else if (strcmp(a, "--no-build") == 0) {
+            opt.build = false;
+        } else if (strcmp(a, "--verbose") == 0) {
+            opt.verbose = true;
+        } else {
+            usage();
+            die("unknown option %s", a);
+        }
+#undef NEEDVAL
+    }
+    if (strcmp(opt.db, "postgres") == 0 || strcmp(opt.db, "template1") == 0 || strcmp(opt.db, "template0") == 0)
+        die("--db %s: the benchmark drops and recreates its database; choose another name", opt.db);
+    for (i = 0; i < opt.nscales; i++) {
+        if (opt.scales[i] < 1000)
+            die("scale %ld: at least 1000 products", opt.scales[i]);
+        if (opt.reps > opt.scales[i] || opt.batch_reps > 100)
+            die("too many repetitions for scale %ld", opt.scales[i]);
+    }
+
+    /* server description */
+    c = connect_db("postgres");
+    r = query(c, "SELECT split_part(version(), ' ', 2), current_setting('shared_buffers'),"
+                 " current_setting('fsync'), current_setting('synchronous_commit'),"
+                 " current_setting('full_page_writes'), current_setting('wal_level'),"
+                 " current_setting('max_wal_size'), current_setting('work_mem'), current_setting('jit'),"
+                 " current_setting('shared_preload_libraries'),"
+                 " (SELECT default_version FROM pg_available_extensions WHERE name = 'pg_readmodel')");
+    {
+        long mem_kb = 0;
+        FILE *mi = fopen("/proc/meminfo", "r");
+
+        if (mi) {
+            if (fscanf(mi, "MemTotal: %ld kB", &mem_kb) != 1)
+                mem_kb = 0;
+            fclose(mi);
+        }
+        snprintf(server_info, sizeof server_info,
+                 "PostgreSQL %s; shared_buffers=%s fsync=%s synchronous_commit=%s full_page_writes=%s "
+                 "wal_level=%s max_wal_size=%s work_mem=%s jit=%s shared_preload_libraries='%s'; "
+                 "pg_readmodel %s; client host: %ld cores, %.1f GiB",
+                 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
+                 PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 7),
+                 PQgetvalue(r, 0, 8), PQgetvalue(r, 0, 9), PQgetvalue(r, 0, 10), sysconf(_SC_NPROCESSORS_ONLN),
+                 mem_kb / 1048576.0);
+        if (PQgetisnull(r, 0, 10))
+            die("extension pg_readmodel is not installed on this server");
+    }
+    PQclear(r);
+    PQfinish(c);
+    printf("bench: %s\n", server_info);
+    printf("bench: scales");
+    for (i = 0; i < opt.nscales; i++)
+        printf("%s%ld", i ? "," : " ", opt.scales[i]);
+    printf("; %d reps single-row, %d batches, %d builds", opt.reps, opt.batch_reps, opt.build_reps);
+    if (opt.refresh_reps)
+        printf(", refresh variant capped at %d reps", opt.refresh_reps);
+    printf("; first 10%% (at least 1) of each series discarded\n");
+    fflush(stdout);
+
+    for (i = 0; i < opt.nscales; i++) {
+        run_scale(opt.scales[i]);
+        /* write what we have after every scale, so a long run that is
+         * interrupted still leaves the finished scales */
+        if (opt.csv)
+            write_csv(opt.csv);
+        if (opt.markdown)
+            write_markdown(opt.markdown);
+    }
+    printf("\nbench: total %.0f s; %s\n", (now_ms() - t0) / 1000,
+           any_check_failed ? "CORRECTNESS CHECKS FAILED" : "all checks passed");
+    return any_check_failed ? 1 : 0;
+}

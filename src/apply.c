@@ -30,6 +30,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -88,6 +89,36 @@ readmodel_keyed_plan(KeyedPlan *plan, const char *sql, Oid argtype, int nvalues)
 		*slot = prepared;
 	}
 	return *slot;
+}
+
+/*
+ * Run a maintenance statement for `nvalues` values under the latest
+ * snapshot.  The generic variant is planned (whenever the plan cache
+ * builds it) with hash and merge joins off: planned for an unknown number
+ * of values it would otherwise hash whole parent tables on every call,
+ * where a few index probes are what a handful of keys needs.
+ */
+int
+readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
+						bool read_only, bool fire_triggers)
+{
+	bool		generic = nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES;
+	int			nestlevel = 0;
+	int			rc;
+
+	if (generic)
+	{
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	rc = SPI_execute_snapshot(plan, arg, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, read_only, fire_triggers, 0);
+	if (generic)
+		AtEOXact_GUC(true, nestlevel);
+	return rc;
 }
 
 void
@@ -174,7 +205,7 @@ diff_sql(ReadModel *model, bool keyed)
 
 /* Run the diff; returns rows written and adds to the counters. */
 static int64
-run_diff(SPIPlanPtr plan, Datum *arg, ReadModelCounters *delta)
+run_diff(SPIPlanPtr plan, int nkeys, Datum *arg, ReadModelCounters *delta)
 {
 	int64		deleted,
 				updated,
@@ -183,8 +214,7 @@ run_diff(SPIPlanPtr plan, Datum *arg, ReadModelCounters *delta)
 	HeapTuple	tuple;
 	TupleDesc	desc;
 
-	if (SPI_execute_snapshot(plan, arg, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, false, true, 0) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(plan, nkeys, arg, false, true) != SPI_OK_SELECT)
 		elog(ERROR, "read model diff failed");
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -220,7 +250,7 @@ apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 			(void) readmodel_keyed_plan(&model->apply_plan, diff_sql(model, true),
 										arraytype, n);
 		written = run_diff(readmodel_keyed_plan(&model->apply_plan, NULL, arraytype, n),
-						   &arg, delta);
+						   n, &arg, delta);
 		delta->keys_recomputed += n;
 		delta->rows_skipped_noop += Max(n - written, 0);
 	}
@@ -235,7 +265,7 @@ apply_full(ReadModel *model, ReadModelCounters *delta)
 	plan = SPI_prepare(diff_sql(model, false), 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare refresh of %s", model->qualname);
-	run_diff(plan, NULL, delta);
+	run_diff(plan, INT_MAX, NULL, delta);
 	SPI_freeplan(plan);
 	delta->full_refreshes++;
 }
@@ -347,10 +377,9 @@ add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
 											 model->qualname,
 											 quote_identifier(target->out_col)),
 									get_array_type(target->via_type), patch->nvalues);
-	if (SPI_execute_snapshot(readmodel_keyed_plan(&target->keys_plan, NULL, InvalidOid,
-												  patch->nvalues),
-							 &patch->arg, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(readmodel_keyed_plan(&target->keys_plan, NULL, InvalidOid,
+													 patch->nvalues),
+								patch->nvalues, &patch->arg, true, false) != SPI_OK_SELECT)
 		elog(ERROR, "patch key query failed");
 	patch->nrows = (int) SPI_processed;
 	if (SPI_processed > 0)
@@ -387,10 +416,8 @@ apply_patch(ReadModel *model, PendingPatch *patch, ReadModelCounters *delta)
 	if (!readmodel_keyed_plan_ready(&target->plan, size))
 		(void) readmodel_keyed_plan(&target->plan, patch_sql(model, target),
 									get_array_type(target->via_type), size);
-	if (SPI_execute_snapshot(readmodel_keyed_plan(&target->plan, NULL, InvalidOid,
-												  size),
-							 &patch->arg, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, false, true, 0) != SPI_OK_UPDATE)
+	if (readmodel_execute_keyed(readmodel_keyed_plan(&target->plan, NULL, InvalidOid, size),
+								size, &patch->arg, false, true) != SPI_OK_UPDATE)
 		elog(ERROR, "read model patch failed");
 	delta->rows_written += SPI_processed;
 	delta->rows_patched += SPI_processed;

@@ -248,9 +248,8 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 	}
 
 	arg = PointerGetDatum(values_array(in));
-	if (SPI_execute_snapshot(readmodel_keyed_plan(&hop->plan, NULL, InvalidOid, in->n),
-							 &arg, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, false, false, 0) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(readmodel_keyed_plan(&hop->plan, NULL, InvalidOid, in->n),
+								in->n, &arg, false, false) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
 
 	old = MemoryContextSwitchTo(workcxt);

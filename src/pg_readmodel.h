@@ -276,6 +276,8 @@ extern char *readmodel_datum_text(Datum value, Oid type);
 extern bool readmodel_keyed_plan_ready(KeyedPlan *plan, int nvalues);
 extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, const char *sql,
 									   Oid argtype, int nvalues);
+extern int	readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
+									bool read_only, bool fire_triggers);
 extern void readmodel_keyed_plan_free(KeyedPlan *plan);
 
 /* locks.c */

@@ -295,50 +295,70 @@ copied_value(PatchTarget *target, PatchPath *path)
 					quote_identifier(get_attname(target->relid, path->att, false)));
 }
 
+/* Its column in the CTE of source rows: v<position of the path>. */
+static char *
+copied_column(int position)
+{
+	return psprintf("s.v%d", position);
+}
+
 /*
- * UPDATE model t SET doc = jsonb_set(jsonb_set(t.doc, p1, v1), p2, v2), ...
- * FROM ONLY source s WHERE s.via = ANY($1) AND t.out = s.via
- *   AND (t.doc #> p1 IS DISTINCT FROM v1 OR ...)
+ * WITH s AS MATERIALIZED (SELECT via, v0, v1 ... FROM ONLY source
+ *                         WHERE via = ANY($1))
+ * UPDATE model t SET doc = jsonb_set(jsonb_set(t.doc, p0, s.v0), p1, s.v1)
+ * FROM s WHERE t.out = s.via AND (t.doc #> p0 IS DISTINCT FROM s.v0 OR ...)
  */
 static char *
 patch_sql(ReadModel *model, PatchTarget *target)
 {
 	StringInfoData set,
-				differs;
+				differs,
+				values;
 	List	   *docs = NIL;
 	ListCell   *ld,
 			   *lp;
+	int			position = 0;
 
 	initStringInfo(&set);
 	initStringInfo(&differs);
+	initStringInfo(&values);
 	foreach(lp, target->paths)
+	{
 		docs = list_append_unique(docs, makeString(((PatchPath *) lfirst(lp))->doc_col));
+		appendStringInfo(&values, ", %s AS v%d",
+						 copied_value(target, lfirst(lp)), position++);
+	}
 	foreach(ld, docs)
 	{
 		const char *doc = quote_identifier(strVal(lfirst(ld)));
 		char	   *expr = psprintf("t.%s", doc);
 
+		position = 0;
 		foreach(lp, target->paths)
 		{
 			PatchPath  *path = lfirst(lp);
+			char	   *value = copied_column(position++);
 
 			if (strcmp(path->doc_col, strVal(lfirst(ld))) != 0)
 				continue;
 			expr = psprintf("pg_catalog.jsonb_set(%s, %s, %s)", expr,
-							path_literal(path->keys), copied_value(target, path));
+							path_literal(path->keys), value);
 			appendStringInfo(&differs, "%s(t.%s #> %s) IS DISTINCT FROM %s",
 							 differs.len ? " OR " : "", doc,
-							 path_literal(path->keys), copied_value(target, path));
+							 path_literal(path->keys), value);
 		}
 		appendStringInfo(&set, "%s%s = %s", set.len ? ", " : "", doc, expr);
 	}
-	return psprintf("UPDATE %s t SET %s FROM ONLY %s s WHERE s.%s = ANY($1) AND t.%s = s.%s AND (%s)",
-					model->qualname, set.data,
+	/* the new values are computed once per source row, not per model row */
+	return psprintf("WITH s AS MATERIALIZED (SELECT s.%s AS via%s FROM ONLY %s s WHERE s.%s = ANY($1)) "
+					"UPDATE %s t SET %s FROM s WHERE t.%s = s.via AND (%s)",
+					quote_identifier(get_attname(target->relid, target->via_att, false)),
+					values.data,
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(target->relid)),
 											   get_rel_name(target->relid)),
 					quote_identifier(get_attname(target->relid, target->via_att, false)),
+					model->qualname, set.data,
 					quote_identifier(target->out_col),
-					quote_identifier(get_attname(target->relid, target->via_att, false)),
 					differs.data);
 }
 
@@ -410,8 +430,11 @@ apply_patch(ReadModel *model, PendingPatch *patch, ReadModelCounters *delta)
 {
 	PatchTarget *target = patch->target;
 
-	/* one parent may fan out to many rows: plan by the rows it touches */
-	int			size = Max(patch->nvalues, patch->nrows);
+	/*
+	 * Planned by the number of source rows: however many model rows they
+	 * fan out to, the generic plan probes the matched column's index.
+	 */
+	int			size = patch->nvalues;
 
 	if (!readmodel_keyed_plan_ready(&target->plan, size))
 		(void) readmodel_keyed_plan(&target->plan, patch_sql(model, target),

@@ -39,7 +39,7 @@ include $(PGXS)
 endif
 
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-pgtap test-difftest cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-pgtap test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -90,6 +90,13 @@ test-difftest:
 	else \
 		echo "difftest: test/difftest/Makefile not present yet; skipping"; \
 	fi
+
+# The benchmark harness (docs/benchmarks.md): installs what is missing,
+# builds, starts the private cluster, runs test/bench/bench.  Default scales
+# 1,000 and 10,000 products; e.g. make bench BENCH_OPTS="--scales 1000,10000,100000".
+BENCH_OPTS ?=
+bench:
+	@bash test/bench/run.sh --install $(BENCH_OPTS)
 
 cluster-start:
 	@$(CLUSTER) start

@@ -67,12 +67,14 @@ static struct {
     int batch_reps;    /* batches, big fan-outs */
     int build_reps;    /* initial build */
     int refresh_reps;  /* cap for the refresh variant, 0 = no cap */
+    double refresh_budget; /* seconds per operation for the refresh variant, 0 = none */
     double duration;   /* seconds per throughput run */
     double seed;
     const char *db;
     const char *dsn;
     const char *csv;
     const char *markdown;
+    const char *trace;
     bool concurrency;
     bool build;
     bool verbose;
@@ -87,12 +89,14 @@ static struct {
     .batch_reps = 5,
     .build_reps = 3,
     .refresh_reps = 0,
+    .refresh_budget = 0,
     .duration = 10.0,
     .seed = 0.42,
     .db = "readmodel_bench",
     .dsn = "",
     .csv = NULL,
     .markdown = NULL,
+    .trace = NULL,
     .concurrency = true,
     .build = true,
     .verbose = false,
@@ -527,6 +531,7 @@ typedef struct {
     thr_t thr[MAXLIST];
     int nthr;
     bool checks_ok;
+    int nchecks;
     char checks[1024];
 } scale_res_t;
 
@@ -535,6 +540,26 @@ static int nresults;
 static bool any_check_failed;
 
 static char server_info[1024];
+static char lib_mtime_start[64];
+static bool lib_changed;
+static char command_line[1024];
+static FILE *trace_file;
+
+/* Modification time of the installed library (superuser only; "unknown"
+ * otherwise), to detect a reinstall in the middle of a run. */
+static void
+lib_mtime(PGconn *c, char *buf, size_t n)
+{
+    PGresult *r = PQexec(c, "SELECT to_char(modification AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC'"
+                            " FROM pg_stat_file((SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR')"
+                            "                   || '/pg_readmodel.so', true)");
+
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        snprintf(buf, n, "%s", PQgetvalue(r, 0, 0));
+    else
+        snprintf(buf, n, "unknown");
+    PQclear(r);
+}
 
 /* ------------------------------------------------------------------------
  * per-scale context
@@ -557,11 +582,28 @@ typedef struct {
     scale_res_t *res;
 } scale_t;
 
+static long long
+gcd_ll(long long a, long long b)
+{
+    while (b) {
+        long long t = a % b;
+
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 /* 1 + ((rep + 1) * mult + add) mod n: distinct for distinct rep < n when
- * gcd(mult, n) = 1 (the multipliers are primes other than 2 and 5). */
+ * gcd(mult, n) = 1; mult is moved up to the next value coprime with n. */
 static long
 pick(int rep, long long mult, long long add, long n)
 {
+    mult %= n;
+    if (mult == 0)
+        mult = 1;
+    while (gcd_ll(mult, n) != 1)
+        mult++;
     return 1 + (long) ((((long long) rep + 1) * mult + add) % n);
 }
 
@@ -920,6 +962,7 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
     double *t[NV];
     int cnt[NV] = {0};
     int reps = op->reps, mv_reps, warm, kept, i, j, v;
+    double mv_spent = 0;
     sb_t b = {0}, full = {0};
     qstats_t q0, q1;
     lat_t l;
@@ -936,19 +979,39 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
             long expect, got;
 
             v = (i + j) % NV;
-            if (v == V_MV && i >= mv_reps)
-                continue;
             op_sql(&b, sc, op, vschema[v], i, &expect);
+            /* --refresh-reps / --refresh-budget (at least 5 samples after
+             * the warm-up): past the cap the write still goes to mv, untimed
+             * and without a refresh, so the four schemas stay in lock-step */
+            if (v == V_MV &&
+                (i >= mv_reps || (opt.refresh_budget > 0 && mv_spent >= opt.refresh_budget * 1000 &&
+                                  cnt[v] - warmup_count(cnt[v]) >= 5))) {
+                exec_ok(sc->conn[v], b.s);
+                continue;
+            }
             if (v == V_MV) {
                 /* write + refresh in one transaction (one simple query) */
                 sb_reset(&full);
                 sb_printf(&full, "%s;\nREFRESH MATERIALIZED VIEW mv.tv_product", b.s);
                 t[v][cnt[v]++] = timed_exec(sc->conn[v], full.s, NULL);
+                mv_spent += t[v][cnt[v] - 1];
             } else {
+                qstats_t s0, s1;
+
+                if (trace_file && v == V_RM)
+                    rm_stats(sc->conn[v], &s0);
                 t[v][cnt[v]++] = timed_exec(sc->conn[v], b.s, &got);
                 if (got != expect)
                     die("%s: statement reported %ld rows, expected %ld: %s", vname[v], got, expect, b.s);
+                if (trace_file && v == V_RM) {
+                    rm_stats(sc->conn[v], &s1);
+                    fprintf(trace_file, "%ld,%s,%d,%d,%s,%.3f,%.3f\n", sc->n, id, i, i < warm, vname[v],
+                            t[v][cnt[v] - 1], s1.maint_ms - s0.maint_ms);
+                    continue;
+                }
             }
+            if (trace_file)
+                fprintf(trace_file, "%ld,%s,%d,%d,%s,%.3f,\n", sc->n, id, i, i < warm, vname[v], t[v][cnt[v] - 1]);
         }
     }
     rm_stats(sc->conn[V_RM], &q1);
@@ -1070,7 +1133,7 @@ typedef struct {
 } child_res_t;
 
 static void
-child_main(const char *schema, long lo, long size, int ready_fd, int go_fd, int res_fd)
+child_main(const char *schema, long lo, long size, double duration, int ready_fd, int go_fd, int res_fd)
 {
     PGconn *c;
     PGresult *r;
@@ -1096,7 +1159,7 @@ child_main(const char *schema, long lo, long size, int ready_fd, int go_fd, int 
     while ((n = read(go_fd, &byte, 1)) < 0 && errno == EINTR)
         ;
     t0 = now_ms();
-    deadline = t0 + opt.duration * 1000;
+    deadline = t0 + duration * 1000;
     if (res.errors == 0) {
         do {
             snprintf(sql, sizeof sql, "UPDATE %s.tb_product SET price = price + 1 WHERE pk_product = %ld",
@@ -1120,7 +1183,7 @@ child_main(const char *schema, long lo, long size, int ready_fd, int go_fd, int 
 }
 
 static double
-run_clients(scale_t *sc, int v, int k, long *errors)
+run_clients(scale_t *sc, int v, int k, double duration, long *errors)
 {
     int ready[2], go[2], resp[2], i, status;
     pid_t pids[MAXLIST * 8];
@@ -1142,7 +1205,7 @@ run_clients(scale_t *sc, int v, int k, long *errors)
             close(ready[0]);
             close(go[1]);
             close(resp[0]);
-            child_main(vschema[v], 1 + i * size, size, ready[1], go[0], resp[1]);
+            child_main(vschema[v], 1 + i * size, size, duration, ready[1], go[0], resp[1]);
         }
     }
     close(ready[1]);
@@ -1178,7 +1241,8 @@ run_throughput(scale_t *sc)
     int i, j, v;
     scale_res_t *r = sc->res;
 
-    printf("  throughput: %.0f s per run, UPDATE tb_product.price on disjoint products\n", opt.duration);
+    printf("  throughput: %.0f s per variant and client count (as bare, rm, rm, bare halves), "
+           "UPDATE tb_product.price on disjoint products\n", opt.duration);
     fflush(stdout);
     r->nthr = 0;
     for (i = 0; i < opt.nclients; i++) {
@@ -1186,13 +1250,27 @@ run_throughput(scale_t *sc)
 
         memset(th, 0, sizeof *th);
         th->clients = opt.clients[i];
-        for (j = 0; j < 2; j++) {
-            v = ((i + j) % 2 == 0) ? V_BARE : V_RM;
-            exec_ok(sc->ctl, "VACUUM bare.tb_product, rm.tb_product, rm.tv_product");
-            th->tps[v] = run_clients(sc, v, th->clients, &th->errors[v]);
-            if (th->errors[v])
-                die("%ld errors in the %s throughput run with %d clients", th->errors[v], vname[v],
-                    th->clients);
+        /* ABBA: bare, rm, rm, bare, each half the duration, so that drift
+         * (checkpoints, autovacuum) hits both variants alike */
+        {
+            double commits[NV] = {0}, secs[NV] = {0};
+
+            for (j = 0; j < 4; j++) {
+                double tps;
+                long errs = 0;
+
+                v = (j == 0 || j == 3) ? V_BARE : V_RM;
+                exec_ok(sc->ctl, "VACUUM bare.tb_product, rm.tb_product, rm.tv_product");
+                exec_ok(sc->ctl, "CHECKPOINT");
+                tps = run_clients(sc, v, th->clients, opt.duration / 2, &errs);
+                commits[v] += tps * opt.duration / 2;
+                secs[v] += opt.duration / 2;
+                th->errors[v] += errs;
+                if (errs)
+                    die("%ld errors in the %s throughput run with %d clients", errs, vname[v], th->clients);
+            }
+            th->tps[V_BARE] = commits[V_BARE] / secs[V_BARE];
+            th->tps[V_RM] = commits[V_RM] / secs[V_RM];
         }
         printf("  %d client%s: bare %.0f tps, readmodel %.0f tps (%.0f%%)\n", th->clients,
                th->clients == 1 ? " " : "s", th->tps[V_BARE], th->tps[V_RM],
@@ -1217,8 +1295,10 @@ check(scale_t *sc, const char *what, const char *sql)
         sc->res->checks_ok = false;
         any_check_failed = true;
     }
-    snprintf(sc->res->checks + len, sizeof sc->res->checks - len, "%s%s: %s", len ? "; " : "", what,
-             bad == 0 ? "ok" : "FAILED");
+    sc->res->nchecks++;
+    if (bad != 0)
+        snprintf(sc->res->checks + len, sizeof sc->res->checks - len, "%sFAILED: %s (%ld rows)", len ? "; " : "",
+                 what, bad);
     fflush(stdout);
 }
 
@@ -1330,7 +1410,7 @@ fmt_ratio(char *buf, size_t n, double v)
 static void
 print_scale(const scale_res_t *r)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], i_[32], j_[32], k[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], i_[32], j_[32], k[32], q[32];
     int i, v;
 
     printf("\n== %ld products, %ld reviews: latency in ms (p50 / p95 of the kept repetitions), "
@@ -1350,7 +1430,7 @@ print_scale(const scale_res_t *r)
                fmt_ratio(i_, sizeof i_, ratio(l->p50[V_RM], l->p50[V_BARE])), mv,
                fmt_ratio(j_, sizeof j_, ratio(l->p50[V_MV], l->p50[V_BARE])), pl,
                fmt_ratio(k, sizeof k, ratio(l->p50[V_PL], l->p50[V_BARE])),
-               fmt_ratio(a, sizeof a, ratio(l->p50[V_MV], l->p50[V_RM])));
+               fmt_ratio(q, sizeof q, ratio(l->p50[V_MV], l->p50[V_RM])));
     }
     printf("kept samples per variant (bare/readmodel/refresh/plpgsql):");
     for (i = 0; i < r->nlat; i++) {
@@ -1362,7 +1442,7 @@ print_scale(const scale_res_t *r)
 
     printf("\nreadmodel.queue_stats() deltas per statement (rm connection, kept repetitions):\n");
     printf("%-46s %12s %12s %12s %14s %9s\n", "operation", "keys_recomp", "rows_patched", "rows_written",
-           "maintenance_ms", "rebuilds");
+           "maint_ms_mean", "rebuilds");
     for (i = 0; i < r->nlat; i++) {
         const lat_t *l = &r->lat[i];
 
@@ -1428,12 +1508,14 @@ static void
 write_markdown(const char *path)
 {
     FILE *f = fopen(path, "w");
-    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], i_[32], j_[32], k[32], m[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], i_[32], j_[32], k[32], m[32], q[32];
     int s, i;
 
     if (!f)
         die("cannot write %s: %s", path, strerror(errno));
-    fprintf(f, "<!-- generated by test/bench/bench; %s -->\n", server_info);
+    fprintf(f, "<!-- generated by test/bench/bench -->\n\nCommand: `%s`  \nServer: %s\n", command_line, server_info);
+    if (lib_changed)
+        fprintf(f, "\n**Warning: pg_readmodel.so was reinstalled during this run; the numbers mix two builds.**\n");
     for (s = 0; s < nresults; s++) {
         const scale_res_t *r = &results[s];
 
@@ -1454,7 +1536,7 @@ write_markdown(const char *path)
                     fmt_ratio(i_, sizeof i_, ratio(l->p50[V_MV], l->p50[V_BARE])),
                     fmt_ms(j_, sizeof j_, l->p50[V_PL]), fmt_ms(k, sizeof k, l->p95[V_PL]),
                     fmt_ratio(m, sizeof m, ratio(l->p50[V_PL], l->p50[V_BARE])),
-                    fmt_ratio(a, sizeof a, ratio(l->p50[V_MV], l->p50[V_RM])));
+                    fmt_ratio(q, sizeof q, ratio(l->p50[V_MV], l->p50[V_RM])));
         }
         fprintf(f, "\nKept samples (bare / readmodel / refresh / plpgsql):");
         for (i = 0; i < r->nlat; i++)
@@ -1463,7 +1545,7 @@ write_markdown(const char *path)
         fprintf(f, ".\n");
 
         fprintf(f, "\nreadmodel maintenance per statement (`readmodel.queue_stats()` deltas):\n\n");
-        fprintf(f, "| operation | keys recomputed | rows patched | rows written | maintenance ms |\n");
+        fprintf(f, "| operation | keys recomputed | rows patched | rows written | maintenance ms (mean) |\n");
         fprintf(f, "|---|---:|---:|---:|---:|\n");
         for (i = 0; i < r->nlat; i++) {
             const lat_t *l = &r->lat[i];
@@ -1474,14 +1556,18 @@ write_markdown(const char *path)
         }
         if (r->nthr) {
             fprintf(f, "\nWrite throughput (single-row `UPDATE tb_product SET price = price + 1`, disjoint "
-                       "products, %.0f s per run):\n\n", opt.duration);
+                       "products, %.0f s per variant and client count, run as ABBA halves):\n\n", opt.duration);
             fprintf(f, "| clients | bare tps | readmodel tps | readmodel / bare |\n|---:|---:|---:|---:|\n");
             for (i = 0; i < r->nthr; i++)
                 fprintf(f, "| %d | %.0f | %.0f | %.0f%% |\n", r->thr[i].clients, r->thr[i].tps[V_BARE],
                         r->thr[i].tps[V_RM], 100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
         }
-        fprintf(f, "\nChecks: %s (%s, %.0f s for this scale).\n", r->checks_ok ? "all passed" : "**FAILED**",
-                r->checks, r->seconds);
+        if (r->checks_ok)
+            fprintf(f, "\nChecks: all %d passed (the four schemas hold identical base tables; mv.tv_product and "
+                       "pl.tv_product equal rm.tv_product; `readmodel.verify` returns no row; pl and mv equal their "
+                       "definition). %.0f s for this scale.\n", r->nchecks, r->seconds);
+        else
+            fprintf(f, "\nChecks: **FAILED**: %s. %.0f s for this scale.\n", r->checks, r->seconds);
     }
     fclose(f);
 }
@@ -1549,6 +1635,16 @@ run_scale(long n)
         run_throughput(&sc);
     check_models(&sc);
 
+    {
+        char now[64];
+
+        lib_mtime(sc.ctl, now, sizeof now);
+        if (strcmp(now, lib_mtime_start) != 0) {
+            printf("  WARNING: pg_readmodel.so changed during the run (%s, now %s): the numbers mix two builds\n",
+                   lib_mtime_start, now);
+            lib_changed = true;
+        }
+    }
     for (v = 0; v < NV; v++)
         PQfinish(sc.conn[v]);
     PQfinish(sc.ctl);
@@ -1604,6 +1700,8 @@ usage(void)
            "  --batch-reps N       repetitions of batches and of whole-table fan-out (default 5)\n"
            "  --build-reps N       repetitions of the initial build, median reported (default 3)\n"
            "  --refresh-reps N     at most N repetitions for the refresh variant (default: no cap)\n"
+           "  --refresh-budget S   the refresh variant stops repeating an operation once it has spent S\n"
+           "                       seconds on it and kept at least 5 samples (default: no budget)\n"
            "  --fanouts LIST       category fan-outs (default 10,100,1000,100000); F is measured at scale n\n"
            "                       when F <= n/10 (dedicated category), or F = n is the largest fan-out\n"
            "                       (every product moves into one category first)\n"
@@ -1616,6 +1714,8 @@ usage(void)
            "  --dsn CONNINFO       connection string (default: libpq environment)\n"
            "  --csv FILE           write all results as CSV\n"
            "  --markdown FILE      write all results as Markdown tables\n"
+           "  --trace FILE         write every timing as CSV (scale,operation,rep,warmup,variant,ms,rm_maintenance_ms);\n"
+           "                       adds an untimed queue_stats() query around each readmodel statement\n"
            "  --verbose            echo setup statements\n"
            "Exit status: 0 ok, 1 a correctness check failed, 2 error.\n");
 }
@@ -1628,6 +1728,13 @@ main(int argc, char **argv)
     PGresult *r;
     double t0 = now_ms();
 
+    {
+        size_t len = 0;
+
+        for (i = 0; i < argc && len < sizeof command_line; i++)
+            len += (size_t) snprintf(command_line + len, sizeof command_line - len, "%s%s", i ? " " : "",
+                                     i ? argv[i] : "bench");
+    }
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
@@ -1670,6 +1777,11 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--refresh-reps") == 0) {
             NEEDVAL();
             opt.refresh_reps = parse_int(val, a, 0);
+        } else if (strcmp(a, "--refresh-budget") == 0) {
+            NEEDVAL();
+            opt.refresh_budget = atof(val);
+            if (opt.refresh_budget < 0)
+                die("bad value for --refresh-budget: %s", val);
         } else if (strcmp(a, "--duration") == 0) {
             NEEDVAL();
             opt.duration = atof(val);
@@ -1690,6 +1802,9 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--markdown") == 0) {
             NEEDVAL();
             opt.markdown = val;
+        } else if (strcmp(a, "--trace") == 0) {
+            NEEDVAL();
+            opt.trace = val;
         } else if (strcmp(a, "--no-concurrency") == 0) {
             opt.concurrency = false;
         } else if (strcmp(a, "--no-build") == 0) {
@@ -1740,19 +1855,35 @@ main(int argc, char **argv)
             die("extension pg_readmodel is not installed on this server");
     }
     PQclear(r);
+    lib_mtime(c, lib_mtime_start, sizeof lib_mtime_start);
+    {
+        size_t len = strlen(server_info);
+
+        snprintf(server_info + len, sizeof server_info - len, "; pg_readmodel.so modified %s", lib_mtime_start);
+    }
     PQfinish(c);
-    printf("bench: %s\n", server_info);
+    printf("bench: %s\nbench: command: %s\n", server_info, command_line);
     printf("bench: scales");
     for (i = 0; i < opt.nscales; i++)
         printf("%s%ld", i ? "," : " ", opt.scales[i]);
     printf("; %d reps single-row, %d batches, %d builds", opt.reps, opt.batch_reps, opt.build_reps);
     if (opt.refresh_reps)
         printf(", refresh variant capped at %d reps", opt.refresh_reps);
+    if (opt.refresh_budget > 0)
+        printf(", refresh variant budget %.0f s per operation (at least 5 kept samples)", opt.refresh_budget);
     printf("; first 10%% (at least 1) of each series discarded\n");
     fflush(stdout);
 
+    if (opt.trace) {
+        trace_file = fopen(opt.trace, "w");
+        if (!trace_file)
+            die("cannot write %s: %s", opt.trace, strerror(errno));
+        fprintf(trace_file, "scale,operation,rep,warmup,variant,ms,rm_maintenance_ms\n");
+    }
     for (i = 0; i < opt.nscales; i++) {
         run_scale(opt.scales[i]);
+        if (trace_file)
+            fflush(trace_file);
         /* write what we have after every scale, so a long run that is
          * interrupted still leaves the finished scales */
         if (opt.csv)
@@ -1760,6 +1891,8 @@ main(int argc, char **argv)
         if (opt.markdown)
             write_markdown(opt.markdown);
     }
+    if (trace_file)
+        fclose(trace_file);
     printf("\nbench: total %.0f s; %s\n", (now_ms() - t0) / 1000,
            any_check_failed ? "CORRECTNESS CHECKS FAILED" : "all checks passed");
     return any_check_failed ? 1 : 0;

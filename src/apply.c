@@ -94,11 +94,11 @@ readmodel_keyed_plan(KeyedPlan *plan, const char *sql, Oid argtype, int nvalues)
 /*
  * Run a maintenance statement for `nvalues` values under the latest
  * snapshot.  The generic variant is planned (whenever the plan cache
- * builds it) with hash joins, merge joins and sequential scans off: planned
- * for an unknown number of values from column averages, it would otherwise
- * hash whole parent tables, or scan the model when one parent owns most of
- * it, on every call, where a few index probes are what a handful of values
- * needs.
+ * builds it) with hash and merge joins off: planned for an unknown number
+ * of values it would otherwise hash whole parent tables on every call,
+ * where a few index probes are what a handful of values needs.  (Turning
+ * sequential scans off as well made plans over tables without a usable
+ * index far worse.)
  */
 int
 readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
@@ -114,8 +114,6 @@ readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
 		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
 	rc = SPI_execute_snapshot(plan, arg, NULL, GetLatestSnapshot(),

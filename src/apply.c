@@ -62,33 +62,29 @@ keyed_slot(KeyedPlan *plan, int nvalues)
 	return nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES ? &plan->generic : &plan->custom;
 }
 
-/* Is the variant for this many values prepared already? */
-bool
-readmodel_keyed_plan_ready(KeyedPlan *plan, int nvalues)
+/* The variant for this many values, or NULL while it is not prepared. */
+SPIPlanPtr
+readmodel_keyed_plan(KeyedPlan *plan, int nvalues)
 {
-	return *keyed_slot(plan, nvalues) != NULL;
+	return *keyed_slot(plan, nvalues);
 }
 
-/* The variant for this many values, prepared (from `sql`) and kept. */
+/* Prepare (from `sql`) and keep the variant for this many values. */
 SPIPlanPtr
-readmodel_keyed_plan(KeyedPlan *plan, const char *sql, Oid argtype, int nvalues)
+readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql, Oid argtype,
+							 int nvalues)
 {
-	SPIPlanPtr *slot = keyed_slot(plan, nvalues);
+	SPIPlanPtr	prepared;
 
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	prepared;
-
-		prepared = SPI_prepare_cursor(sql, 1, &argtype,
-									  nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES
-									  ? CURSOR_OPT_GENERIC_PLAN : CURSOR_OPT_CUSTOM_PLAN);
-		if (prepared == NULL)
-			elog(ERROR, "could not prepare maintenance statement \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(prepared);
-		*slot = prepared;
-	}
-	return *slot;
+	prepared = SPI_prepare_cursor(sql, 1, &argtype,
+								  nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES
+								  ? CURSOR_OPT_GENERIC_PLAN : CURSOR_OPT_CUSTOM_PLAN);
+	if (prepared == NULL)
+		elog(ERROR, "could not prepare maintenance statement \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(prepared);
+	*keyed_slot(plan, nvalues) = prepared;
+	return prepared;
 }
 
 /*
@@ -244,15 +240,16 @@ apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 		int			n = Min(chunk, nkeys - start);
 		Datum		arg;
 		int64		written;
+		SPIPlanPtr	plan;
 
 		arg = PointerGetDatum(construct_array(keys + start, n, model->key_type,
 											  model->key_typlen,
 											  model->key_typbyval, typalign));
-		if (!readmodel_keyed_plan_ready(&model->apply_plan, n))
-			(void) readmodel_keyed_plan(&model->apply_plan, diff_sql(model, true),
-										arraytype, n);
-		written = run_diff(readmodel_keyed_plan(&model->apply_plan, NULL, arraytype, n),
-						   n, &arg, delta);
+		plan = readmodel_keyed_plan(&model->apply_plan, n);
+		if (plan == NULL)
+			plan = readmodel_keyed_plan_prepare(&model->apply_plan,
+												diff_sql(model, true), arraytype, n);
+		written = run_diff(plan, n, &arg, delta);
 		delta->keys_recomputed += n;
 		delta->rows_skipped_noop += Max(n - written, 0);
 	}
@@ -374,50 +371,55 @@ typedef struct PendingPatch
 	Datum	   *values;
 } PendingPatch;
 
+/* Room for `more` keys after the `nkeys` in *keys. */
+static void
+grow_keys(Datum **keys, int nkeys, int more)
+{
+	*keys = *keys ? repalloc(*keys, sizeof(Datum) * (nkeys + more))
+		: palloc(sizeof(Datum) * more);
+}
+
 /* Add the keys of the rows a patch will touch, to lock them with the rest. */
 static void
 add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
 				 int *nkeys)
 {
 	PatchTarget *target = patch->target;
+	SPIPlanPtr	plan;
 	uint64		i;
 
 	/* matched by the model's key itself: the values are the keys */
 	if (strcmp(target->out_col, model->key_name) == 0)
 	{
-		*keys = *keys ? repalloc(*keys, sizeof(Datum) * (*nkeys + patch->nvalues))
-			: palloc(sizeof(Datum) * patch->nvalues);
+		grow_keys(keys, *nkeys, patch->nvalues);
 		memcpy(*keys + *nkeys, patch->values, sizeof(Datum) * patch->nvalues);
 		*nkeys += patch->nvalues;
 		patch->nrows = patch->nvalues;
 		return;
 	}
-	if (!readmodel_keyed_plan_ready(&target->keys_plan, patch->nvalues))
-		(void) readmodel_keyed_plan(&target->keys_plan,
-									psprintf("SELECT t.%s FROM %s t WHERE t.%s = ANY($1)",
-											 quote_identifier(model->key_name),
-											 model->qualname,
-											 quote_identifier(target->out_col)),
-									get_array_type(target->via_type), patch->nvalues);
-	if (readmodel_execute_keyed(readmodel_keyed_plan(&target->keys_plan, NULL, InvalidOid,
-													 patch->nvalues),
-								patch->nvalues, &patch->arg, true, false) != SPI_OK_SELECT)
+	plan = readmodel_keyed_plan(&target->keys_plan, patch->nvalues);
+	if (plan == NULL)
+		plan = readmodel_keyed_plan_prepare(&target->keys_plan,
+											psprintf("SELECT t.%s FROM %s t WHERE t.%s = ANY($1)",
+													 quote_identifier(model->key_name),
+													 model->qualname,
+													 quote_identifier(target->out_col)),
+											get_array_type(target->via_type),
+											patch->nvalues);
+	if (readmodel_execute_keyed(plan, patch->nvalues, &patch->arg, true, false) != SPI_OK_SELECT)
 		elog(ERROR, "patch key query failed");
 	patch->nrows = (int) SPI_processed;
 	if (SPI_processed > 0)
+		grow_keys(keys, *nkeys, (int) SPI_processed);
+	for (i = 0; i < SPI_processed; i++)
 	{
-		*keys = *keys ? repalloc(*keys, sizeof(Datum) * (*nkeys + SPI_processed))
-			: palloc(sizeof(Datum) * SPI_processed);
-		for (i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
+		bool		isnull;
 
-			(*keys)[(*nkeys)++] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc,
-														  1, &isnull),
-											model->key_typbyval,
-											model->key_typlen);
-		}
+		(*keys)[(*nkeys)++] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc,
+													  1, &isnull),
+										model->key_typbyval,
+										model->key_typlen);
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -437,12 +439,12 @@ apply_patch(ReadModel *model, PendingPatch *patch, ReadModelCounters *delta)
 	 * fan out to, the generic plan probes the matched column's index.
 	 */
 	int			size = patch->nvalues;
+	SPIPlanPtr	plan = readmodel_keyed_plan(&target->plan, size);
 
-	if (!readmodel_keyed_plan_ready(&target->plan, size))
-		(void) readmodel_keyed_plan(&target->plan, patch_sql(model, target),
-									get_array_type(target->via_type), size);
-	if (readmodel_execute_keyed(readmodel_keyed_plan(&target->plan, NULL, InvalidOid, size),
-								size, &patch->arg, false, true) != SPI_OK_UPDATE)
+	if (plan == NULL)
+		plan = readmodel_keyed_plan_prepare(&target->plan, patch_sql(model, target),
+											get_array_type(target->via_type), size);
+	if (readmodel_execute_keyed(plan, size, &patch->arg, false, true) != SPI_OK_UPDATE)
 		elog(ERROR, "read model patch failed");
 	delta->rows_written += SPI_processed;
 	delta->rows_patched += SPI_processed;
@@ -667,22 +669,13 @@ apply_loop(bool statement_mode_only)
 					 errmsg("read model maintenance did not settle after %d model applications",
 							limit),
 					 errdetail("A trigger on a read-model table keeps changing the tables it is derived from.")));
-		readmodel_queue_take(relid, &keys, &nkeys, &full);
 		if (model == NULL)
 		{
-			List	   *patches = readmodel_queue_pending_patches(relid);
-			ListCell   *lc;
-
-			foreach(lc, patches)
-			{
-				Oid			prelid;
-				AttrNumber	pvia;
-
-				readmodel_queue_take_patch(relid, lfirst_int(lc), &keys, &nkeys,
-										   &prelid, &pvia);
-			}
+			/* dropped in this transaction: its work is moot */
+			readmodel_queue_take_all(relid);
 			continue;
 		}
+		readmodel_queue_take(relid, &keys, &nkeys, &full);
 		total += apply_model(model, keys, nkeys, full, true);
 		list_free(pending);
 	}

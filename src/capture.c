@@ -230,8 +230,9 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 	Datum		arg;
 	uint64		i;
 	MemoryContext old;
+	SPIPlanPtr	plan = readmodel_keyed_plan(&hop->plan, in->n);
 
-	if (!readmodel_keyed_plan_ready(&hop->plan, in->n))
+	if (plan == NULL)
 	{
 		Oid			argtype = get_array_type(hop->in_type);
 		char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(hop->relid)),
@@ -241,15 +242,14 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 
 		if (!OidIsValid(argtype))
 			elog(ERROR, "type %s has no array type", format_type_be(hop->in_type));
-		(void) readmodel_keyed_plan(&hop->plan,
-									psprintf("SELECT DISTINCT t.%s FROM ONLY %s t WHERE t.%s = ANY($1) AND t.%s IS NOT NULL",
-											 emit, relname, match, emit),
-									argtype, in->n);
+		plan = readmodel_keyed_plan_prepare(&hop->plan,
+											psprintf("SELECT DISTINCT t.%s FROM ONLY %s t WHERE t.%s = ANY($1) AND t.%s IS NOT NULL",
+													 emit, relname, match, emit),
+											argtype, in->n);
 	}
 
 	arg = PointerGetDatum(values_array(in));
-	if (readmodel_execute_keyed(readmodel_keyed_plan(&hop->plan, NULL, InvalidOid, in->n),
-								in->n, &arg, false, false) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(plan, in->n, &arg, false, false) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
 
 	old = MemoryContextSwitchTo(workcxt);
@@ -401,17 +401,20 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 			ModelSource *msource = lfirst(ls);
 			ListCell   *lr;
 			int			r = 0;
+			bool		update = (old != NULL && new != NULL);
+			bool		changed = !update || read_columns_changed(msource, old, new);
 
-			if (old != NULL && new != NULL &&
-				read_columns_changed(msource, old, new) &&
-				only_patch_columns_changed(msource, old, new))
+			if (!changed)
+			{
+				/* nothing this model reads changed */
+			}
+			else if (update && only_patch_columns_changed(msource, old, new))
 			{
 				foreach(lr, msource->patches)
 					values_add_attr(&patches[i][r++], new,
 									((PatchTarget *) lfirst(lr))->via_att);
 			}
-			else if (old == NULL || new == NULL ||
-					 read_columns_changed(msource, old, new))
+			else
 			{
 				foreach(lr, msource->routes)
 				{

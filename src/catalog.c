@@ -109,8 +109,6 @@ free_plans(ReadModel *model)
 	if (model->broken)
 		return;
 	readmodel_keyed_plan_free(&model->apply_plan);
-	if (model->lock_rows_plan)
-		SPI_freeplan(model->lock_rows_plan);
 	foreach(ls, model->analysis->patches)
 	{
 		PatchTarget *target = lfirst(ls);

@@ -192,7 +192,6 @@ typedef struct ReadModel
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
 	KeyedPlan	apply_plan;		/* diff for keys = ANY($1) */
-	SPIPlanPtr	lock_rows_plan;
 	uint64		stat_applies;	/* per-backend per-model statistics */
 	uint64		stat_rows_written;
 	uint64		stat_rows_skipped;
@@ -260,6 +259,7 @@ extern List *readmodel_queue_pending_models(bool statement_mode_only);
 extern bool readmodel_queue_take(Oid model, Datum **keys, int *nkeys,
 								 bool *full);
 extern List *readmodel_queue_pending_patches(Oid model);
+extern void readmodel_queue_take_all(Oid model);
 extern bool readmodel_queue_take_patch(Oid model, int patch, Datum **values,
 									   int *nvalues, Oid *relid,
 									   AttrNumber *via);
@@ -273,9 +273,9 @@ extern void readmodel_queue_visit(QueueVisitor visitor, void *arg);
 extern int64 readmodel_apply_pending(bool statement_mode_only);
 extern int64 readmodel_refresh_model(ReadModel *model);
 extern char *readmodel_datum_text(Datum value, Oid type);
-extern bool readmodel_keyed_plan_ready(KeyedPlan *plan, int nvalues);
-extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, const char *sql,
-									   Oid argtype, int nvalues);
+extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, int nvalues);
+extern SPIPlanPtr readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql,
+											   Oid argtype, int nvalues);
 extern int	readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
 									bool read_only, bool fire_triggers);
 extern void readmodel_keyed_plan_free(KeyedPlan *plan);

@@ -389,6 +389,24 @@ take_queue(ModelQueue *queue, Datum **keys, int *nkeys, bool *full)
 	return true;
 }
 
+/* Take every queue of a model that no longer exists, applying nothing. */
+void
+readmodel_queue_take_all(Oid model)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+		Datum	   *keys;
+		int			nkeys;
+		bool		full;
+
+		if (queue->model == model)
+			take_queue(queue, &keys, &nkeys, &full);
+	}
+}
+
 bool
 readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
 {

@@ -11,6 +11,7 @@ OBJS = \
 	src/capture.o \
 	src/queue.o \
 	src/apply.o \
+	src/jsonb_patch.o \
 	src/locks.o \
 	src/stats.o \
 	src/api.o \

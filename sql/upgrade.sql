@@ -1,7 +1,8 @@
 --
 -- upgrade: a database whose extension SQL is still 0.1 (the library is the
--- current one) is updated to 0.2 with its models working: the write guard
--- is added and the new functions work.  (A model built by the 0.1 library
+-- current one) is updated to 0.2 and then 0.3 with its models working: the
+-- write guard is added, the new functions work, and patches use jsonb_set
+-- until jsonb_patch exists.  (A model built by the 0.1 library
 -- had a unique index instead of a primary key; the upgrade script promotes
 -- it, which the current library, adding a primary key itself, cannot show.)
 --
@@ -28,6 +29,23 @@ UPDATE tb_user SET name = 'alicia';
 SELECT * FROM tv_user;
 SELECT kind FROM readmodel.explain('tv_user') ORDER BY kind;
 DELETE FROM tv_user;
+-- 0.2 has no jsonb_patch: the patch above went through jsonb_set
+SELECT to_regprocedure('readmodel.jsonb_patch(jsonb,text[],jsonb)') IS NULL AS no_jsonb_patch;
+ALTER EXTENSION pg_readmodel UPDATE TO '0.3';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+-- a session keeps the patch statements it prepared (with jsonb_set, the
+-- same result); a new one uses jsonb_patch
+\c
+SET search_path = upgrade, public;
+SET track_functions = 'all';
+BEGIN;
+UPDATE tb_user SET name = 'alice';
+SELECT readmodel.flush();
+SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'jsonb_patch';
+COMMIT;
+RESET track_functions;
+SELECT * FROM tv_user;
+SELECT * FROM readmodel.verify('tv_user');
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -25,7 +25,9 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
 #include "optimizer/plancat.h"
+#include "parser/parse_func.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -302,9 +304,23 @@ copied_column(int position)
 }
 
 /*
+ * readmodel.jsonb_patch where the extension's SQL has it (0.3 on); under an
+ * older script not yet updated, jsonb_set, which gives the same result.
+ */
+static const char *
+set_function(void)
+{
+	Oid			args[3] = {JSONBOID, TEXTARRAYOID, JSONBOID};
+	List	   *name = list_make2(makeString("readmodel"), makeString("jsonb_patch"));
+
+	return OidIsValid(LookupFuncName(name, 3, args, true)) ?
+		"readmodel.jsonb_patch" : "pg_catalog.jsonb_set";
+}
+
+/*
  * WITH s AS MATERIALIZED (SELECT via, v0, v1 ... FROM ONLY source
  *                         WHERE via = ANY($1))
- * UPDATE model t SET doc = jsonb_set(jsonb_set(t.doc, p0, s.v0), p1, s.v1)
+ * UPDATE model t SET doc = jsonb_patch(jsonb_patch(t.doc, p0, s.v0), p1, s.v1)
  * FROM s WHERE t.out = s.via AND (t.doc #> p0 IS DISTINCT FROM s.v0 OR ...)
  */
 static char *
@@ -317,6 +333,7 @@ patch_sql(ReadModel *model, PatchTarget *target)
 	ListCell   *ld,
 			   *lp;
 	int			position = 0;
+	const char *setter = set_function();
 
 	initStringInfo(&set);
 	initStringInfo(&differs);
@@ -340,7 +357,7 @@ patch_sql(ReadModel *model, PatchTarget *target)
 
 			if (strcmp(path->doc_col, strVal(lfirst(ld))) != 0)
 				continue;
-			expr = psprintf("pg_catalog.jsonb_set(%s, %s, %s)", expr,
+			expr = psprintf("%s(%s, %s, %s)", setter, expr,
 							path_literal(path->keys), value);
 			appendStringInfo(&differs, "%s(t.%s #> %s) IS DISTINCT FROM %s",
 							 differs.len ? " OR " : "", doc,

@@ -97,10 +97,17 @@ readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql, Oid argtype,
  * where a few index probes are what a handful of values needs.  (Turning
  * sequential scans off as well made plans over tables without a usable
  * index far worse.)
+ *
+ * index_probes says the statement reads tables only by columns that have an
+ * index by construction (a patch: the source's unique column, the model's
+ * patch column).  Its generic plan is built with sequential scans off as
+ * well: estimated from a column's average, a skewed parent (one category
+ * owning most rows) would otherwise make the plan scan the whole model to
+ * reach the few rows of a small parent.
  */
 int
 readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
-						bool read_only, bool fire_triggers)
+						bool read_only, bool fire_triggers, bool index_probes)
 {
 	bool		generic = nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES;
 	int			nestlevel = 0;
@@ -113,6 +120,9 @@ readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (index_probes)
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+									 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
 	rc = SPI_execute_snapshot(plan, arg, NULL, GetLatestSnapshot(),
 							  InvalidSnapshot, read_only, fire_triggers, 0);
@@ -214,7 +224,7 @@ run_diff(SPIPlanPtr plan, int nkeys, Datum *arg, ReadModelCounters *delta)
 	HeapTuple	tuple;
 	TupleDesc	desc;
 
-	if (readmodel_execute_keyed(plan, nkeys, arg, false, true) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(plan, nkeys, arg, false, true, false) != SPI_OK_SELECT)
 		elog(ERROR, "read model diff failed");
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -423,7 +433,7 @@ add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
 													 quote_identifier(target->out_col)),
 											get_array_type(target->via_type),
 											patch->nvalues);
-	if (readmodel_execute_keyed(plan, patch->nvalues, &patch->arg, true, false) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(plan, patch->nvalues, &patch->arg, true, false, true) != SPI_OK_SELECT)
 		elog(ERROR, "patch key query failed");
 	patch->nrows = (int) SPI_processed;
 	if (SPI_processed > 0)
@@ -461,7 +471,7 @@ apply_patch(ReadModel *model, PendingPatch *patch, ReadModelCounters *delta)
 	if (plan == NULL)
 		plan = readmodel_keyed_plan_prepare(&target->plan, patch_sql(model, target),
 											get_array_type(target->via_type), size);
-	if (readmodel_execute_keyed(plan, size, &patch->arg, false, true) != SPI_OK_UPDATE)
+	if (readmodel_execute_keyed(plan, size, &patch->arg, false, true, true) != SPI_OK_UPDATE)
 		elog(ERROR, "read model patch failed");
 	delta->rows_written += SPI_processed;
 	delta->rows_patched += SPI_processed;

@@ -249,7 +249,7 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 	}
 
 	arg = PointerGetDatum(values_array(in));
-	if (readmodel_execute_keyed(plan, in->n, &arg, false, false) != SPI_OK_SELECT)
+	if (readmodel_execute_keyed(plan, in->n, &arg, false, false, false) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
 
 	old = MemoryContextSwitchTo(workcxt);

@@ -277,7 +277,8 @@ extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, int nvalues);
 extern SPIPlanPtr readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql,
 											   Oid argtype, int nvalues);
 extern int	readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
-									bool read_only, bool fire_triggers);
+									bool read_only, bool fire_triggers,
+									bool index_probes);
 extern void readmodel_keyed_plan_free(KeyedPlan *plan);
 
 /* locks.c */

@@ -21,7 +21,14 @@
  *      (fork(), one connection each) on disjoint products, bare vs rm;
  *   6. checks that every model equals its definition
  *      (readmodel.verify, EXCEPT ALL both ways for pl and mv);
- *   7. prints a table per scale; --csv and --markdown write all scales.
+ *   7. unless --no-blog: the same for a blog schema (blog_bare, blog_rm,
+ *      blog_mv, blog_pl: tb_user, tb_post, tb_comment; n/40 users, n/4 posts,
+ *      3 comments per post) whose read model tv_post embeds another model,
+ *      tv_user (run_blog): build of both models, lock-step writes (post
+ *      title, comment insert and delete, user renames reaching 10 and 1,000
+ *      posts), lock-step check and the same final checks;
+ *   8. prints a table per scale (and one for the blog); --csv and --markdown
+ *      write all scales.
  *
  * Exit status: 0 when every check passed, 1 when a correctness check
  * failed, 2 on any other error (SQL error, bad option, connection).
@@ -77,6 +84,7 @@ static struct {
     const char *trace;
     bool concurrency;
     bool build;
+    bool blog;
     bool verbose;
 } opt = {
     .scales = {1000, 10000},
@@ -99,6 +107,7 @@ static struct {
     .trace = NULL,
     .concurrency = true,
     .build = true,
+    .blog = true,
     .verbose = false,
 };
 
@@ -210,6 +219,23 @@ subst(const char *tmpl, const char *schema)
     while ((q = strstr(p, "@S")) != NULL) {
         sb_printf(&b, "%.*s%s", (int) (q - p), p, schema);
         p = q + 2;
+    }
+    sb_printf(&b, "%s", p);
+    return b.s;
+}
+
+/* Replace every occurrence of key in s by val; returns a malloc'ed string. */
+static char *
+replace_all(const char *s, const char *key, const char *val)
+{
+    sb_t b = {0};
+    const char *p = s, *q;
+    size_t klen = strlen(key);
+
+    sb_reset(&b);
+    while ((q = strstr(p, key)) != NULL) {
+        sb_printf(&b, "%.*s%s", (int) (q - p), p, val);
+        p = q + klen;
     }
     sb_printf(&b, "%s", p);
     return b.s;
@@ -499,6 +525,194 @@ static const char PL_DROP_TRIGGERS[] =
     "DROP TABLE IF EXISTS pl.tv_product;\n";
 
 /* ------------------------------------------------------------------------
+ * blog: SQL text
+ * ------------------------------------------------------------------------ */
+/*
+ * A second, smaller schema where one read model embeds another: tv_post
+ * carries its author's tv_user document and its comments.  Same four
+ * variants, in schemas blog_bare, blog_rm, blog_mv and blog_pl.
+ */
+static const char *const bschema[NV] = {"blog_bare", "blog_rm", "blog_mv", "blog_pl"};
+
+static const char BLOG_TABLES_TMPL[] =
+    "CREATE SCHEMA @S;\n"
+    "CREATE TABLE @S.tb_user (pk_user int PRIMARY KEY, id uuid, name text, email text);\n"
+    "CREATE TABLE @S.tb_post (pk_post int PRIMARY KEY, id uuid, fk_user int, title text, body text);\n"
+    "CREATE TABLE @S.tb_comment (pk_comment int PRIMARY KEY, id uuid, fk_post int, fk_user int, body text);\n";
+
+static const char BLOG_CONSTRAINTS_TMPL[] =
+    "ALTER TABLE @S.tb_post ADD FOREIGN KEY (fk_user) REFERENCES @S.tb_user;\n"
+    "ALTER TABLE @S.tb_comment ADD FOREIGN KEY (fk_post) REFERENCES @S.tb_post ON DELETE CASCADE,\n"
+    "                          ADD FOREIGN KEY (fk_user) REFERENCES @S.tb_user;\n"
+    "CREATE INDEX ON @S.tb_post (fk_user);\n"
+    "CREATE INDEX ON @S.tb_comment (fk_post);\n"
+    "CREATE INDEX ON @S.tb_comment (fk_user);\n";
+
+static const char BLOG_COPY_TMPL[] =
+    "INSERT INTO @S.tb_user SELECT * FROM blog_bare.tb_user;\n"
+    "INSERT INTO @S.tb_post SELECT * FROM blog_bare.tb_post;\n"
+    "INSERT INTO @S.tb_comment SELECT * FROM blog_bare.tb_comment;\n";
+
+static const char *const BLOG_TABLES[] = {"tb_user", "tb_post", "tb_comment"};
+#define NBLOG_TABLES 3
+
+/* tv_user */
+static const char BLOG_USER_DEF_TMPL[] =
+    "SELECT u.pk_user, u.id, jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS data\n"
+    "FROM @S.tb_user u";
+
+/* tv_post over a user model @U (a relation with pk_user and data): the
+ * readmodel definition (@U = tv_user), the CTAS yardstick (@U = the CTAS
+ * copy of tv_user) and the plpgsql sync (@U = its own tv_user table). */
+static const char BLOG_POST_DEF_TMPL[] =
+    "SELECT p.pk_post, p.id, p.fk_user,\n"
+    "       jsonb_build_object('id', p.id, 'title', p.title, 'author', tu.data,\n"
+    "         'comments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'body', c.body)"
+    " ORDER BY c.pk_comment), '[]'::jsonb)\n"
+    "                      FROM @S.tb_comment c WHERE c.fk_post = p.pk_post)) AS data\n"
+    "FROM @S.tb_post p JOIN @U tu ON tu.pk_user = p.fk_user";
+
+/* The same documents from the base tables alone: the materialized view's
+ * definition (a matview is recomputed whole anyway) and what the pl and mv
+ * tv_post are checked against at the end. */
+static const char BLOG_POST_FLAT_TMPL[] =
+    "SELECT p.pk_post, p.id, p.fk_user,\n"
+    "       jsonb_build_object('id', p.id, 'title', p.title,\n"
+    "         'author', jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email),\n"
+    "         'comments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'body', c.body)"
+    " ORDER BY c.pk_comment), '[]'::jsonb)\n"
+    "                      FROM @S.tb_comment c WHERE c.fk_post = p.pk_post)) AS data\n"
+    "FROM @S.tb_post p JOIN @S.tb_user u ON u.pk_user = p.fk_user";
+
+/* after every write of the refresh variant, in the same transaction */
+static const char BLOG_REFRESH[] =
+    "REFRESH MATERIALIZED VIEW blog_mv.mv_user;\n"
+    "REFRESH MATERIALIZED VIEW blog_mv.mv_post";
+
+/*
+ * The do-it-yourself sync of the blog: sync_users / sync_posts recompute a
+ * set of keys from the definitions (@DU: tv_user's filtered by
+ * "u.pk_user = ANY(keys)", @DP: tv_post's over blog_pl.tv_user filtered by
+ * "p.pk_post = ANY(keys)").  Like the models, tv_post is kept from tv_user:
+ * a trigger on the tv_user table rewrites the posts of every user whose
+ * document changed (a rename rewrites the user's posts).
+ */
+static const char BLOG_PL_FUNCS_TMPL[] =
+    "CREATE FUNCTION blog_pl.sync_users(keys int[]) RETURNS void LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    INSERT INTO blog_pl.tv_user AS t\n"
+    "    @DU\n"
+    "    ON CONFLICT (pk_user) DO UPDATE SET id = EXCLUDED.id, data = EXCLUDED.data\n"
+    "        WHERE (t.id, t.data) IS DISTINCT FROM (EXCLUDED.id, EXCLUDED.data);\n"
+    "    DELETE FROM blog_pl.tv_user t\n"
+    "    WHERE t.pk_user = ANY(keys)\n"
+    "      AND NOT EXISTS (SELECT FROM blog_pl.tb_user u WHERE u.pk_user = t.pk_user);\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION blog_pl.sync_posts(keys int[]) RETURNS void LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    INSERT INTO blog_pl.tv_post AS t\n"
+    "    @DP\n"
+    "    ON CONFLICT (pk_post) DO UPDATE\n"
+    "        SET id = EXCLUDED.id, fk_user = EXCLUDED.fk_user, data = EXCLUDED.data\n"
+    "        WHERE (t.id, t.fk_user, t.data) IS DISTINCT FROM (EXCLUDED.id, EXCLUDED.fk_user, EXCLUDED.data);\n"
+    "    DELETE FROM blog_pl.tv_post t\n"
+    "    WHERE t.pk_post = ANY(keys)\n"
+    "      AND NOT EXISTS (SELECT FROM blog_pl.tb_post p\n"
+    "                      JOIN blog_pl.tv_user tu ON tu.pk_user = p.fk_user\n"
+    "                      WHERE p.pk_post = t.pk_post);\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION blog_pl.trg_user() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN PERFORM blog_pl.sync_users(ARRAY[NEW.pk_user]);\n"
+    "    ELSIF TG_OP = 'DELETE' THEN PERFORM blog_pl.sync_users(ARRAY[OLD.pk_user]);\n"
+    "    ELSIF OLD.pk_user = NEW.pk_user THEN PERFORM blog_pl.sync_users(ARRAY[NEW.pk_user]);\n"
+    "    ELSE PERFORM blog_pl.sync_users(ARRAY[OLD.pk_user, NEW.pk_user]);\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    /* the embedded model: a changed user document rewrites its posts */
+    "CREATE FUNCTION blog_pl.trg_user_doc() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
+    "        PERFORM blog_pl.sync_posts(ARRAY(SELECT p.pk_post FROM blog_pl.tb_post p\n"
+    "                                         WHERE p.fk_user = OLD.pk_user));\n"
+    "    END IF;\n"
+    "    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.pk_user <> NEW.pk_user) THEN\n"
+    "        PERFORM blog_pl.sync_posts(ARRAY(SELECT p.pk_post FROM blog_pl.tb_post p\n"
+    "                                         WHERE p.fk_user = NEW.pk_user));\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION blog_pl.trg_post() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN PERFORM blog_pl.sync_posts(ARRAY[NEW.pk_post]);\n"
+    "    ELSIF TG_OP = 'DELETE' THEN PERFORM blog_pl.sync_posts(ARRAY[OLD.pk_post]);\n"
+    "    ELSIF OLD.pk_post = NEW.pk_post THEN PERFORM blog_pl.sync_posts(ARRAY[NEW.pk_post]);\n"
+    "    ELSE PERFORM blog_pl.sync_posts(ARRAY[OLD.pk_post, NEW.pk_post]);\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n"
+    "CREATE FUNCTION blog_pl.trg_comment() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'INSERT' THEN PERFORM blog_pl.sync_posts(ARRAY[NEW.fk_post]);\n"
+    "    ELSIF TG_OP = 'DELETE' THEN PERFORM blog_pl.sync_posts(ARRAY[OLD.fk_post]);\n"
+    "    ELSIF OLD.fk_post IS NOT DISTINCT FROM NEW.fk_post THEN PERFORM blog_pl.sync_posts(ARRAY[NEW.fk_post]);\n"
+    "    ELSE PERFORM blog_pl.sync_posts(ARRAY[OLD.fk_post, NEW.fk_post]);\n"
+    "    END IF;\n"
+    "    RETURN NULL;\n"
+    "END\n"
+    "$fn$;\n";
+
+static const char BLOG_PL_TRIGGERS[] =
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON blog_pl.tb_user\n"
+    "    FOR EACH ROW EXECUTE FUNCTION blog_pl.trg_user();\n"
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON blog_pl.tv_user\n"
+    "    FOR EACH ROW EXECUTE FUNCTION blog_pl.trg_user_doc();\n"
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON blog_pl.tb_post\n"
+    "    FOR EACH ROW EXECUTE FUNCTION blog_pl.trg_post();\n"
+    "CREATE TRIGGER pl_sync AFTER INSERT OR DELETE OR UPDATE ON blog_pl.tb_comment\n"
+    "    FOR EACH ROW EXECUTE FUNCTION blog_pl.trg_comment();\n";
+
+static const char BLOG_PL_DROP_TRIGGERS[] =
+    "DROP TRIGGER IF EXISTS pl_sync ON blog_pl.tb_user;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON blog_pl.tb_post;\n"
+    "DROP TRIGGER IF EXISTS pl_sync ON blog_pl.tb_comment;\n"
+    "DROP TABLE IF EXISTS blog_pl.tv_post;\n"
+    "DROP TABLE IF EXISTS blog_pl.tv_user;\n";
+
+/* tv_user's and tv_post's definitions for variant v: the user model is
+ * read from user_rel (NULL: the variant's own tv_user). */
+static char *
+blog_user_def(int v)
+{
+    return subst(BLOG_USER_DEF_TMPL, bschema[v]);
+}
+
+static char *
+blog_post_def(int v, const char *user_rel)
+{
+    char rel[96];
+    char *t, *d;
+
+    snprintf(rel, sizeof rel, "%s.tv_user", bschema[v]);
+    t = replace_all(BLOG_POST_DEF_TMPL, "@U", user_rel ? user_rel : rel);
+    d = subst(t, bschema[v]);
+    free(t);
+    return d;
+}
+
+static char *
+blog_post_flat(int v)
+{
+    return subst(BLOG_POST_FLAT_TMPL, bschema[v]);
+}
+
+/* ------------------------------------------------------------------------
  * results
  * ------------------------------------------------------------------------ */
 typedef struct {
@@ -533,6 +747,13 @@ typedef struct {
     bool checks_ok;
     int nchecks;
     char checks[1024];
+    /* the blog part (opt.blog) */
+    bool blog;
+    long blog_users, blog_posts, blog_comments;
+    double blog_seconds;
+    char blog_indexes[256];
+    lat_t *blat;
+    int nblat;
 } scale_res_t;
 
 static scale_res_t results[MAXLIST];
@@ -580,6 +801,13 @@ typedef struct {
     int ncategories;
     long next_review;
     scale_res_t *res;
+    /* blog */
+    bool in_blog;       /* add_lat() goes to the blog table */
+    long nusers;        /* users 1..nusers */
+    long nposts;        /* posts 1..nposts, 3 comments each */
+    long full_users;    /* users 1..full_users own 10 posts each (but see big_user) */
+    bool big_user;      /* user 1 owns posts 1..1000; users 2..100 own none */
+    long next_comment;
 } scale_t;
 
 static long long
@@ -811,12 +1039,24 @@ add_lat(scale_t *sc, lat_t *l)
 {
     scale_res_t *r = sc->res;
 
+    if (sc->in_blog) {
+        r->blat = xrealloc(r->blat, sizeof(lat_t) * (size_t) (r->nblat + 1));
+        r->blat[r->nblat++] = *l;
+        return;
+    }
     r->lat = xrealloc(r->lat, sizeof(lat_t) * (size_t) (r->nlat + 1));
     r->lat[r->nlat++] = *l;
 }
 
+typedef void (*drop_fn_t)(scale_t *sc, int v);
+typedef void (*build_fn_t)(sb_t *b, int v);
+
+/* Drop and rebuild every variant reps times (rotating order, CHECKPOINT
+ * before each build), report the median as operation id; cleanup runs after
+ * the last build (drops the bare CTAS yardstick). */
 static void
-measure_build(scale_t *sc)
+measure_build_with(scale_t *sc, drop_fn_t drop, build_fn_t build, const char *cleanup, const char *id,
+                   const char *label, long affected)
 {
     int reps = opt.build ? opt.build_reps : 1;
     double *t[NV];
@@ -833,23 +1073,23 @@ measure_build(scale_t *sc)
     for (i = 0; i < reps; i++) {
         for (j = 0; j < NV; j++) {
             v = (i + j) % NV;
-            drop_variant(sc, v);
+            drop(sc, v);
             exec_ok(sc->ctl, "CHECKPOINT");
-            build_sql(&b, v);
+            build(&b, v);
             t[v][cnt[v]++] = timed_exec(sc->ctl, b.s, NULL);
             if (opt.verbose)
                 fprintf(stderr, "build %s rep %d: %.1f ms\n", vname[v], i, t[v][cnt[v] - 1]);
         }
     }
     /* the CTAS copy is only the yardstick */
-    exec_ok(sc->ctl, "DROP TABLE IF EXISTS bare.ctas_product");
+    exec_ok(sc->ctl, cleanup);
     exec_ok(sc->ctl, "VACUUM (ANALYZE)");
 
     if (opt.build) {
         memset(&l, 0, sizeof l);
-        snprintf(l.op, sizeof l.op, "initial_build");
-        snprintf(l.label, sizeof l.label, "initial build (bare: CTAS + unique index)");
-        l.affected = sc->n;
+        snprintf(l.op, sizeof l.op, "%s", id);
+        snprintf(l.label, sizeof l.label, "%s", label);
+        l.affected = affected;
         for (v = 0; v < NV; v++) {
             qsort(t[v], (size_t) cnt[v], sizeof(double), cmp_double);
             l.samples[v] = cnt[v];
@@ -864,17 +1104,27 @@ measure_build(scale_t *sc)
     sb_free(&b);
 }
 
+static void
+measure_build(scale_t *sc)
+{
+    measure_build_with(sc, drop_variant, build_sql, "DROP TABLE IF EXISTS bare.ctas_product", "initial_build",
+                       "initial build (bare: CTAS + unique index)", sc->n);
+}
+
 /* ------------------------------------------------------------------------
  * timed operations
  * ------------------------------------------------------------------------ */
 enum op_kind {
-    OP_PRICE, OP_REVIEW_INS, OP_REVIEW_DEL, OP_SUPPLIER, OP_CATEGORY, OP_BATCH, OP_10K
+    OP_PRICE, OP_REVIEW_INS, OP_REVIEW_DEL, OP_SUPPLIER, OP_CATEGORY, OP_BATCH, OP_10K,
+    /* blog (op_t.blog) */
+    OP_B_TITLE, OP_B_COMMENT_INS, OP_B_COMMENT_DEL, OP_B_USER_10, OP_B_USER_1000
 };
 
 typedef struct {
     enum op_kind kind;
     const fancat_t *fan; /* OP_CATEGORY */
     int reps;
+    bool blog;           /* blog schemas (bschema) and refresh (BLOG_REFRESH) */
 } op_t;
 
 /* The statement of repetition rep of op for variant schema S; *expect gets
@@ -926,6 +1176,34 @@ op_sql(sb_t *b, scale_t *sc, const op_t *op, const char *S, int rep, long *expec
                   x + 9999);
         *expect = 10000;
         break;
+    case OP_B_TITLE:
+        x = pick(rep, 7919, 3, sc->nposts);
+        sb_printf(b, "UPDATE %s.tb_post SET title = 'post %ld rev %d' WHERE pk_post = %ld", S, x, rep, x);
+        break;
+    case OP_B_COMMENT_INS:
+        x = sc->next_comment + rep;
+        sb_printf(b,
+                  "INSERT INTO %s.tb_comment (pk_comment, id, fk_post, fk_user, body) "
+                  "VALUES (%ld, md5('comment' || %ld)::uuid, %ld, %ld, 'benchmark comment %d')",
+                  S, x, x, pick(rep, 104729, 11, sc->nposts), pick(rep, 31, 7, sc->nusers), rep);
+        break;
+    case OP_B_COMMENT_DEL:
+        /* an original comment of a different post each time */
+        sb_printf(b, "DELETE FROM %s.tb_comment WHERE pk_comment = %ld", S,
+                  3 * (pick(rep, 15485863, 29, sc->nposts) - 1) + 1 + rep % 3);
+        break;
+    case OP_B_USER_10:
+        /* a user owning exactly 10 posts, a different one each time when
+         * there are enough */
+        if (sc->big_user)
+            x = 100 + pick(rep, 7919, 5, sc->full_users - 100);
+        else
+            x = pick(rep, 7919, 5, sc->full_users);
+        sb_printf(b, "UPDATE %s.tb_user SET name = 'user %ld rev %d' WHERE pk_user = %ld", S, x, rep, x);
+        break;
+    case OP_B_USER_1000:
+        sb_printf(b, "UPDATE %s.tb_user SET name = 'user 1 rev %d' WHERE pk_user = 1", S, rep);
+        break;
     }
 }
 
@@ -967,6 +1245,8 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
     qstats_t q0, q1;
     lat_t l;
     double t0 = now_ms();
+    const char *const *schema = op->blog ? bschema : vschema;
+    const char *refresh = op->blog ? BLOG_REFRESH : "REFRESH MATERIALIZED VIEW mv.tv_product";
 
     mv_reps = (opt.refresh_reps > 0 && opt.refresh_reps < reps) ? opt.refresh_reps : reps;
     for (v = 0; v < NV; v++)
@@ -979,7 +1259,7 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
             long expect, got;
 
             v = (i + j) % NV;
-            op_sql(&b, sc, op, vschema[v], i, &expect);
+            op_sql(&b, sc, op, schema[v], i, &expect);
             /* --refresh-reps / --refresh-budget (at least 5 samples after
              * the warm-up): past the cap the write still goes to mv, untimed
              * and without a refresh, so the four schemas stay in lock-step */
@@ -992,7 +1272,7 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
             if (v == V_MV) {
                 /* write + refresh in one transaction (one simple query) */
                 sb_reset(&full);
-                sb_printf(&full, "%s;\nREFRESH MATERIALIZED VIEW mv.tv_product", b.s);
+                sb_printf(&full, "%s;\n%s", b.s, refresh);
                 t[v][cnt[v]++] = timed_exec(sc->conn[v], full.s, NULL);
                 mv_spent += t[v][cnt[v] - 1];
             } else {
@@ -1041,6 +1321,8 @@ run_op(scale_t *sc, const op_t *op, const char *id, const char *label, long affe
     add_lat(sc, &l);
     if (op->kind == OP_REVIEW_INS)
         sc->next_review += reps;
+    if (op->kind == OP_B_COMMENT_INS)
+        sc->next_comment += reps;
 
     printf("  %-44s p50 bare %9.2f  readmodel %9.2f  refresh %10.2f  plpgsql %9.2f ms  (%.0f s)\n", label,
            l.p50[V_BARE], l.p50[V_RM], l.p50[V_MV], l.p50[V_PL], (now_ms() - t0) / 1000);
@@ -1371,6 +1653,317 @@ check_models(scale_t *sc)
 }
 
 /* ------------------------------------------------------------------------
+ * blog: a model embedding another model
+ * ------------------------------------------------------------------------ */
+static long
+blog_posts_for(long n)
+{
+    return n / 4;
+}
+
+static void
+blog_dataset(scale_t *sc)
+{
+    sb_t b = {0};
+    char *s, *du, *dp, *f1, *f2;
+    int v;
+    double t0 = now_ms();
+
+    sc->nposts = blog_posts_for(sc->n);
+    sc->nusers = (sc->nposts + 9) / 10;
+    sc->full_users = sc->nposts / 10;
+    /* fan-out 1,000 when 1,000 <= posts / 10, as for the categories */
+    sc->big_user = sc->nposts / 10 >= 1000;
+    sc->next_comment = 3 * sc->nposts + 1;
+
+    for (v = 0; v < NV; v++) {
+        s = subst(BLOG_TABLES_TMPL, bschema[v]);
+        exec_ok(sc->ctl, s);
+        free(s);
+    }
+    sb_reset(&b);
+    sb_printf(&b,
+              "INSERT INTO blog_bare.tb_user\n"
+              "SELECT g, md5('user' || g)::uuid, 'user ' || g, 'user' || g || '@example.com'\n"
+              "FROM generate_series(1, %ld) g;\n",
+              sc->nusers);
+    /* user u owns posts 10(u-1)+1 .. 10u; with big_user, user 1 owns posts
+     * 1..1000 instead (users 2..100 then have no post) */
+    sb_printf(&b,
+              "INSERT INTO blog_bare.tb_post\n"
+              "SELECT g, md5('post' || g)::uuid, CASE WHEN g <= %d THEN 1 ELSE 1 + (g - 1) / 10 END,\n"
+              "       'post ' || g, 'body of post ' || g || ': ' || md5('b' || g) || md5('c' || g)\n"
+              "FROM generate_series(1, %ld) g;\n",
+              sc->big_user ? 1000 : 0, sc->nposts);
+    sb_printf(&b,
+              "INSERT INTO blog_bare.tb_comment\n"
+              "SELECT (p - 1) * 3 + k, md5('comment' || ((p - 1) * 3 + k))::uuid, p,\n"
+              "       1 + ((p - 1) * 3 + k) * 7 %% %ld,\n"
+              "       'comment ' || k || ' on post ' || p || ': ' || md5('m' || ((p - 1) * 3 + k))\n"
+              "FROM generate_series(1, %ld) p, generate_series(1, 3) k;\n",
+              sc->nusers, sc->nposts);
+    exec_ok(sc->ctl, b.s);
+
+    for (v = 0; v < NV; v++) {
+        if (v != V_BARE) {
+            s = subst(BLOG_COPY_TMPL, bschema[v]);
+            exec_ok(sc->ctl, s);
+            free(s);
+        }
+        s = subst(BLOG_CONSTRAINTS_TMPL, bschema[v]);
+        exec_ok(sc->ctl, s);
+        free(s);
+    }
+
+    /* the pl variant's functions (its tables and triggers are built later) */
+    s = blog_user_def(V_PL);
+    du = replace_all("@D\n    WHERE u.pk_user = ANY(keys)", "@D", s);
+    free(s);
+    s = blog_post_def(V_PL, NULL);
+    dp = replace_all("@D\n    WHERE p.pk_post = ANY(keys)", "@D", s);
+    free(s);
+    f1 = replace_all(BLOG_PL_FUNCS_TMPL, "@DU", du);
+    f2 = replace_all(f1, "@DP", dp);
+    exec_ok(sc->ctl, f2);
+    free(f1);
+    free(f2);
+    free(du);
+    free(dp);
+
+    exec_ok(sc->ctl, "VACUUM (ANALYZE)");
+    sb_free(&b);
+    printf("  blog dataset: %ld users, %ld posts, %ld comments%s, x4 schemas (%.1f s)\n", sc->nusers, sc->nposts,
+           3 * sc->nposts, sc->big_user ? ", user 1 owns 1000 posts" : "", (now_ms() - t0) / 1000);
+    fflush(stdout);
+}
+
+static void
+blog_drop_variant(scale_t *sc, int v)
+{
+    switch (v) {
+    case V_BARE:
+        exec_ok(sc->ctl, "DROP TABLE IF EXISTS blog_bare.ctas_post, blog_bare.ctas_user");
+        break;
+    case V_RM: {
+        /* tv_post reads tv_user: drop it first */
+        static const char *const models[] = {"blog_rm.tv_post", "blog_rm.tv_user"};
+        sb_t b = {0};
+        char *e;
+        int i;
+
+        for (i = 0; i < 2; i++) {
+            sb_reset(&b);
+            sb_printf(&b, "SELECT to_regclass('%s') IS NOT NULL", models[i]);
+            e = query_value(sc->ctl, b.s);
+            if (strcmp(e, "t") == 0) {
+                sb_reset(&b);
+                sb_printf(&b, "SELECT readmodel.drop('%s')", models[i]);
+                exec_ok(sc->ctl, b.s);
+            }
+            free(e);
+        }
+        sb_free(&b);
+        break;
+    }
+    case V_MV:
+        exec_ok(sc->ctl, "DROP MATERIALIZED VIEW IF EXISTS blog_mv.mv_post, blog_mv.mv_user");
+        break;
+    case V_PL:
+        exec_ok(sc->ctl, BLOG_PL_DROP_TRIGGERS);
+        break;
+    }
+}
+
+static void
+blog_build_sql(sb_t *b, int v)
+{
+    char *du = blog_user_def(v), *dp = NULL;
+
+    sb_reset(b);
+    switch (v) {
+    case V_BARE:
+        /* CTAS + unique index of both, tv_post's over the CTAS copy of
+         * tv_user: the yardstick (not named tv_*, see build_sql) */
+        dp = blog_post_def(v, "blog_bare.ctas_user");
+        sb_printf(b, "CREATE TABLE blog_bare.ctas_user AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON blog_bare.ctas_user (pk_user);\n"
+                     "CREATE TABLE blog_bare.ctas_post AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON blog_bare.ctas_post (pk_post)", du, dp);
+        break;
+    case V_RM:
+        dp = blog_post_def(v, NULL);
+        sb_printf(b, "SELECT readmodel.create('blog_rm.tv_user', $def$\n%s\n$def$);\n"
+                     "SELECT readmodel.create('blog_rm.tv_post', $def$\n%s\n$def$)", du, dp);
+        break;
+    case V_MV:
+        dp = blog_post_flat(v);
+        sb_printf(b, "CREATE MATERIALIZED VIEW blog_mv.mv_user AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON blog_mv.mv_user (pk_user);\n"
+                     "CREATE MATERIALIZED VIEW blog_mv.mv_post AS\n%s;\n"
+                     "CREATE UNIQUE INDEX ON blog_mv.mv_post (pk_post)", du, dp);
+        break;
+    case V_PL:
+        dp = blog_post_def(v, NULL);
+        sb_printf(b, "CREATE TABLE blog_pl.tv_user (pk_user int PRIMARY KEY, id uuid, data jsonb);\n"
+                     "INSERT INTO blog_pl.tv_user\n%s;\n"
+                     "CREATE TABLE blog_pl.tv_post (pk_post int PRIMARY KEY, id uuid, fk_user int, data jsonb);\n"
+                     "INSERT INTO blog_pl.tv_post\n%s;\n%s", du, dp, BLOG_PL_TRIGGERS);
+        break;
+    }
+    free(du);
+    free(dp);
+}
+
+static void
+run_blog_ops(scale_t *sc)
+{
+    op_t op;
+
+    memset(&op, 0, sizeof op);
+    op.reps = opt.reps;
+    op.blog = true;
+
+    op.kind = OP_B_TITLE;
+    run_op(sc, &op, "blog_post_title_update", "UPDATE tb_post.title, 1 row (root)", 1);
+    op.kind = OP_B_COMMENT_INS;
+    run_op(sc, &op, "blog_comment_insert", "INSERT tb_comment, 1 row (child)", 1);
+    op.kind = OP_B_COMMENT_DEL;
+    run_op(sc, &op, "blog_comment_delete", "DELETE tb_comment, 1 row (child)", 1);
+    op.kind = OP_B_USER_10;
+    run_op(sc, &op, "blog_user_rename_10", "UPDATE tb_user.name, 10 posts (via tv_user)", 11);
+    if (sc->big_user) {
+        op.kind = OP_B_USER_1000;
+        run_op(sc, &op, "blog_user_rename_1000", "UPDATE tb_user.name, 1,000 posts (via tv_user)", 1001);
+    }
+}
+
+/* Lock-step check of the blog: identical base tables, and the tv_user /
+ * tv_post of mv and pl equal rm's. */
+static void
+check_blog_variants_equal(scale_t *sc)
+{
+    sb_t b = {0}, a = {0}, c = {0}, w = {0};
+    int t, v;
+
+    exec_ok(sc->ctl, BLOG_REFRESH);
+    for (t = 0; t < NBLOG_TABLES; t++) {
+        for (v = 1; v < NV; v++) {
+            sb_reset(&a);
+            sb_reset(&c);
+            sb_reset(&w);
+            sb_printf(&a, "TABLE blog_bare.%s", BLOG_TABLES[t]);
+            sb_printf(&c, "TABLE %s.%s", bschema[v], BLOG_TABLES[t]);
+            sb_printf(&w, "%s.%s = blog_bare.%s", bschema[v], BLOG_TABLES[t], BLOG_TABLES[t]);
+            diff_sql(&b, a.s, c.s);
+            check(sc, w.s, b.s);
+        }
+    }
+    for (v = V_MV; v < NV; v++) {
+        const char *u = v == V_MV ? "mv_user" : "tv_user", *p = v == V_MV ? "mv_post" : "tv_post";
+
+        sb_reset(&c);
+        sb_reset(&w);
+        sb_printf(&c, "SELECT pk_user, id, data FROM %s.%s", bschema[v], u);
+        sb_printf(&w, "%s.%s = blog_rm.tv_user", bschema[v], u);
+        diff_sql(&b, "SELECT pk_user, id, data FROM blog_rm.tv_user", c.s);
+        check(sc, w.s, b.s);
+        sb_reset(&c);
+        sb_reset(&w);
+        sb_printf(&c, "SELECT pk_post, id, fk_user, data FROM %s.%s", bschema[v], p);
+        sb_printf(&w, "%s.%s = blog_rm.tv_post", bschema[v], p);
+        diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_rm.tv_post", c.s);
+        check(sc, w.s, b.s);
+    }
+    sb_free(&a);
+    sb_free(&b);
+    sb_free(&c);
+    sb_free(&w);
+}
+
+/* Final check of the blog: every model equals its definition; tv_post is
+ * compared with the documents computed from the base tables alone. */
+static void
+check_blog_models(scale_t *sc)
+{
+    sb_t b = {0};
+    char *def;
+
+    check(sc, "readmodel.verify('blog_rm.tv_user') returns no row",
+          "SELECT count(*) FROM readmodel.verify('blog_rm.tv_user')");
+    check(sc, "readmodel.verify('blog_rm.tv_post') returns no row",
+          "SELECT count(*) FROM readmodel.verify('blog_rm.tv_post')");
+
+    def = blog_user_def(V_PL);
+    diff_sql(&b, "SELECT pk_user, id, data FROM blog_pl.tv_user", def);
+    check(sc, "blog_pl.tv_user = its definition (EXCEPT ALL both ways)", b.s);
+    free(def);
+    def = blog_post_flat(V_PL);
+    diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_pl.tv_post", def);
+    check(sc, "blog_pl.tv_post = its definition (EXCEPT ALL both ways)", b.s);
+    free(def);
+
+    exec_ok(sc->ctl, BLOG_REFRESH);
+    def = blog_user_def(V_MV);
+    diff_sql(&b, "SELECT pk_user, id, data FROM blog_mv.mv_user", def);
+    check(sc, "blog_mv.mv_user (refreshed) = its definition", b.s);
+    free(def);
+    def = blog_post_flat(V_MV);
+    diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_mv.mv_post", def);
+    check(sc, "blog_mv.mv_post (refreshed) = its definition", b.s);
+    free(def);
+    sb_free(&b);
+}
+
+/* The blog part of a scale, after the product part, on the same database. */
+static void
+run_blog(scale_t *sc)
+{
+    scale_res_t *r = sc->res;
+    double t0 = now_ms();
+    char label[96];
+    int v;
+
+    printf("\n  --- blog: n/40 users, n/4 posts, 3 comments per post; tv_post embeds tv_user ---\n");
+    fflush(stdout);
+    sc->in_blog = true;
+    r->blog = true;
+    blog_dataset(sc);
+    r->blog_users = sc->nusers;
+    r->blog_posts = sc->nposts;
+    r->blog_comments = 3 * sc->nposts;
+
+    snprintf(label, sizeof label, "initial build (bare: CTAS + unique indexes)");
+    measure_build_with(sc, blog_drop_variant, blog_build_sql,
+                       "DROP TABLE IF EXISTS blog_bare.ctas_post, blog_bare.ctas_user", "blog_initial_build",
+                       label, sc->nusers + sc->nposts);
+    {
+        PGresult *q = query(sc->ctl,
+                            "SELECT pg_size_pretty(pg_total_relation_size('blog_rm.tv_post')),"
+                            " (SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes"
+                            "  WHERE schemaname = 'blog_rm' AND tablename IN ('tv_user', 'tv_post'))");
+
+        snprintf(r->blog_indexes, sizeof r->blog_indexes, "%s", PQgetvalue(q, 0, 1));
+        printf("  blog_rm.tv_post: %s; indexes: %s\n", PQgetvalue(q, 0, 0), r->blog_indexes);
+        PQclear(q);
+    }
+
+    /* fresh sessions, as for the product part: opened after the build */
+    for (v = 0; v < NV; v++) {
+        PQfinish(sc->conn[v]);
+        sc->conn[v] = connect_db(opt.db);
+        if (v == V_RM)
+            exec_ok(sc->conn[v], "SELECT readmodel.queue_stats()");
+    }
+    run_blog_ops(sc);
+    check_blog_variants_equal(sc);
+    check_blog_models(sc);
+    sc->in_blog = false;
+    r->blog_seconds = (now_ms() - t0) / 1000;
+    printf("  blog done in %.0f s\n", r->blog_seconds);
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------
  * output
  * ------------------------------------------------------------------------ */
 static double
@@ -1407,19 +2000,17 @@ fmt_ratio(char *buf, size_t n, double v)
     return buf;
 }
 
+/* Latency table, kept samples and queue_stats() deltas of one list. */
 static void
-print_scale(const scale_res_t *r)
+print_lat(const lat_t *lat, int nlat)
 {
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], i_[32], j_[32], k[32], q[32];
     int i, v;
 
-    printf("\n== %ld products, %ld reviews: latency in ms (p50 / p95 of the kept repetitions), "
-           "ratio = p50 / p50(bare) ==\n",
-           r->n, r->reviews);
     printf("%-46s %7s | %15s | %15s %7s | %17s %7s | %15s %7s | %9s\n", "operation", "rows", "bare p50/p95",
            "readmodel", "x bare", "refresh", "x bare", "plpgsql", "x bare", "refresh/rm");
-    for (i = 0; i < r->nlat; i++) {
-        const lat_t *l = &r->lat[i];
+    for (i = 0; i < nlat; i++) {
+        const lat_t *l = &lat[i];
         char bare[40], rm[40], mv[40], pl[40];
 
         snprintf(bare, sizeof bare, "%s/%s", fmt_ms(a, sizeof a, l->p50[V_BARE]), fmt_ms(b, sizeof b, l->p95[V_BARE]));
@@ -1433,24 +2024,35 @@ print_scale(const scale_res_t *r)
                fmt_ratio(q, sizeof q, ratio(l->p50[V_MV], l->p50[V_RM])));
     }
     printf("kept samples per variant (bare/readmodel/refresh/plpgsql):");
-    for (i = 0; i < r->nlat; i++) {
-        printf("%s %s", i ? "," : "", r->lat[i].op);
+    for (i = 0; i < nlat; i++) {
+        printf("%s %s", i ? "," : "", lat[i].op);
         for (v = 0; v < NV; v++)
-            printf("%s%d", v ? "/" : " ", r->lat[i].samples[v]);
+            printf("%s%d", v ? "/" : " ", lat[i].samples[v]);
     }
     printf("\n");
 
     printf("\nreadmodel.queue_stats() deltas per statement (rm connection, kept repetitions):\n");
     printf("%-46s %12s %12s %12s %14s %9s\n", "operation", "keys_recomp", "rows_patched", "rows_written",
            "maint_ms_mean", "rebuilds");
-    for (i = 0; i < r->nlat; i++) {
-        const lat_t *l = &r->lat[i];
+    for (i = 0; i < nlat; i++) {
+        const lat_t *l = &lat[i];
 
         if (!l->have_stats)
             continue;
         printf("%-46s %12.1f %12.1f %12.1f %14.2f %9.2f\n", l->label, l->keys_recomputed, l->rows_patched,
                l->rows_written, l->maint_ms, l->rebuilds);
     }
+}
+
+static void
+print_scale(const scale_res_t *r)
+{
+    int i;
+
+    printf("\n== %ld products, %ld reviews: latency in ms (p50 / p95 of the kept repetitions), "
+           "ratio = p50 / p50(bare) ==\n",
+           r->n, r->reviews);
+    print_lat(r->lat, r->nlat);
 
     if (r->nthr) {
         printf("\nwrite throughput, single-row UPDATE tb_product.price on disjoint products:\n");
@@ -1459,10 +2061,45 @@ print_scale(const scale_res_t *r)
             printf("%8d %12.0f %14.0f %15.0f%%\n", r->thr[i].clients, r->thr[i].tps[V_BARE], r->thr[i].tps[V_RM],
                    100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
     }
+    if (r->blog) {
+        printf("\n== scale %ld, blog: %ld users, %ld posts, %ld comments; tv_post embeds tv_user: latency in ms "
+               "(p50 / p95), ratio = p50 / p50(bare); rows = tv_user + tv_post rows reached ==\n",
+               r->n, r->blog_users, r->blog_posts, r->blog_comments);
+        print_lat(r->blat, r->nblat);
+    }
     printf("\nchecks: %s\n", r->checks_ok ? "all passed" : "FAILED");
     fflush(stdout);
 }
 
+static void
+csv_lat(FILE *f, long n, const lat_t *lat, int nlat)
+{
+    int i, v;
+    size_t len;
+
+    for (i = 0; i < nlat; i++) {
+        const lat_t *l = &lat[i];
+
+        len = strlen(l->op);
+        for (v = 0; v < NV; v++) {
+            if (!l->have[v])
+                continue;
+            fprintf(f, "%ld,%s,%s,%s,%ld,%d,%.3f,%.3f,,%.4f,", n,
+                    (len >= 13 && strcmp(l->op + len - 13, "initial_build") == 0) ? "build" : "latency", l->op,
+                    vname[v], l->affected, l->samples[v], l->p50[v], l->p95[v], ratio(l->p50[v], l->p50[V_BARE]));
+            if (v == V_RM)
+                fprintf(f, "%.4f", ratio(l->p50[V_MV], l->p50[V_RM]));
+            fprintf(f, ",");
+            if (v == V_RM && l->have_stats)
+                fprintf(f, "%.1f,%.1f,%.3f", l->keys_recomputed, l->rows_patched, l->maint_ms);
+            else
+                fprintf(f, ",,");
+            fprintf(f, "\n");
+        }
+    }
+}
+
+/* The blog rows have operations named blog_*. */
 static void
 write_csv(const char *path)
 {
@@ -1476,39 +2113,64 @@ write_csv(const char *path)
     for (s = 0; s < nresults; s++) {
         const scale_res_t *r = &results[s];
 
-        for (i = 0; i < r->nlat; i++) {
-            const lat_t *l = &r->lat[i];
-
-            for (v = 0; v < NV; v++) {
-                if (!l->have[v])
-                    continue;
-                fprintf(f, "%ld,%s,%s,%s,%ld,%d,%.3f,%.3f,,%.4f,", r->n,
-                        strcmp(l->op, "initial_build") == 0 ? "build" : "latency", l->op, vname[v], l->affected,
-                        l->samples[v], l->p50[v], l->p95[v], ratio(l->p50[v], l->p50[V_BARE]));
-                if (v == V_RM)
-                    fprintf(f, "%.4f", ratio(l->p50[V_MV], l->p50[V_RM]));
-                fprintf(f, ",");
-                if (v == V_RM && l->have_stats)
-                    fprintf(f, "%.1f,%.1f,%.3f", l->keys_recomputed, l->rows_patched, l->maint_ms);
-                else
-                    fprintf(f, ",,");
-                fprintf(f, "\n");
-            }
-        }
+        csv_lat(f, r->n, r->lat, r->nlat);
         for (i = 0; i < r->nthr; i++)
             for (v = 0; v < 2; v++)
                 fprintf(f, "%ld,throughput,clients_%d,%s,,%d,,,%.1f,%.4f,,,,\n", r->n, r->thr[i].clients,
                         vname[v], r->thr[i].clients, r->thr[i].tps[v],
                         ratio(r->thr[i].tps[v], r->thr[i].tps[V_BARE]));
+        csv_lat(f, r->n, r->blat, r->nblat);
     }
     fclose(f);
+}
+
+/* Markdown latency table, kept samples and maintenance table of one list. */
+static void
+md_lat(FILE *f, const lat_t *lat, int nlat)
+{
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], i_[32], j_[32], k[32], m[32], q[32];
+    int i;
+
+    fprintf(f, "Latency in ms per autocommit statement, client side; p50 / p95; "
+               "\"x bare\" = p50 / p50(bare); \"refresh / rm\" = p50(refresh) / p50(readmodel).\n\n");
+    fprintf(f, "| operation | rows | bare | readmodel | x bare | refresh | x bare | plpgsql | x bare | "
+               "refresh / rm |\n");
+    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < nlat; i++) {
+        const lat_t *l = &lat[i];
+
+        fprintf(f, "| %s | %ld | %s / %s | %s / %s | %s | %s / %s | %s | %s / %s | %s | %s |\n", l->label,
+                l->affected, fmt_ms(a, sizeof a, l->p50[V_BARE]), fmt_ms(b, sizeof b, l->p95[V_BARE]),
+                fmt_ms(c, sizeof c, l->p50[V_RM]), fmt_ms(d, sizeof d, l->p95[V_RM]),
+                fmt_ratio(e, sizeof e, ratio(l->p50[V_RM], l->p50[V_BARE])),
+                fmt_ms(g, sizeof g, l->p50[V_MV]), fmt_ms(h, sizeof h, l->p95[V_MV]),
+                fmt_ratio(i_, sizeof i_, ratio(l->p50[V_MV], l->p50[V_BARE])),
+                fmt_ms(j_, sizeof j_, l->p50[V_PL]), fmt_ms(k, sizeof k, l->p95[V_PL]),
+                fmt_ratio(m, sizeof m, ratio(l->p50[V_PL], l->p50[V_BARE])),
+                fmt_ratio(q, sizeof q, ratio(l->p50[V_MV], l->p50[V_RM])));
+    }
+    fprintf(f, "\nKept samples (bare / readmodel / refresh / plpgsql):");
+    for (i = 0; i < nlat; i++)
+        fprintf(f, "%s %s %d/%d/%d/%d", i ? "," : "", lat[i].op, lat[i].samples[V_BARE], lat[i].samples[V_RM],
+                lat[i].samples[V_MV], lat[i].samples[V_PL]);
+    fprintf(f, ".\n");
+
+    fprintf(f, "\nreadmodel maintenance per statement (`readmodel.queue_stats()` deltas):\n\n");
+    fprintf(f, "| operation | keys recomputed | rows patched | rows written | maintenance ms (mean) |\n");
+    fprintf(f, "|---|---:|---:|---:|---:|\n");
+    for (i = 0; i < nlat; i++) {
+        const lat_t *l = &lat[i];
+
+        if (l->have_stats)
+            fprintf(f, "| %s | %.0f | %.0f | %.0f | %s |\n", l->label, l->keys_recomputed, l->rows_patched,
+                    l->rows_written, fmt_ms(a, sizeof a, l->maint_ms));
+    }
 }
 
 static void
 write_markdown(const char *path)
 {
     FILE *f = fopen(path, "w");
-    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], i_[32], j_[32], k[32], m[32], q[32];
     int s, i;
 
     if (!f)
@@ -1520,40 +2182,7 @@ write_markdown(const char *path)
         const scale_res_t *r = &results[s];
 
         fprintf(f, "\n### %ld products, %ld reviews\n\n", r->n, r->reviews);
-        fprintf(f, "Latency in ms per autocommit statement, client side; p50 / p95; "
-                   "\"x bare\" = p50 / p50(bare); \"refresh / rm\" = p50(refresh) / p50(readmodel).\n\n");
-        fprintf(f, "| operation | rows | bare | readmodel | x bare | refresh | x bare | plpgsql | x bare | "
-                   "refresh / rm |\n");
-        fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (i = 0; i < r->nlat; i++) {
-            const lat_t *l = &r->lat[i];
-
-            fprintf(f, "| %s | %ld | %s / %s | %s / %s | %s | %s / %s | %s | %s / %s | %s | %s |\n", l->label,
-                    l->affected, fmt_ms(a, sizeof a, l->p50[V_BARE]), fmt_ms(b, sizeof b, l->p95[V_BARE]),
-                    fmt_ms(c, sizeof c, l->p50[V_RM]), fmt_ms(d, sizeof d, l->p95[V_RM]),
-                    fmt_ratio(e, sizeof e, ratio(l->p50[V_RM], l->p50[V_BARE])),
-                    fmt_ms(g, sizeof g, l->p50[V_MV]), fmt_ms(h, sizeof h, l->p95[V_MV]),
-                    fmt_ratio(i_, sizeof i_, ratio(l->p50[V_MV], l->p50[V_BARE])),
-                    fmt_ms(j_, sizeof j_, l->p50[V_PL]), fmt_ms(k, sizeof k, l->p95[V_PL]),
-                    fmt_ratio(m, sizeof m, ratio(l->p50[V_PL], l->p50[V_BARE])),
-                    fmt_ratio(q, sizeof q, ratio(l->p50[V_MV], l->p50[V_RM])));
-        }
-        fprintf(f, "\nKept samples (bare / readmodel / refresh / plpgsql):");
-        for (i = 0; i < r->nlat; i++)
-            fprintf(f, "%s %s %d/%d/%d/%d", i ? "," : "", r->lat[i].op, r->lat[i].samples[V_BARE],
-                    r->lat[i].samples[V_RM], r->lat[i].samples[V_MV], r->lat[i].samples[V_PL]);
-        fprintf(f, ".\n");
-
-        fprintf(f, "\nreadmodel maintenance per statement (`readmodel.queue_stats()` deltas):\n\n");
-        fprintf(f, "| operation | keys recomputed | rows patched | rows written | maintenance ms (mean) |\n");
-        fprintf(f, "|---|---:|---:|---:|---:|\n");
-        for (i = 0; i < r->nlat; i++) {
-            const lat_t *l = &r->lat[i];
-
-            if (l->have_stats)
-                fprintf(f, "| %s | %.0f | %.0f | %.0f | %s |\n", l->label, l->keys_recomputed, l->rows_patched,
-                        l->rows_written, fmt_ms(a, sizeof a, l->maint_ms));
-        }
+        md_lat(f, r->lat, r->nlat);
         if (r->nthr) {
             fprintf(f, "\nWrite throughput (single-row `UPDATE tb_product SET price = price + 1`, disjoint "
                        "products, %.0f s per variant and client count, run as ABBA halves):\n\n", opt.duration);
@@ -1562,10 +2191,19 @@ write_markdown(const char *path)
                 fprintf(f, "| %d | %.0f | %.0f | %.0f%% |\n", r->thr[i].clients, r->thr[i].tps[V_BARE],
                         r->thr[i].tps[V_RM], 100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
         }
+        if (r->blog) {
+            fprintf(f, "\n### Scale %ld, blog: %ld users, %ld posts, %ld comments\n\n"
+                       "`tv_post` embeds the `tv_user` document as its author and lists its comments; "
+                       "\"rows\" counts the `tv_user` and `tv_post` rows a write reaches. "
+                       "%.0f s for this part.\n\n",
+                    r->n, r->blog_users, r->blog_posts, r->blog_comments, r->blog_seconds);
+            md_lat(f, r->blat, r->nblat);
+        }
         if (r->checks_ok)
             fprintf(f, "\nChecks: all %d passed (the four schemas hold identical base tables; mv.tv_product and "
                        "pl.tv_product equal rm.tv_product; `readmodel.verify` returns no row; pl and mv equal their "
-                       "definition). %.0f s for this scale.\n", r->nchecks, r->seconds);
+                       "definition%s). %.0f s for this scale.\n", r->nchecks,
+                    r->blog ? "; the same for the blog's tv_user and tv_post" : "", r->seconds);
         else
             fprintf(f, "\nChecks: **FAILED**: %s. %.0f s for this scale.\n", r->checks, r->seconds);
     }
@@ -1634,6 +2272,8 @@ run_scale(long n)
     if (opt.concurrency && opt.nclients > 0)
         run_throughput(&sc);
     check_models(&sc);
+    if (opt.blog)
+        run_blog(&sc);
 
     {
         char now[64];
@@ -1709,6 +2349,7 @@ usage(void)
            "  --duration S         seconds per throughput run (default 10)\n"
            "  --no-concurrency     skip the throughput runs\n"
            "  --no-build           build once without timing it\n"
+           "  --no-blog            skip the blog part (below)\n"
            "  --seed X             setseed() value for the data (default 0.42)\n"
            "  --db NAME            database to (re)create (default readmodel_bench)\n"
            "  --dsn CONNINFO       connection string (default: libpq environment)\n"
@@ -1717,6 +2358,16 @@ usage(void)
            "  --trace FILE         write every timing as CSV (scale,operation,rep,warmup,variant,ms,rm_maintenance_ms);\n"
            "                       adds an untimed queue_stats() query around each readmodel statement\n"
            "  --verbose            echo setup statements\n"
+           "Blog part (after the product part of every scale, unless --no-blog): schemas blog_bare, blog_rm,\n"
+           "  blog_mv, blog_pl with tb_user (n/40 users), tb_post (n/4 posts, 10 per user; from n = 40000 on,\n"
+           "  user 1 owns 1,000 of them) and tb_comment (3 per post); models tv_user and tv_post, which\n"
+           "  embeds tv_user's document as its author and lists its comments (refresh: matviews mv_user and\n"
+           "  mv_post, both refreshed after each write; plpgsql: tables and row triggers, a changed tv_user\n"
+           "  row rewrites its posts).  Timed like the products (same --reps, --build-reps,\n"
+           "  --refresh-reps, --refresh-budget): initial build of both models, UPDATE tb_post.title,\n"
+           "  INSERT / DELETE of a comment, UPDATE tb_user.name of a user with 10 posts and of user 1\n"
+           "  (1,000 posts).  Checks: identical base tables, readmodel.verify of both models, pl and mv\n"
+           "  equal to their definitions.  CSV operations blog_*; --reps must not exceed n/4.\n"
            "Exit status: 0 ok, 1 a correctness check failed, 2 error.\n");
 }
 
@@ -1809,6 +2460,8 @@ main(int argc, char **argv)
             opt.concurrency = false;
         } else if (strcmp(a, "--no-build") == 0) {
             opt.build = false;
+        } else if (strcmp(a, "--no-blog") == 0) {
+            opt.blog = false;
         } else if (strcmp(a, "--verbose") == 0) {
             opt.verbose = true;
         } else {
@@ -1824,6 +2477,10 @@ main(int argc, char **argv)
             die("scale %ld: at least 1000 products", opt.scales[i]);
         if (opt.reps > opt.scales[i] || opt.batch_reps > 100)
             die("too many repetitions for scale %ld", opt.scales[i]);
+        /* the blog deletes an original comment of a different post each time */
+        if (opt.blog && opt.reps > blog_posts_for(opt.scales[i]))
+            die("too many repetitions for the blog at scale %ld (%ld posts); or use --no-blog", opt.scales[i],
+                blog_posts_for(opt.scales[i]));
     }
 
     /* server description */

@@ -18,7 +18,11 @@
  *      transaction, from the client (CLOCK_MONOTONIC around PQexec);
  *   4. checks that the four variants hold identical data;
  *   5. measures write throughput with 1, 2 and 4 concurrent clients
- *      (fork(), one connection each) on disjoint products, bare vs rm;
+ *      (fork(), one connection each) on disjoint products, bare vs rm; each
+ *      client cycles over --hot-rows rows of its own, so that the run sees
+ *      steady writes rather than the full-page image the first write of a
+ *      page after the CHECKPOINT starting each half costs (reported: WAL
+ *      bytes and FPIs per commit);
  *   6. checks that every model equals its definition
  *      (readmodel.verify, EXCEPT ALL both ways for pl and mv);
  *   7. unless --no-blog: the same for a blog schema (blog_bare, blog_rm,
@@ -76,6 +80,7 @@ static struct {
     int refresh_reps;  /* cap for the refresh variant, 0 = no cap */
     double refresh_budget; /* seconds per operation for the refresh variant, 0 = none */
     double duration;   /* seconds per throughput run */
+    long hot_rows;     /* rows each throughput client cycles over (0: its whole range) */
     double seed;
     const char *db;
     const char *dsn;
@@ -99,6 +104,7 @@ static struct {
     .refresh_reps = 0,
     .refresh_budget = 0,
     .duration = 10.0,
+    .hot_rows = 1000,
     .seed = 0.42,
     .db = "readmodel_bench",
     .dsn = "",
@@ -730,6 +736,8 @@ typedef struct {
 typedef struct {
     int clients;
     double tps[NV];      /* only bare and rm used */
+    double wal_bytes[NV];  /* WAL per commit (pg_stat_wal delta / commits) */
+    double wal_fpi[NV];    /* full-page images per commit */
     long errors[NV];
 } thr_t;
 
@@ -1440,6 +1448,8 @@ child_main(const char *schema, long lo, long size, double duration, int ready_fd
     /* wait until the parent closes the go pipe */
     while ((n = read(go_fd, &byte, 1)) < 0 && errno == EINTR)
         ;
+    if (opt.hot_rows > 0 && opt.hot_rows < size)
+        size = opt.hot_rows;
     t0 = now_ms();
     deadline = t0 + duration * 1000;
     if (res.errors == 0) {
@@ -1517,6 +1527,44 @@ run_clients(scale_t *sc, int v, int k, double duration, long *errors)
     return maxel > 0 ? total / (maxel / 1000) : 0;
 }
 
+static const char *
+hot_rows_text(void)
+{
+    static char buf[96];
+
+    if (opt.hot_rows > 0)
+        snprintf(buf, sizeof buf, "each client cycling over %ld rows of its own", opt.hot_rows);
+    else
+        snprintf(buf, sizeof buf, "each client walking its own share of the rows once");
+    return buf;
+}
+
+/*
+ * Cluster-wide WAL counters.  The clients' backends report theirs when they
+ * exit, so wait until they are gone before reading.
+ */
+static void
+wal_counters(scale_t *sc, double *bytes, double *fpi)
+{
+    PGresult *r;
+    int tries;
+
+    for (tries = 0; tries < 200; tries++) {
+        r = query(sc->ctl, "SELECT count(*) FROM pg_stat_activity"
+                           " WHERE application_name = 'readmodel_bench_client'");
+        if (atol(PQgetvalue(r, 0, 0)) == 0) {
+            PQclear(r);
+            break;
+        }
+        PQclear(r);
+        nanosleep(&(struct timespec) {0, 10 * 1000 * 1000}, NULL);
+    }
+    r = query(sc->ctl, "SELECT wal_bytes, wal_fpi FROM pg_stat_wal");
+    *bytes = atof(PQgetvalue(r, 0, 0));
+    *fpi = atof(PQgetvalue(r, 0, 1));
+    PQclear(r);
+}
+
 static void
 run_throughput(scale_t *sc)
 {
@@ -1524,7 +1572,7 @@ run_throughput(scale_t *sc)
     scale_res_t *r = sc->res;
 
     printf("  throughput: %.0f s per variant and client count (as bare, rm, rm, bare halves), "
-           "UPDATE tb_product.price on disjoint products\n", opt.duration);
+           "UPDATE tb_product.price on disjoint products, %s\n", opt.duration, hot_rows_text());
     fflush(stdout);
     r->nthr = 0;
     for (i = 0; i < opt.nclients; i++) {
@@ -1535,28 +1583,37 @@ run_throughput(scale_t *sc)
         /* ABBA: bare, rm, rm, bare, each half the duration, so that drift
          * (checkpoints, autovacuum) hits both variants alike */
         {
-            double commits[NV] = {0}, secs[NV] = {0};
+            double commits[NV] = {0}, secs[NV] = {0}, wal[NV] = {0}, fpi[NV] = {0};
 
             for (j = 0; j < 4; j++) {
-                double tps;
+                double tps, b0, f0, b1, f1;
                 long errs = 0;
 
                 v = (j == 0 || j == 3) ? V_BARE : V_RM;
                 exec_ok(sc->ctl, "VACUUM bare.tb_product, rm.tb_product, rm.tv_product");
                 exec_ok(sc->ctl, "CHECKPOINT");
+                wal_counters(sc, &b0, &f0);
                 tps = run_clients(sc, v, th->clients, opt.duration / 2, &errs);
+                wal_counters(sc, &b1, &f1);
                 commits[v] += tps * opt.duration / 2;
                 secs[v] += opt.duration / 2;
+                wal[v] += b1 - b0;
+                fpi[v] += f1 - f0;
                 th->errors[v] += errs;
                 if (errs)
                     die("%ld errors in the %s throughput run with %d clients", errs, vname[v], th->clients);
             }
-            th->tps[V_BARE] = commits[V_BARE] / secs[V_BARE];
-            th->tps[V_RM] = commits[V_RM] / secs[V_RM];
+            for (v = 0; v < 2; v++) {
+                th->tps[v] = commits[v] / secs[v];
+                th->wal_bytes[v] = commits[v] > 0 ? wal[v] / commits[v] : 0;
+                th->wal_fpi[v] = commits[v] > 0 ? fpi[v] / commits[v] : 0;
+            }
         }
-        printf("  %d client%s: bare %.0f tps, readmodel %.0f tps (%.0f%%)\n", th->clients,
+        printf("  %d client%s: bare %.0f tps, readmodel %.0f tps (%.0f%%); WAL per commit: "
+               "bare %.0f B, %.3f FPI; readmodel %.0f B, %.3f FPI\n", th->clients,
                th->clients == 1 ? " " : "s", th->tps[V_BARE], th->tps[V_RM],
-               th->tps[V_BARE] > 0 ? 100 * th->tps[V_RM] / th->tps[V_BARE] : 0);
+               th->tps[V_BARE] > 0 ? 100 * th->tps[V_RM] / th->tps[V_BARE] : 0,
+               th->wal_bytes[V_BARE], th->wal_fpi[V_BARE], th->wal_bytes[V_RM], th->wal_fpi[V_RM]);
         fflush(stdout);
     }
     vacuum_all(sc);
@@ -2055,11 +2112,15 @@ print_scale(const scale_res_t *r)
     print_lat(r->lat, r->nlat);
 
     if (r->nthr) {
-        printf("\nwrite throughput, single-row UPDATE tb_product.price on disjoint products:\n");
-        printf("%8s %12s %14s %16s\n", "clients", "bare tps", "readmodel tps", "readmodel/bare");
+        printf("\nwrite throughput, single-row UPDATE tb_product.price on disjoint products, %s:\n",
+               hot_rows_text());
+        printf("%8s %12s %14s %16s %20s %20s\n", "clients", "bare tps", "readmodel tps", "readmodel/bare",
+               "bare WAL B (FPI)", "rm WAL B (FPI)");
         for (i = 0; i < r->nthr; i++)
-            printf("%8d %12.0f %14.0f %15.0f%%\n", r->thr[i].clients, r->thr[i].tps[V_BARE], r->thr[i].tps[V_RM],
-                   100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
+            printf("%8d %12.0f %14.0f %15.0f%% %12.0f (%.3f) %12.0f (%.3f)\n", r->thr[i].clients,
+                   r->thr[i].tps[V_BARE], r->thr[i].tps[V_RM],
+                   100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]), r->thr[i].wal_bytes[V_BARE],
+                   r->thr[i].wal_fpi[V_BARE], r->thr[i].wal_bytes[V_RM], r->thr[i].wal_fpi[V_RM]);
     }
     if (r->blog) {
         printf("\n== scale %ld, blog: %ld users, %ld posts, %ld comments; tv_post embeds tv_user: latency in ms "
@@ -2185,11 +2246,15 @@ write_markdown(const char *path)
         md_lat(f, r->lat, r->nlat);
         if (r->nthr) {
             fprintf(f, "\nWrite throughput (single-row `UPDATE tb_product SET price = price + 1`, disjoint "
-                       "products, %.0f s per variant and client count, run as ABBA halves):\n\n", opt.duration);
-            fprintf(f, "| clients | bare tps | readmodel tps | readmodel / bare |\n|---:|---:|---:|---:|\n");
+                       "products, %s, %.0f s per variant and client count, run as ABBA halves, each after a "
+                       "CHECKPOINT; WAL per commit from `pg_stat_wal`):\n\n", hot_rows_text(), opt.duration);
+            fprintf(f, "| clients | bare tps | readmodel tps | readmodel / bare | bare WAL bytes (FPI) per commit "
+                       "| readmodel WAL bytes (FPI) per commit |\n|---:|---:|---:|---:|---:|---:|\n");
             for (i = 0; i < r->nthr; i++)
-                fprintf(f, "| %d | %.0f | %.0f | %.0f%% |\n", r->thr[i].clients, r->thr[i].tps[V_BARE],
-                        r->thr[i].tps[V_RM], 100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]));
+                fprintf(f, "| %d | %.0f | %.0f | %.0f%% | %.0f (%.3f) | %.0f (%.3f) |\n", r->thr[i].clients,
+                        r->thr[i].tps[V_BARE], r->thr[i].tps[V_RM],
+                        100 * ratio(r->thr[i].tps[V_RM], r->thr[i].tps[V_BARE]), r->thr[i].wal_bytes[V_BARE],
+                        r->thr[i].wal_fpi[V_BARE], r->thr[i].wal_bytes[V_RM], r->thr[i].wal_fpi[V_RM]);
         }
         if (r->blog) {
             fprintf(f, "\n### Scale %ld, blog: %ld users, %ld posts, %ld comments\n\n"
@@ -2348,6 +2413,8 @@ usage(void)
            "  --clients LIST       concurrent clients for the throughput runs (default 1,2,4)\n"
            "  --duration S         seconds per throughput run (default 10)\n"
            "  --no-concurrency     skip the throughput runs\n"
+           "  --hot-rows N         each throughput client cycles over N rows of its own (default 1000);\n"
+           "                       0: it walks its whole share of the products, each row once per run\n"
            "  --no-build           build once without timing it\n"
            "  --no-blog            skip the blog part (below)\n"
            "  --seed X             setseed() value for the data (default 0.42)\n"
@@ -2456,6 +2523,11 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--trace") == 0) {
             NEEDVAL();
             opt.trace = val;
+        } else if (strcmp(a, "--hot-rows") == 0) {
+            NEEDVAL();
+            opt.hot_rows = atol(val);
+            if (opt.hot_rows < 0)
+                die("bad value for --hot-rows: %s", val);
         } else if (strcmp(a, "--no-concurrency") == 0) {
             opt.concurrency = false;
         } else if (strcmp(a, "--no-build") == 0) {

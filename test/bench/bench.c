@@ -989,6 +989,25 @@ build_dataset(scale_t *sc)
 /* ------------------------------------------------------------------------
  * initial build
  * ------------------------------------------------------------------------ */
+/* readmodel.drop(name) when the model exists. */
+static void
+drop_model_if_exists(scale_t *sc, const char *name)
+{
+    sb_t b = {0};
+    char *e;
+
+    sb_reset(&b);
+    sb_printf(&b, "SELECT to_regclass('%s') IS NOT NULL", name);
+    e = query_value(sc->ctl, b.s);
+    if (strcmp(e, "t") == 0) {
+        sb_reset(&b);
+        sb_printf(&b, "SELECT readmodel.drop('%s')", name);
+        exec_ok(sc->ctl, b.s);
+    }
+    free(e);
+    sb_free(&b);
+}
+
 static void
 drop_variant(scale_t *sc, int v)
 {
@@ -996,14 +1015,9 @@ drop_variant(scale_t *sc, int v)
     case V_BARE:
         exec_ok(sc->ctl, "DROP TABLE IF EXISTS bare.ctas_product");
         break;
-    case V_RM: {
-        char *e = query_value(sc->ctl, "SELECT to_regclass('rm.tv_product') IS NOT NULL");
-
-        if (strcmp(e, "t") == 0)
-            exec_ok(sc->ctl, "SELECT readmodel.drop('rm.tv_product')");
-        free(e);
+    case V_RM:
+        drop_model_if_exists(sc, "rm.tv_product");
         break;
-    }
     case V_MV:
         exec_ok(sc->ctl, "DROP MATERIALIZED VIEW IF EXISTS mv.tv_product");
         break;
@@ -1641,47 +1655,58 @@ check(scale_t *sc, const char *what, const char *sql)
     fflush(stdout);
 }
 
+/* Check that queries a and bq return the same rows (EXCEPT ALL both ways). */
 static void
-diff_sql(sb_t *b, const char *a, const char *bq)
+check_same_rows(scale_t *sc, const char *what, const char *a, const char *bq)
 {
-    sb_reset(b);
-    sb_printf(b,
-              "SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d",
+    sb_t b = {0};
+
+    sb_reset(&b);
+    sb_printf(&b, "SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d",
               a, bq, bq, a);
+    check(sc, what, b.s);
+    sb_free(&b);
+}
+
+/* Every base table of every variant schema equals the bare one (schemas[0]). */
+static void
+check_base_tables(scale_t *sc, const char *const *schemas, const char *const *tables, int ntables)
+{
+    sb_t a = {0}, c = {0}, w = {0};
+    int t, v;
+
+    for (t = 0; t < ntables; t++) {
+        for (v = 1; v < NV; v++) {
+            sb_reset(&a);
+            sb_reset(&c);
+            sb_reset(&w);
+            sb_printf(&a, "TABLE %s.%s", schemas[0], tables[t]);
+            sb_printf(&c, "TABLE %s.%s", schemas[v], tables[t]);
+            sb_printf(&w, "%s.%s = %s.%s", schemas[v], tables[t], schemas[0], tables[t]);
+            check_same_rows(sc, w.s, a.s, c.s);
+        }
+    }
+    sb_free(&a);
+    sb_free(&c);
+    sb_free(&w);
 }
 
 /* Lock-step check: every variant received the same writes. */
 static void
 check_variants_equal(scale_t *sc)
 {
-    sb_t b = {0}, a = {0}, c = {0}, w = {0};
-    int t, v;
+    sb_t c = {0}, w = {0};
+    int v;
 
     exec_ok(sc->ctl, "REFRESH MATERIALIZED VIEW mv.tv_product");
-    for (t = 0; t < NTABLES; t++) {
-        for (v = 1; v < NV; v++) {
-            sb_reset(&a);
-            sb_reset(&c);
-            sb_reset(&w);
-            sb_printf(&a, "TABLE bare.%s", TABLES[t]);
-            sb_printf(&c, "TABLE %s.%s", vschema[v], TABLES[t]);
-            sb_printf(&w, "%s.%s = bare.%s", vschema[v], TABLES[t], TABLES[t]);
-            diff_sql(&b, a.s, c.s);
-            check(sc, w.s, b.s);
-        }
-    }
+    check_base_tables(sc, vschema, TABLES, NTABLES);
     for (v = V_MV; v < NV; v++) {
-        sb_reset(&a);
         sb_reset(&c);
         sb_reset(&w);
-        sb_printf(&a, "SELECT pk_product, id, fk_category, fk_supplier, data FROM rm.tv_product");
         sb_printf(&c, "SELECT pk_product, id, fk_category, fk_supplier, data FROM %s.tv_product", vschema[v]);
         sb_printf(&w, "%s.tv_product = rm.tv_product", vschema[v]);
-        diff_sql(&b, a.s, c.s);
-        check(sc, w.s, b.s);
+        check_same_rows(sc, w.s, "SELECT pk_product, id, fk_category, fk_supplier, data FROM rm.tv_product", c.s);
     }
-    sb_free(&a);
-    sb_free(&b);
     sb_free(&c);
     sb_free(&w);
 }
@@ -1690,23 +1715,21 @@ check_variants_equal(scale_t *sc)
 static void
 check_models(scale_t *sc)
 {
-    sb_t b = {0};
     char *def;
 
     check(sc, "readmodel.verify('rm.tv_product') returns no row",
           "SELECT count(*) FROM readmodel.verify('rm.tv_product')");
 
     def = subst(DEF_TMPL, "pl");
-    diff_sql(&b, "SELECT pk_product, id, fk_category, fk_supplier, data FROM pl.tv_product", def);
-    check(sc, "pl.tv_product = its definition (EXCEPT ALL both ways)", b.s);
+    check_same_rows(sc, "pl.tv_product = its definition (EXCEPT ALL both ways)",
+                    "SELECT pk_product, id, fk_category, fk_supplier, data FROM pl.tv_product", def);
     free(def);
 
     exec_ok(sc->ctl, "REFRESH MATERIALIZED VIEW mv.tv_product");
     def = subst(DEF_TMPL, "mv");
-    diff_sql(&b, "SELECT pk_product, id, fk_category, fk_supplier, data FROM mv.tv_product", def);
-    check(sc, "mv.tv_product (refreshed) = its definition", b.s);
+    check_same_rows(sc, "mv.tv_product (refreshed) = its definition",
+                    "SELECT pk_product, id, fk_category, fk_supplier, data FROM mv.tv_product", def);
     free(def);
-    sb_free(&b);
 }
 
 /* ------------------------------------------------------------------------
@@ -1801,27 +1824,11 @@ blog_drop_variant(scale_t *sc, int v)
     case V_BARE:
         exec_ok(sc->ctl, "DROP TABLE IF EXISTS blog_bare.ctas_post, blog_bare.ctas_user");
         break;
-    case V_RM: {
+    case V_RM:
         /* tv_post reads tv_user: drop it first */
-        static const char *const models[] = {"blog_rm.tv_post", "blog_rm.tv_user"};
-        sb_t b = {0};
-        char *e;
-        int i;
-
-        for (i = 0; i < 2; i++) {
-            sb_reset(&b);
-            sb_printf(&b, "SELECT to_regclass('%s') IS NOT NULL", models[i]);
-            e = query_value(sc->ctl, b.s);
-            if (strcmp(e, "t") == 0) {
-                sb_reset(&b);
-                sb_printf(&b, "SELECT readmodel.drop('%s')", models[i]);
-                exec_ok(sc->ctl, b.s);
-            }
-            free(e);
-        }
-        sb_free(&b);
+        drop_model_if_exists(sc, "blog_rm.tv_post");
+        drop_model_if_exists(sc, "blog_rm.tv_user");
         break;
-    }
     case V_MV:
         exec_ok(sc->ctl, "DROP MATERIALIZED VIEW IF EXISTS blog_mv.mv_post, blog_mv.mv_user");
         break;
@@ -1899,22 +1906,11 @@ run_blog_ops(scale_t *sc)
 static void
 check_blog_variants_equal(scale_t *sc)
 {
-    sb_t b = {0}, a = {0}, c = {0}, w = {0};
-    int t, v;
+    sb_t c = {0}, w = {0};
+    int v;
 
     exec_ok(sc->ctl, BLOG_REFRESH);
-    for (t = 0; t < NBLOG_TABLES; t++) {
-        for (v = 1; v < NV; v++) {
-            sb_reset(&a);
-            sb_reset(&c);
-            sb_reset(&w);
-            sb_printf(&a, "TABLE blog_bare.%s", BLOG_TABLES[t]);
-            sb_printf(&c, "TABLE %s.%s", bschema[v], BLOG_TABLES[t]);
-            sb_printf(&w, "%s.%s = blog_bare.%s", bschema[v], BLOG_TABLES[t], BLOG_TABLES[t]);
-            diff_sql(&b, a.s, c.s);
-            check(sc, w.s, b.s);
-        }
-    }
+    check_base_tables(sc, bschema, BLOG_TABLES, NBLOG_TABLES);
     for (v = V_MV; v < NV; v++) {
         const char *u = v == V_MV ? "mv_user" : "tv_user", *p = v == V_MV ? "mv_post" : "tv_post";
 
@@ -1922,17 +1918,13 @@ check_blog_variants_equal(scale_t *sc)
         sb_reset(&w);
         sb_printf(&c, "SELECT pk_user, id, data FROM %s.%s", bschema[v], u);
         sb_printf(&w, "%s.%s = blog_rm.tv_user", bschema[v], u);
-        diff_sql(&b, "SELECT pk_user, id, data FROM blog_rm.tv_user", c.s);
-        check(sc, w.s, b.s);
+        check_same_rows(sc, w.s, "SELECT pk_user, id, data FROM blog_rm.tv_user", c.s);
         sb_reset(&c);
         sb_reset(&w);
         sb_printf(&c, "SELECT pk_post, id, fk_user, data FROM %s.%s", bschema[v], p);
         sb_printf(&w, "%s.%s = blog_rm.tv_post", bschema[v], p);
-        diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_rm.tv_post", c.s);
-        check(sc, w.s, b.s);
+        check_same_rows(sc, w.s, "SELECT pk_post, id, fk_user, data FROM blog_rm.tv_post", c.s);
     }
-    sb_free(&a);
-    sb_free(&b);
     sb_free(&c);
     sb_free(&w);
 }
@@ -1942,7 +1934,6 @@ check_blog_variants_equal(scale_t *sc)
 static void
 check_blog_models(scale_t *sc)
 {
-    sb_t b = {0};
     char *def;
 
     check(sc, "readmodel.verify('blog_rm.tv_user') returns no row",
@@ -1951,24 +1942,23 @@ check_blog_models(scale_t *sc)
           "SELECT count(*) FROM readmodel.verify('blog_rm.tv_post')");
 
     def = blog_user_def(V_PL);
-    diff_sql(&b, "SELECT pk_user, id, data FROM blog_pl.tv_user", def);
-    check(sc, "blog_pl.tv_user = its definition (EXCEPT ALL both ways)", b.s);
+    check_same_rows(sc, "blog_pl.tv_user = its definition (EXCEPT ALL both ways)",
+                    "SELECT pk_user, id, data FROM blog_pl.tv_user", def);
     free(def);
     def = blog_post_flat(V_PL);
-    diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_pl.tv_post", def);
-    check(sc, "blog_pl.tv_post = its definition (EXCEPT ALL both ways)", b.s);
+    check_same_rows(sc, "blog_pl.tv_post = its definition (EXCEPT ALL both ways)",
+                    "SELECT pk_post, id, fk_user, data FROM blog_pl.tv_post", def);
     free(def);
 
     exec_ok(sc->ctl, BLOG_REFRESH);
     def = blog_user_def(V_MV);
-    diff_sql(&b, "SELECT pk_user, id, data FROM blog_mv.mv_user", def);
-    check(sc, "blog_mv.mv_user (refreshed) = its definition", b.s);
+    check_same_rows(sc, "blog_mv.mv_user (refreshed) = its definition",
+                    "SELECT pk_user, id, data FROM blog_mv.mv_user", def);
     free(def);
     def = blog_post_flat(V_MV);
-    diff_sql(&b, "SELECT pk_post, id, fk_user, data FROM blog_mv.mv_post", def);
-    check(sc, "blog_mv.mv_post (refreshed) = its definition", b.s);
+    check_same_rows(sc, "blog_mv.mv_post (refreshed) = its definition",
+                    "SELECT pk_post, id, fk_user, data FROM blog_mv.mv_post", def);
     free(def);
-    sb_free(&b);
 }
 
 /* The blog part of a scale, after the product part, on the same database. */

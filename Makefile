@@ -5,22 +5,31 @@ EXTENSION  = pg_readmodel
 MODULE_big = pg_readmodel
 OBJS = \
 	src/pg_readmodel.o \
+	src/util.o \
+	src/sandbox.o \
+	src/keyed.o \
+	src/catalog.o \
+	src/model_cache.o \
+	src/maintainable.o \
 	src/analyze.o \
 	src/analyze_patch.o \
-	src/catalog.o \
 	src/capture.o \
 	src/queue.o \
-	src/apply.o \
-	src/jsonb_patch.o \
 	src/locks.o \
+	src/apply.o \
+	src/patch.o \
+	src/cascade.o \
+	src/jsonb_patch.o \
 	src/stats.o \
-	src/api.o \
+	src/lifecycle.o \
+	src/triggers.o \
+	src/ddl_events.o \
+	src/introspect.o \
+	src/verify.o \
+	src/health.o \
 	src/ctas.o
 
 DATA = $(wildcard sql/pg_readmodel--*.sql)
-
-# PGXS does not track header dependencies; every object includes these.
-$(OBJS): $(wildcard src/*.h)
 
 # Every sql/*.sql except the extension scripts is a pg_regress test.
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/pg_readmodel--%,$(wildcard sql/*.sql))))
@@ -38,6 +47,9 @@ ifneq ($(shell command -v $(PG_CONFIG) 2>/dev/null),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 endif
+
+# PGXS does not track header dependencies; every object includes these.
+$(OBJS): $(wildcard src/*.h)
 
 # ---- developer targets (test/ scripts own the details) -------------------
 .PHONY: deps demo test test-regress test-isolation test-pgtap test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy

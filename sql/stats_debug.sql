@@ -148,10 +148,15 @@ BEGIN;
 UPDATE tb_item SET active = NOT active WHERE pk_item IN (2, 3);
 SELECT status, component, message FROM readmodel.health_check() WHERE component = 'queue';
 ROLLBACK;
--- a disabled capture trigger is an error
+-- a disabled capture trigger is an error: the models that need it miss
+-- changes from then on, so they are stale at once, and stay stale until
+-- refreshed even after the trigger is enabled again
 ALTER TABLE tb_cat DISABLE TRIGGER readmodel_capture_update;
 SELECT status, component, message FROM readmodel.health_check() WHERE status <> 'ok';
 ALTER TABLE tb_cat ENABLE TRIGGER readmodel_capture_update;
+SELECT name, status FROM readmodel.models ORDER BY name::text;
+SELECT readmodel.refresh('tv_item') >= 0 AS refreshed, readmodel.refresh('tv_cat_now') >= 0 AS refreshed;
+SELECT name, status FROM readmodel.models ORDER BY name::text;
 -- a capture trigger on a table no model reads is a warning
 CREATE TABLE tb_other (pk integer PRIMARY KEY);
 CREATE TRIGGER readmodel_capture_insert AFTER INSERT ON tb_other

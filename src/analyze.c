@@ -35,8 +35,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
+#include "common/hashfn.h"
 
-#include "pg_readmodel.h"
+#include "analysis.h"
 #include "analyze_int.h"
 
 static QueryLevel *walk_query(AnalysisState *st, Query *query,
@@ -282,7 +284,7 @@ analyze_is_equality(OpExpr *op)
 
 static void
 add_edge(AnalysisState *st, RelNode *n1, AttrNumber a1,
-		 RelNode *n2, AttrNumber a2)
+		 RelNode *n2, AttrNumber a2, OpExpr *op)
 {
 	Edge	   *edge;
 
@@ -293,6 +295,8 @@ add_edge(AnalysisState *st, RelNode *n1, AttrNumber a1,
 	edge->a1 = a1;
 	edge->n2 = n2->id;
 	edge->a2 = a2;
+	edge->opno = op->opno;
+	edge->collation = op->inputcollid;
 	st->edges = lappend(st->edges, edge);
 }
 
@@ -321,7 +325,7 @@ collect_qual_edges(AnalysisState *st, Node *qual, QueryLevel *level)
 
 		if (resolve_column(st, linitial(op->args), level, &n1, &a1) &&
 			resolve_column(st, lsecond(op->args), level, &n2, &a2))
-			add_edge(st, n1, a1, n2, a2);
+			add_edge(st, n1, a1, n2, a2, op);
 	}
 }
 
@@ -385,7 +389,7 @@ collect_sublink_edges(AnalysisState *st, PendingSublink *pending)
 			continue;
 		if (resolve_column(st, linitial(op->args), pending->outer, &n1, &a1) &&
 			resolve_column(st, (Node *) tle->expr, pending->inner, &n2, &a2))
-			add_edge(st, n1, a1, n2, a2);
+			add_edge(st, n1, a1, n2, a2, op);
 	}
 }
 
@@ -783,6 +787,7 @@ find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 		result->key_name = pstrdup(tle->resname);
 		result->key_resno = tle->resno;
 		result->key_type = exprType((Node *) tle->expr);
+		result->key_collation = exprCollation((Node *) tle->expr);
 		return;
 	}
 
@@ -843,16 +848,41 @@ column_label(Oid relid, AttrNumber att)
 	return psprintf("%s.%s", get_rel_name(relid), get_attname(relid, att, false));
 }
 
+/*
+ * How writers of column `att` and mappers that look it up with `opno`
+ * (column OP value) hash values for route locks.
+ */
+LockScheme *
+analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation)
+{
+	LockScheme *scheme = palloc0(sizeof(LockScheme));
+
+	scheme->att = att;
+	scheme->collation = collation;
+	scheme->salt = hash_combine((uint32) att, hash_bytes_uint32((uint32) opno));
+	if (!get_op_hash_functions(opno, &scheme->col_hash_fn, &scheme->in_hash_fn))
+		scheme->col_hash_fn = scheme->in_hash_fn = InvalidOid;
+	return scheme;
+}
+
+/* A hop reading `relid` by `match_att`, with the edge's operator turned that way. */
 static RouteHop *
-make_hop(Oid relid, AttrNumber match_att, AttrNumber emit_att, Oid in_type)
+make_hop(Oid relid, AttrNumber match_att, AttrNumber emit_att, Oid in_type,
+		 Edge *edge, bool match_is_left)
 {
 	RouteHop   *hop = palloc0(sizeof(RouteHop));
+	LockScheme *scheme;
 
 	hop->relid = relid;
 	hop->match_att = match_att;
 	hop->emit_att = emit_att;
 	hop->in_type = in_type;
 	hop->emit_type = get_atttype(relid, emit_att);
+	hop->opno = match_is_left ? edge->opno : get_commutator(edge->opno);
+	if (!OidIsValid(hop->opno))
+		elog(ERROR, "operator %u has no commutator", edge->opno);
+	scheme = analyze_lock_scheme(match_att, hop->opno, edge->collation);
+	hop->lock = *scheme;
 	return hop;
 }
 
@@ -908,7 +938,9 @@ find_route(AnalysisState *st, RelNode *start, RelNode *root, AttrNumber key_att)
 			if (other == root->id && other_att == key_att &&
 				get_atttype(node_by_id(st, current)->relid,
 							edge->n1 == current ? edge->a1 : edge->a2) ==
-				get_atttype(root->relid, key_att))
+				get_atttype(root->relid, key_att) &&
+				edge->opno == lookup_type_cache(get_atttype(root->relid, key_att),
+												TYPECACHE_EQ_OPR)->eq_opr)
 			{
 				end = current;
 				final_edge = edge;
@@ -979,7 +1011,7 @@ find_route(AnalysisState *st, RelNode *start, RelNode *root, AttrNumber key_att)
 				emit_att = key_att;	/* read the root itself */
 			route->hops = lappend(route->hops,
 								  make_hop(next_node->relid, match_att, emit_att,
-										   in_type));
+										   in_type, edge, !forward));
 			appendStringInfo(&desc, " -> %s", column_label(next_node->relid, match_att));
 			if (emit_att != match_att)
 				appendStringInfo(&desc, " (%s)", get_attname(next_node->relid, emit_att, false));
@@ -1021,11 +1053,9 @@ build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 		RelNode    *node = lfirst(lc);
 		ModelSource *source = source_for(&result->sources, node->relid);
 		SourceRoute *route;
+		ListCell   *lh;
 
 		source->read_cols = bms_union(source->read_cols, node->rte->selectedCols);
-		if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
-						  node->rte->selectedCols))
-			source->reads_whole_row = true;
 
 		route = find_route(st, node, root, result->root_key_att);
 		if (route == NULL)
@@ -1035,6 +1065,13 @@ build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key; join or correlate every table that way.");
 		route->in_subquery = !node->level->toplevel;
 		source->routes = lappend(source->routes, route);
+		foreach(lh, route->hops)
+		{
+			RouteHop   *hop = lfirst(lh);
+
+			result->lock_relids = lappend_oid(result->lock_relids, hop->relid);
+			result->lock_schemes = lappend(result->lock_schemes, &hop->lock);
+		}
 	}
 
 	foreach(lc, st->edges)
@@ -1056,7 +1093,7 @@ build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
  */
 ModelAnalysis *
 readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
-				  const char *model_name)
+				  const char *model_name, Oid owner)
 {
 	AnalysisState st;
 	QueryLevel *top;

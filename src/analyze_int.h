@@ -9,6 +9,8 @@
 #ifndef ANALYZE_INT_H
 #define ANALYZE_INT_H
 
+#include "nodes/parsenodes.h"
+
 #include "pg_readmodel.h"
 
 typedef struct QueryLevel
@@ -33,6 +35,8 @@ typedef struct Edge
 	AttrNumber	a1;
 	int			n2;
 	AttrNumber	a2;
+	Oid			opno;			/* (n1, a1) opno (n2, a2) */
+	Oid			collation;
 } Edge;
 
 typedef struct PendingSublink
@@ -64,6 +68,7 @@ extern RelNode *analyze_find_node(AnalysisState *st, QueryLevel *level,
 								  Index rtindex);
 extern bool analyze_is_equality(OpExpr *op);
 extern bool analyze_is_unique_column(Oid relid, AttrNumber att);
+extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);
 
 /* analyze_patch.c */
 extern void analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,

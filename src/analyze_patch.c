@@ -28,9 +28,10 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
-#include "pg_readmodel.h"
 #include "analyze_int.h"
+#include "util.h"
 
 /* References to one source column, and how many are patchable copies. */
 typedef struct ColumnRefs
@@ -503,13 +504,19 @@ make_target(PatchState *ps, RelNode *node)
 	if (tle != NULL &&
 		get_atttype(out_node->relid, out_att) != get_atttype(node->relid, target->via_att))
 		return NULL;
+	target->via_type = get_atttype(node->relid, target->via_att);
+	target->via_eq_opr = lookup_type_cache(target->via_type, TYPECACHE_EQ_OPR)->eq_opr;
+	if (!OidIsValid(target->via_eq_opr))
+		return NULL;
 	if (tle != NULL)
 	{
 		target->out_col = pstrdup(tle->resname);
 		target->lock_relid = out_node->relid;
-		target->lock_att = out_att;
+		target->lock = *analyze_lock_scheme(out_att, target->via_eq_opr,
+											readmodel_column_collation(out_node->relid, out_att));
+		ps->result->lock_relids = lappend_oid(ps->result->lock_relids, target->lock_relid);
+		ps->result->lock_schemes = lappend(ps->result->lock_schemes, &target->lock);
 	}
-	target->via_type = get_atttype(node->relid, target->via_att);
 	return target;
 }
 

@@ -5,10 +5,14 @@
  *	  transition tables, and AFTER TRUNCATE, on every source table.
  *
  * One pass over the transition tables collects, per model and route, the
- * distinct start values of the rows whose read columns changed; each route
- * is then followed with one query per hop for the whole statement.  An
- * UPDATE that changes no column a model reads costs that model nothing
- * beyond the comparison.
+ * distinct start values of the rows whose read columns changed (compared by
+ * binary image: 10.5 -> 10.50 is a change); each route is then followed
+ * with one query per hop for the whole statement.  An UPDATE that changes
+ * no column a model reads costs that model nothing beyond the comparison.
+ *
+ * A model that cannot be maintained (see maintainable.h) is not followed:
+ * the first change that reaches it marks it stale in the catalog, with a
+ * WARNING to the writer, whose write goes on.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,16 +23,22 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
-#include "pg_readmodel.h"
+#include "cache.h"
+#include "capture.h"
+#include "cascade.h"
+#include "catalog.h"
+#include "locks.h"
+#include "queue.h"
+#include "sandbox.h"
+#include "stats.h"
+#include "util.h"
 
 PG_FUNCTION_INFO_V1(readmodel_capture);
 
@@ -42,6 +52,25 @@ typedef struct ValueList
 	int			cap;
 	Datum	   *values;
 } ValueList;
+
+/* What one statement collected for one model. */
+typedef struct ModelCapture
+{
+	ReadModel  *model;
+	ModelSource *msource;
+	ValueList  *starts;			/* per route: start values */
+	ValueList  *patches;		/* per patch target: via values */
+} ModelCapture;
+
+typedef struct CaptureState
+{
+	SourceTable *source;
+	int			nmodels;
+	ModelCapture *models;
+	int			nschemes;
+	LockScheme **schemes;		/* how this statement's writes are locked */
+	ValueList  *lockvals;		/* per scheme: written values */
+} CaptureState;
 
 static void
 values_init(ValueList *list, Oid type)
@@ -102,7 +131,7 @@ values_dedupe(ValueList *list)
 	for (i = 0; i < list->n; i++)
 	{
 		items[i].value = list->values[i];
-		items[i].hash = readmodel_hash_datum(list->values[i], list->typlen,
+		items[i].hash = readmodel_image_hash(list->values[i], list->typlen,
 											 list->typbyval);
 	}
 	qsort(items, list->n, sizeof(HashedDatum), compare_hashed);
@@ -128,6 +157,7 @@ values_dedupe(ValueList *list)
 	pfree(items);
 }
 
+/* Changed, by binary image: 10.5 -> 10.50 is a change. */
 static bool
 attr_changed(TupleTableSlot *old, TupleTableSlot *new, AttrNumber att)
 {
@@ -149,16 +179,6 @@ read_columns_changed(ModelSource *msource, TupleTableSlot *old,
 	int			natts = old->tts_tupleDescriptor->natts;
 	int			member = -1;
 
-	if (msource->reads_whole_row)
-	{
-		AttrNumber	att;
-
-		for (att = 1; att <= natts; att++)
-			if (!TupleDescAttr(old->tts_tupleDescriptor, att - 1)->attisdropped &&
-				attr_changed(old, new, att))
-				return true;
-		return false;
-	}
 	while ((member = bms_next_member(msource->read_cols, member)) >= 0)
 	{
 		AttrNumber	att = member + FirstLowInvalidHeapAttributeNumber;
@@ -180,8 +200,7 @@ only_patch_columns_changed(ModelSource *msource, TupleTableSlot *old,
 	int			natts = old->tts_tupleDescriptor->natts;
 	int			member = -1;
 
-	if (!readmodel_enable_patch || msource->patches == NIL ||
-		msource->reads_whole_row)
+	if (!readmodel_enable_patch || msource->patches == NIL)
 		return false;
 	while ((member = bms_next_member(msource->read_cols, member)) >= 0)
 	{
@@ -211,19 +230,100 @@ join_columns_changed(SourceTable *source, TupleTableSlot *old,
 	return false;
 }
 
-static ArrayType *
-values_array(ValueList *list)
+static void
+capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 {
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
+	ListCell   *lm,
+			   *ls;
+	int			i = 0;
 
-	get_typlenbyvalalign(list->type, &typlen, &typbyval, &typalign);
-	return construct_array(list->values, list->n, list->type, typlen,
-						   typbyval, typalign);
+	state->source = source;
+	state->nmodels = list_length(source->models);
+	state->models = palloc0(sizeof(ModelCapture) * state->nmodels);
+	forboth(lm, source->models, ls, source->msources)
+	{
+		ModelCapture *mc = &state->models[i++];
+		ListCell   *lr;
+		int			r = 0;
+
+		mc->model = lfirst(lm);
+		mc->msource = lfirst(ls);
+		mc->starts = palloc(sizeof(ValueList) * Max(list_length(mc->msource->routes), 1));
+		foreach(lr, mc->msource->routes)
+			values_init(&mc->starts[r++], ((SourceRoute *) lfirst(lr))->start_type);
+		mc->patches = palloc(sizeof(ValueList) * Max(list_length(mc->msource->patches), 1));
+		r = 0;
+		foreach(lr, mc->msource->patches)
+			values_init(&mc->patches[r++], ((PatchTarget *) lfirst(lr))->via_type);
+	}
+	state->nschemes = list_length(source->lock_schemes);
+	state->schemes = palloc(sizeof(LockScheme *) * Max(state->nschemes, 1));
+	state->lockvals = palloc(sizeof(ValueList) * Max(state->nschemes, 1));
+	i = 0;
+	foreach(ls, source->lock_schemes)
+	{
+		state->schemes[i] = lfirst(ls);
+		values_init(&state->lockvals[i], TupleDescAttr(desc, state->schemes[i]->att - 1)->atttypid);
+		i++;
+	}
 }
 
-/* Read hop->relid where match = ANY(in) and return the distinct emits. */
+/* One changed row (old, new, or both for an UPDATE). */
+static void
+capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
+{
+	bool		update = (old != NULL && new != NULL);
+	int			i;
+
+	if (state->nschemes > 0 && join_columns_changed(state->source, old, new))
+	{
+		for (i = 0; i < state->nschemes; i++)
+		{
+			values_add_attr(&state->lockvals[i], old, state->schemes[i]->att);
+			values_add_attr(&state->lockvals[i], new, state->schemes[i]->att);
+		}
+	}
+	for (i = 0; i < state->nmodels; i++)
+	{
+		ModelCapture *mc = &state->models[i];
+		ListCell   *lr;
+		int			r = 0;
+
+		if (update && !read_columns_changed(mc->msource, old, new))
+			continue;			/* nothing this model reads changed */
+		if (update && only_patch_columns_changed(mc->msource, old, new))
+		{
+			foreach(lr, mc->msource->patches)
+				values_add_attr(&mc->patches[r++], new,
+								((PatchTarget *) lfirst(lr))->via_att);
+			continue;
+		}
+		foreach(lr, mc->msource->routes)
+		{
+			SourceRoute *route = lfirst(lr);
+
+			values_add_attr(&mc->starts[r], old, route->start_att);
+			values_add_attr(&mc->starts[r], new, route->start_att);
+			r++;
+		}
+	}
+}
+
+/* Read hop->relid where match OP any incoming value, emitting emit_att. */
+char *
+readmodel_hop_sql(RouteHop *hop)
+{
+	char	   *emit = readmodel_column_name(hop->relid, hop->emit_att);
+
+	return psprintf("SELECT t.%s FROM ONLY %s t WHERE %s AND t.%s IS NOT NULL",
+					emit, readmodel_relation_name(hop->relid),
+					readmodel_any_qual(psprintf("t.%s",
+												readmodel_column_name(hop->relid, hop->match_att)),
+									   hop->opno),
+					emit);
+}
+
+/* Run a hop for the incoming values; return the emits. */
 static void
 run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 {
@@ -233,22 +333,10 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 	SPIPlanPtr	plan = readmodel_keyed_plan(&hop->plan, in->n);
 
 	if (plan == NULL)
-	{
-		Oid			argtype = get_array_type(hop->in_type);
-		char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(hop->relid)),
-														 get_rel_name(hop->relid));
-		const char *match = quote_identifier(get_attname(hop->relid, hop->match_att, false));
-		const char *emit = quote_identifier(get_attname(hop->relid, hop->emit_att, false));
+		plan = readmodel_keyed_plan_prepare(&hop->plan, readmodel_hop_sql(hop),
+											get_array_type(hop->in_type), in->n);
 
-		if (!OidIsValid(argtype))
-			elog(ERROR, "type %s has no array type", format_type_be(hop->in_type));
-		plan = readmodel_keyed_plan_prepare(&hop->plan,
-											psprintf("SELECT DISTINCT t.%s FROM ONLY %s t WHERE t.%s = ANY($1) AND t.%s IS NOT NULL",
-													 emit, relname, match, emit),
-											argtype, in->n);
-	}
-
-	arg = PointerGetDatum(values_array(in));
+	arg = PointerGetDatum(readmodel_datum_array(in->values, in->n, hop->in_type));
 	if (readmodel_execute_keyed(plan, in->n, &arg, false, false, false) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
 
@@ -282,31 +370,83 @@ follow_route(ReadModel *model, SourceRoute *route, ValueList *start,
 
 	if (route->hops != NIL)
 	{
-		Oid			save_userid;
-		int			save_sec;
-		int			nestlevel;
+		Sandbox		sandbox;
 
-		readmodel_enter_maintenance(model->owner, &nestlevel, &save_userid,
-									&save_sec);
+		readmodel_sandbox_enter(&sandbox, model->owner);
 		foreach(lc, route->hops)
 		{
 			RouteHop   *hop = lfirst(lc);
 			ValueList  *next = MemoryContextAlloc(workcxt, sizeof(ValueList));
 
-			readmodel_lock_route_values(hop->relid, hop->match_att,
-										hop->in_type, current->values,
-										current->n, false);
+			readmodel_lock_route_values(hop->relid, &hop->lock, false,
+										current->values, current->n);
 			run_hop(hop, current, next, workcxt);
+			values_dedupe(next);
 			current = next;
 			if (current->n == 0)
 				break;
 		}
-		readmodel_leave_maintenance(nestlevel, save_userid, save_sec);
+		readmodel_sandbox_leave(&sandbox);
 	}
 
 	for (i = 0; i < current->n; i++)
 		readmodel_queue_key(model, current->values[i], source, op);
 	return current->n;
+}
+
+/* Queue the via values of rows whose copied columns changed. */
+static int64
+queue_patches(ModelCapture *mc, Oid source)
+{
+	ListCell   *lr;
+	int			r = 0;
+	int64		queued = 0;
+
+	foreach(lr, mc->msource->patches)
+	{
+		ValueList  *values = &mc->patches[r++];
+		PatchTarget *target = lfirst(lr);
+		int			v;
+
+		values_dedupe(values);
+		/* like a mapper: wait for writers of the matched column now */
+		if (OidIsValid(target->lock_relid))
+			readmodel_lock_route_values(target->lock_relid, &target->lock, false,
+										values->values, values->n);
+		for (v = 0; v < values->n; v++)
+			readmodel_queue_patch(mc->model, target, values->values[v], source);
+		queued += values->n;
+	}
+	return queued;
+}
+
+/* Lock what this statement wrote, then follow every route and patch. */
+static int64
+capture_finish(CaptureState *state, int op, MemoryContext workcxt)
+{
+	Oid			relid = state->source->relid;
+	int64		queued = 0;
+	int			i;
+
+	for (i = 0; i < state->nschemes; i++)
+	{
+		values_dedupe(&state->lockvals[i]);
+		readmodel_lock_route_values(relid, state->schemes[i], true,
+									state->lockvals[i].values,
+									state->lockvals[i].n);
+	}
+	for (i = 0; i < state->nmodels; i++)
+	{
+		ModelCapture *mc = &state->models[i];
+		ListCell   *lr;
+		int			r = 0;
+
+		foreach(lr, mc->msource->routes)
+			queued += follow_route(mc->model, lfirst(lr), &mc->starts[r++],
+								   relid, op, workcxt);
+		queued += queue_patches(mc, relid);
+	}
+	return queued;
 }
 
 static void
@@ -319,162 +459,73 @@ open_reader(Tuplestorestate *store)
 	tuplestore_rescan(store);
 }
 
-/*
- * Scan the transition tables once; collect route start values per model
- * and the join-column values writers must lock.
- */
+static TupleTableSlot *
+next_row(Tuplestorestate *store, TupleTableSlot *slot)
+{
+	if (store == NULL || !tuplestore_gettupleslot(store, true, false, slot))
+		return NULL;
+	slot_getallattrs(slot);
+	return slot;
+}
+
+/* Scan the transition tables once, then map what changed to keys. */
 static int64
 capture_rows(TriggerData *trig, SourceTable *source, int op,
 			 MemoryContext workcxt)
 {
-	Relation	rel = trig->tg_relation;
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
 	Tuplestorestate *olds = (op & (RM_OP_UPDATE | RM_OP_DELETE)) ? trig->tg_oldtable : NULL;
 	Tuplestorestate *news = (op & (RM_OP_UPDATE | RM_OP_INSERT)) ? trig->tg_newtable : NULL;
-	TupleTableSlot *oslot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
-	TupleTableSlot *nslot = news ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
-	int			nmodels = list_length(source->models);
-	ValueList **starts = palloc0(sizeof(ValueList *) * nmodels);
-	ValueList **patches = palloc0(sizeof(ValueList *) * nmodels);
-	int			nhopcols = bms_num_members(source->hop_cols);
-	ValueList  *lockvals = palloc0(sizeof(ValueList) * Max(nhopcols, 1));
-	int			i,
-				member;
-	int64		queued = 0;
-	ListCell   *lm,
-			   *ls;
+	TupleTableSlot *oslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	TupleTableSlot *nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	CaptureState state;
+	int64		queued;
 
-	for (i = 0, member = -1; (member = bms_next_member(source->hop_cols, member)) >= 0; i++)
-		values_init(&lockvals[i], TupleDescAttr(desc, member - 1)->atttypid);
-	i = 0;
-	forboth(lm, source->models, ls, source->msources)
-	{
-		ModelSource *msource = lfirst(ls);
-		ListCell   *lr;
-		int			r = 0;
-
-		starts[i] = palloc(sizeof(ValueList) * list_length(msource->routes));
-		foreach(lr, msource->routes)
-			values_init(&starts[i][r++], ((SourceRoute *) lfirst(lr))->start_type);
-		patches[i] = palloc(sizeof(ValueList) * Max(list_length(msource->patches), 1));
-		r = 0;
-		foreach(lr, msource->patches)
-			values_init(&patches[i][r++], ((PatchTarget *) lfirst(lr))->via_type);
-		i++;
-	}
-
+	capture_init(&state, source, desc);
 	if (olds)
 		open_reader(olds);
 	if (news)
 		open_reader(news);
-
 	for (;;)
 	{
-		TupleTableSlot *old = NULL;
-		TupleTableSlot *new = NULL;
+		TupleTableSlot *old = next_row(olds, oslot);
+		TupleTableSlot *new = next_row(news, nslot);
 
-		if (olds && tuplestore_gettupleslot(olds, true, false, oslot))
-		{
-			slot_getallattrs(oslot);
-			old = oslot;
-		}
-		if (news && tuplestore_gettupleslot(news, true, false, nslot))
-		{
-			slot_getallattrs(nslot);
-			new = nslot;
-		}
 		if (old == NULL && new == NULL)
 			break;
-
-		if (nhopcols > 0 && join_columns_changed(source, old, new))
-		{
-			for (i = 0, member = -1; (member = bms_next_member(source->hop_cols, member)) >= 0; i++)
-			{
-				values_add_attr(&lockvals[i], old, member);
-				values_add_attr(&lockvals[i], new, member);
-			}
-		}
-
-		i = 0;
-		forboth(lm, source->models, ls, source->msources)
-		{
-			ModelSource *msource = lfirst(ls);
-			ListCell   *lr;
-			int			r = 0;
-			bool		update = (old != NULL && new != NULL);
-			bool		changed = !update || read_columns_changed(msource, old, new);
-
-			if (!changed)
-			{
-				/* nothing this model reads changed */
-			}
-			else if (update && only_patch_columns_changed(msource, old, new))
-			{
-				foreach(lr, msource->patches)
-					values_add_attr(&patches[i][r++], new,
-									((PatchTarget *) lfirst(lr))->via_att);
-			}
-			else
-			{
-				foreach(lr, msource->routes)
-				{
-					SourceRoute *route = lfirst(lr);
-
-					values_add_attr(&starts[i][r], old, route->start_att);
-					values_add_attr(&starts[i][r], new, route->start_att);
-					r++;
-				}
-			}
-			i++;
-		}
+		capture_row(&state, old, new);
 	}
-
-	for (i = 0, member = -1; (member = bms_next_member(source->hop_cols, member)) >= 0; i++)
-	{
-		values_dedupe(&lockvals[i]);
-		readmodel_lock_route_values(source->relid, member, lockvals[i].type,
-									lockvals[i].values, lockvals[i].n, true);
-	}
-
-	i = 0;
-	forboth(lm, source->models, ls, source->msources)
-	{
-		ModelSource *msource = lfirst(ls);
-		ListCell   *lr;
-		int			r = 0;
-
-		foreach(lr, msource->routes)
-		{
-			queued += follow_route(lfirst(lm), lfirst(lr), &starts[i][r],
-								   source->relid, op, workcxt);
-			r++;
-		}
-		r = 0;
-		foreach(lr, msource->patches)
-		{
-			ValueList  *values = &patches[i][r++];
-			PatchTarget *target = lfirst(lr);
-			int			v;
-
-			values_dedupe(values);
-			/* like a mapper: wait for writers of the matched column now */
-			if (OidIsValid(target->lock_relid))
-				readmodel_lock_route_values(target->lock_relid, target->lock_att,
-											target->via_type, values->values,
-											values->n, false);
-			for (v = 0; v < values->n; v++)
-				readmodel_queue_patch(lfirst(lm), target, values->values[v],
-									  source->relid);
-			queued += values->n;
-		}
-		i++;
-	}
-
-	if (oslot)
-		ExecDropSingleTupleTableSlot(oslot);
-	if (nslot)
-		ExecDropSingleTupleTableSlot(nslot);
+	queued = capture_finish(&state, op, workcxt);
+	ExecDropSingleTupleTableSlot(oslot);
+	ExecDropSingleTupleTableSlot(nslot);
 	return queued;
+}
+
+/*
+ * A change reached a model that cannot be maintained: from now on it is
+ * stale, until readmodel.refresh() rebuilds it.  The writer's own write
+ * goes on (a source owner must not be blocked by a model she cannot fix).
+ * With a catalog older than 0.4 there is nowhere to record it: fail.
+ */
+void
+readmodel_miss_change(ReadModel *model)
+{
+	if (model->stale != NULL)
+		return;
+	if (!readmodel_catalog_tracks_staleness())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s cannot be maintained", model->qualname),
+				 errdetail("%s", model->broken),
+				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
+	if (readmodel_catalog_mark_stale(model->relid, model->broken))
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s is no longer maintained", model->qualname),
+				 errdetail("%s", model->broken),
+				 errhint("Fix the cause, then rebuild it with readmodel.refresh('%s').",
+						 model->qualname)));
+	model->stale = model->broken;
 }
 
 static int
@@ -489,33 +540,16 @@ trigger_op(TriggerData *trig)
 	return RM_OP_TRUNCATE;
 }
 
-Datum
-readmodel_capture(PG_FUNCTION_ARGS)
+static void
+capture_statement(TriggerData *trig, SourceTable *source)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
-	SourceTable *source;
 	ReadModelCounters delta;
 	MemoryContext workcxt;
 	MemoryContext old;
-	int			op;
+	int			op = trigger_op(trig);
 
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trig->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trig->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("readmodel.capture() must be fired AFTER ... FOR EACH STATEMENT")));
-
-	source = readmodel_lookup_source(RelationGetRelid(trig->tg_relation));
-	if (source != NULL && source->broken != NIL)
-		readmodel_check_not_broken(linitial(source->broken));
-	if (source == NULL || source->models == NIL)
-		return PointerGetDatum(NULL);
-
-	op = trigger_op(trig);
 	memset(&delta, 0, sizeof(delta));
 	delta.statements_captured = 1;
-
 	workcxt = AllocSetContextCreate(CurrentMemoryContext,
 									"pg_readmodel capture",
 									ALLOCSET_DEFAULT_SIZES);
@@ -529,15 +563,37 @@ readmodel_capture(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		readmodel_spi_connect();
 		delta.keys_queued = capture_rows(trig, source, op, workcxt);
-		SPI_finish();
+		readmodel_spi_finish();
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(workcxt);
 	readmodel_stats_add(&delta);
+}
 
+Datum
+readmodel_capture(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	SourceTable *source;
+	ListCell   *lc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("readmodel.capture() must be fired AFTER ... FOR EACH STATEMENT")));
+
+	source = readmodel_lookup_source(RelationGetRelid(trig->tg_relation));
+	if (source == NULL)
+		return PointerGetDatum(NULL);
+	foreach(lc, source->unmaintained)
+		readmodel_miss_change(lfirst(lc));
+	if (source->models == NIL)
+		return PointerGetDatum(NULL);
+	capture_statement(trig, source);
 	if (readmodel_queue_has_pending(true))
 		readmodel_apply_pending(true);
 	return PointerGetDatum(NULL);

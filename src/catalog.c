@@ -1,95 +1,38 @@
 /*-------------------------------------------------------------------------
  *
  * catalog.c
- *	  Per-backend cache of declared read models, built from the catalog
- *	  table readmodel.model and the analysis of each model's definition
- *	  view.
- *
- * The cache is rebuilt lazily after a relcache invalidation of the catalog
- * table, a model table, a definition view or a source table (DDL on any of
- * them, and readmodel.create/drop, which invalidate the catalog table
- * explicitly).  A superseded cache may still be referenced further up the
- * stack, so it is kept until the end of the transaction and freed then,
- * together with its prepared plans.
+ *	  Reading and writing readmodel.model (see catalog.h).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/relation.h"
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
-#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
-#include "catalog/pg_class.h"
-#include "access/htup_details.h"
 
-#include "pg_readmodel.h"
+#include "catalog.h"
+#include "sandbox.h"
+#include "util.h"
 
-typedef struct ModelCache
-{
-	MemoryContext context;
-	HTAB	   *models;			/* Oid -> ModelEntry */
-	HTAB	   *sources;		/* Oid -> SourceEntry */
-	HTAB	   *watched;		/* Oid -> Oid: relations whose DDL matters */
-	List	   *model_list;		/* ReadModel * */
-} ModelCache;
-
-typedef struct ModelEntry
-{
-	Oid			relid;
-	ReadModel  *model;
-} ModelEntry;
-
-typedef struct SourceEntry
-{
-	Oid			relid;
-	SourceTable *source;
-} SourceEntry;
-
-static ModelCache *cache = NULL;
-static bool cache_valid = false;
-static List *retired = NIL;		/* ModelCache *, freed at transaction end */
 static Oid	catalog_relid = InvalidOid;
-
-static void
-relcache_callback(Datum arg, Oid relid)
-{
-	if (!cache_valid)
-		return;
-	if (!OidIsValid(relid) || relid == catalog_relid ||
-		(cache != NULL && hash_search(cache->watched, &relid, HASH_FIND, NULL)))
-		cache_valid = false;
-}
-
-void
-readmodel_cache_init(void)
-{
-	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
-}
-
-void
-readmodel_invalidate_cache(void)
-{
-	cache_valid = false;
-	catalog_relid = InvalidOid;
-}
 
 Oid
 readmodel_catalog_relid(bool missing_ok)
 {
 	Oid			nsp;
 
-	if (OidIsValid(catalog_relid) && cache_valid)
+	if (OidIsValid(catalog_relid))
 		return catalog_relid;
 	nsp = get_namespace_oid(READMODEL_SCHEMA, true);
 	catalog_relid = OidIsValid(nsp) ? get_relname_relid(READMODEL_CATALOG, nsp)
@@ -101,77 +44,18 @@ readmodel_catalog_relid(bool missing_ok)
 	return catalog_relid;
 }
 
-static void
-free_plans(ReadModel *model)
+/* The catalog's OID if already looked up (safe in invalidation callbacks). */
+Oid
+readmodel_catalog_relid_known(void)
 {
-	ListCell   *ls;
-
-	if (model->broken)
-		return;
-	readmodel_keyed_plan_free(&model->apply_plan);
-	foreach(ls, model->analysis->patches)
-	{
-		PatchTarget *target = lfirst(ls);
-
-		readmodel_keyed_plan_free(&target->keys_plan);
-		readmodel_keyed_plan_free(&target->plan);
-	}
-	foreach(ls, model->analysis->sources)
-	{
-		ModelSource *source = lfirst(ls);
-		ListCell   *lr;
-
-		foreach(lr, source->routes)
-		{
-			SourceRoute *route = lfirst(lr);
-			ListCell   *lh;
-
-			foreach(lh, route->hops)
-			{
-				RouteHop   *hop = lfirst(lh);
-
-				readmodel_keyed_plan_free(&hop->plan);
-			}
-		}
-	}
+	return catalog_relid;
 }
 
+/* After an invalidation: the extension may have been dropped or re-created. */
 void
-readmodel_cache_xact_end(void)
+readmodel_catalog_forget(void)
 {
-	ListCell   *lc;
-
-	foreach(lc, retired)
-	{
-		ModelCache *old = lfirst(lc);
-		ListCell   *lm;
-
-		foreach(lm, old->model_list)
-			free_plans(lfirst(lm));
-		MemoryContextDelete(old->context);
-	}
-	list_free(retired);
-	retired = NIL;
-}
-
-static void
-watch(ModelCache *c, Oid relid)
-{
-	(void) hash_search(c->watched, &relid, HASH_ENTER, NULL);
-}
-
-static SourceTable *
-source_entry(ModelCache *c, Oid relid)
-{
-	bool		found;
-	SourceEntry *entry = hash_search(c->sources, &relid, HASH_ENTER, &found);
-
-	if (!found)
-	{
-		entry->source = palloc0(sizeof(SourceTable));
-		entry->source->relid = relid;
-	}
-	return entry->source;
+	catalog_relid = InvalidOid;
 }
 
 Oid
@@ -187,334 +71,324 @@ readmodel_relation_owner(Oid relid)
 	return owner;
 }
 
-/* Build one model from its catalog row; runs in the cache context. */
-static ReadModel *
-load_model(ModelCache *c, Oid relid, Oid viewid, const char *keycol,
-		   const char *mode)
+Oid
+readmodel_extension_owner(void)
 {
-	ReadModel  *model = palloc0(sizeof(ReadModel));
-	Relation	view;
-	Query	   *query;
-
-	model->relid = relid;
-	model->viewid = viewid;
-	model->owner = readmodel_relation_owner(relid);
-	model->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												 get_rel_name(relid));
-	model->view_qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(viewid)),
-													  get_rel_name(viewid));
-	model->key_name = pstrdup(keycol);
-	model->statement_mode = (strcmp(mode, "statement") == 0);
-
-	view = relation_open(viewid, AccessShareLock);
-	query = copyObject(get_view_query(view));
-	relation_close(view, AccessShareLock);
-
-	model->analysis = readmodel_analyze(query, viewid, keycol, model->qualname);
-	model->key_type = model->analysis->key_type;
-	get_typlenbyval(model->key_type, &model->key_typlen, &model->key_typbyval);
-	return model;
+	return readmodel_relation_owner(readmodel_catalog_relid(false));
 }
 
-static void
-index_model(ModelCache *c, ReadModel *model)
+/* Does the catalog have the columns of 0.4 (stale_since, stale_reason)? */
+bool
+readmodel_catalog_tracks_staleness(void)
 {
-	ModelAnalysis *analysis = model->analysis;
-	ListCell   *ls,
-			   *lr,
-			   *la;
-
-	watch(c, model->relid);
-	watch(c, model->viewid);
-	foreach(ls, analysis->sources)
-	{
-		ModelSource *msource = lfirst(ls);
-		SourceTable *source = source_entry(c, msource->relid);
-
-		watch(c, msource->relid);
-		source->models = lappend(source->models, model);
-		source->msources = lappend(source->msources, msource);
-		foreach(lr, msource->routes)
-		{
-			SourceRoute *route = lfirst(lr);
-			ListCell   *lh;
-
-			foreach(lh, route->hops)
-			{
-				RouteHop   *hop = lfirst(lh);
-				SourceTable *read = source_entry(c, hop->relid);
-
-				read->hop_cols = bms_add_member(read->hop_cols, hop->match_att);
-			}
-		}
-	}
-	foreach(lr, analysis->patches)
-	{
-		PatchTarget *target = lfirst(lr);
-
-		/* writers of the column a patch matches rows by must lock it */
-		if (OidIsValid(target->lock_relid))
-		{
-			SourceTable *read = source_entry(c, target->lock_relid);
-
-			read->hop_cols = bms_add_member(read->hop_cols, target->lock_att);
-		}
-	}
-	forboth(lr, analysis->edge_relids, la, analysis->edge_attnos)
-	{
-		SourceTable *source = source_entry(c, lfirst_oid(lr));
-
-		source->edge_cols = bms_add_member(source->edge_cols, lfirst_int(la));
-	}
+	return get_attnum(readmodel_catalog_relid(false), "stale_reason") != InvalidAttrNumber;
 }
-
-/* A broken model blocks writes to the sources the catalog lists for it. */
-static void
-index_broken_model(ModelCache *c, ReadModel *model, char *sources)
-{
-	char	   *tok;
-	char	   *save = NULL;
-
-	watch(c, model->relid);
-	watch(c, model->viewid);
-	for (tok = strtok_r(sources, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-	{
-		Oid			relid = (Oid) strtoul(tok, NULL, 10);
-		SourceTable *source = source_entry(c, relid);
-
-		watch(c, relid);
-		source->broken = lappend(source->broken, model);
-	}
-}
-
-typedef struct CatalogRow
-{
-	Oid			relid;
-	Oid			viewid;
-	char	   *keycol;
-	char	   *mode;
-	char	   *sources;		/* comma-separated OIDs */
-} CatalogRow;
 
 /*
- * Load a model inside a subtransaction: a model whose definition can no
- * longer be analysed (say, a source lost its primary key) is kept as
- * broken, so that writes to its own sources fail with the reason while
- * every other model keeps working.
+ * Run one catalog statement as the extension owner, under the latest
+ * snapshot.  The caller is connected to SPI; results stay in SPI_tuptable.
  */
-static ReadModel *
-load_model_guarded(ModelCache *c, CatalogRow *row)
+static uint64
+catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
+			bool read_only, int expected)
+{
+	Sandbox		sandbox;
+	SPIPlanPtr	plan;
+	int			rc;
+
+	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare catalog statement \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, read_only, false, 0);
+	if (rc != expected)
+		elog(ERROR, "catalog statement \"%s\" failed: %s", sql,
+			 SPI_result_code_string(rc));
+	readmodel_sandbox_leave(&sandbox);
+	if (!read_only)
+	{
+		CacheInvalidateRelcacheByRelid(readmodel_catalog_relid(false));
+		CommandCounterIncrement();
+	}
+	return SPI_processed;
+}
+
+static List *
+oid_list_from_array(Datum array)
+{
+	Datum	   *elems;
+	int			nelems;
+	int			i;
+	List	   *result = NIL;
+
+	deconstruct_array(DatumGetArrayTypeP(array), OIDOID, sizeof(Oid), true,
+					  TYPALIGN_INT, &elems, NULL, &nelems);
+	for (i = 0; i < nelems; i++)
+		result = lappend_oid(result, DatumGetObjectId(elems[i]));
+	return result;
+}
+
+static char *
+text_column(HeapTuple tuple, TupleDesc desc, int col)
+{
+	char	   *value = SPI_getvalue(tuple, desc, col);
+
+	return value ? pstrdup(value) : NULL;
+}
+
+/* A CatalogRow from columns relid, viewid, keycol, mode, definition, sources, stale_reason. */
+static CatalogRow *
+row_from_tuple(HeapTuple tuple, TupleDesc desc)
+{
+	CatalogRow *row = palloc0(sizeof(CatalogRow));
+	bool		isnull;
+
+	row->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+	row->viewid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->keycol = text_column(tuple, desc, 3);
+	row->mode = text_column(tuple, desc, 4);
+	row->definition = text_column(tuple, desc, 5);
+	row->sources = oid_list_from_array(SPI_getbinval(tuple, desc, 6, &isnull));
+	row->stale_reason = text_column(tuple, desc, 7);
+	return row;
+}
+
+#define ROW_COLUMNS "m.relid::pg_catalog.oid, m.viewid::pg_catalog.oid, " \
+	"m.keycol::pg_catalog.text, m.mode, m.definition, m.sources::pg_catalog.oid[], "
+
+/* Every model, in relid order, allocated in the caller's memory context. */
+List *
+readmodel_catalog_rows(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ReadModel  *model = NULL;
+	List	   *result = NIL;
+	uint64		n;
+	uint64		i;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(c->context);
-	PG_TRY();
+	readmodel_spi_connect();
+	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s FROM readmodel.model m "
+							 "ORDER BY m.relid::pg_catalog.oid",
+							 readmodel_catalog_tracks_staleness()
+							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
+					0, NULL, NULL, true, SPI_OK_SELECT);
+	for (i = 0; i < n; i++)
 	{
-		model = load_model(c, row->relid, row->viewid, row->keycol, row->mode);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
 
-		MemoryContextSwitchTo(c->context);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		model = palloc0(sizeof(ReadModel));
-		model->relid = row->relid;
-		model->viewid = row->viewid;
-		model->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(row->relid)),
-													 get_rel_name(row->relid));
-		model->broken = edata->message;
+		result = lappend(result, row_from_tuple(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc));
+		MemoryContextSwitchTo(spi);
 	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(caller);
-	CurrentResourceOwner = owner;
-	return model;
+	readmodel_spi_finish();
+	return result;
+}
+
+bool
+readmodel_catalog_is_model(Oid relid)
+{
+	Oid			type = OIDOID;
+	Datum		value = ObjectIdGetDatum(relid);
+	uint64		n;
+
+	readmodel_spi_connect();
+	n = catalog_run("SELECT 1 FROM readmodel.model m "
+					"WHERE m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+					1, &type, &value, true, SPI_OK_SELECT);
+	readmodel_spi_finish();
+	return n > 0;
+}
+
+/* The models whose catalog row lists `relid` among their sources. */
+List *
+readmodel_catalog_readers(Oid relid)
+{
+	Oid			type = OIDOID;
+	Datum		value = ObjectIdGetDatum(relid);
+	List	   *result = NIL;
+	uint64		n;
+	uint64		i;
+	MemoryContext caller = CurrentMemoryContext;
+
+	readmodel_spi_connect();
+	n = catalog_run("SELECT m.relid::pg_catalog.oid FROM readmodel.model m "
+					"WHERE $1 OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[]) "
+					"ORDER BY 1",
+					1, &type, &value, true, SPI_OK_SELECT);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Oid			reader = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc,
+															1, &isnull));
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = lappend_oid(result, reader);
+		MemoryContextSwitchTo(spi);
+	}
+	readmodel_spi_finish();
+	return result;
 }
 
 /*
- * depth = 1 + the depth of the deepest read model a model reads.  Apply
- * runs models in increasing depth, so a model is recomputed after every
- * model it reads.  Declarations cannot form cycles; should the catalog hold
- * one anyway, depths stop growing past the number of models and apply
- * refuses them through max_cascade_depth.
+ * Would model `relid`, reading `sources`, read itself through other
+ * models?  Returns the chain ("a -> b -> a") or NULL.
  */
+char *
+readmodel_catalog_cycle(Oid relid, List *sources)
+{
+	Oid			types[2] = {OIDARRAYOID, OIDOID};
+	Datum		values[2];
+	char	   *result = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = readmodel_oid_array(sources, OIDOID);
+	values[1] = ObjectIdGetDatum(relid);
+	readmodel_spi_connect();
+	if (catalog_run("WITH RECURSIVE r(rel, path) AS ("
+					"  SELECT s, ARRAY[s] FROM pg_catalog.unnest($1) s"
+					"  UNION ALL"
+					"  SELECT src::pg_catalog.oid, r.path OPERATOR(pg_catalog.||) src::pg_catalog.oid"
+					"  FROM r JOIN readmodel.model m"
+					"    ON m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) r.rel,"
+					"  pg_catalog.unnest(m.sources) src"
+					"  WHERE NOT src::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (r.path))"
+					" SELECT pg_catalog.array_to_string(ARRAY(SELECT p::pg_catalog.regclass::pg_catalog.text"
+					"   FROM pg_catalog.unnest(r.path) WITH ORDINALITY AS u(p, i) ORDER BY u.i), ' -> ')"
+					" FROM r WHERE r.rel OPERATOR(pg_catalog.=) $2 LIMIT 1",
+					2, types, values, true, SPI_OK_SELECT) > 0)
+	{
+		char	   *chain = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		result = MemoryContextStrdup(caller, chain);
+	}
+	readmodel_spi_finish();
+	return result;
+}
+
 static void
-compute_depths(ModelCache *c)
+row_values(CatalogRow *row, Datum *values)
 {
-	int			limit = list_length(c->model_list) + 1;
-	bool		changed = true;
-	ListCell   *lm;
-
-	foreach(lm, c->model_list)
-		((ReadModel *) lfirst(lm))->depth = 1;
-	while (changed && limit-- > 0)
-	{
-		changed = false;
-		foreach(lm, c->model_list)
-		{
-			ReadModel  *model = lfirst(lm);
-			ListCell   *ls;
-
-			if (model->broken)
-				continue;
-			foreach(ls, model->analysis->sources)
-			{
-				Oid			relid = ((ModelSource *) lfirst(ls))->relid;
-				ModelEntry *entry = hash_search(c->models, &relid, HASH_FIND, NULL);
-
-				if (entry && entry->model->depth + 1 > model->depth)
-				{
-					model->depth = entry->model->depth + 1;
-					changed = true;
-				}
-			}
-		}
-	}
+	values[0] = ObjectIdGetDatum(row->relid);
+	values[1] = ObjectIdGetDatum(row->viewid);
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(row->keycol));
+	values[3] = CStringGetTextDatum(row->mode);
+	values[4] = CStringGetTextDatum(row->definition);
+	values[5] = readmodel_oid_array(row->sources, REGCLASSOID);
 }
 
-static ModelCache *
-build_cache(void)
+static Oid	row_types[6] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,
+REGCLASSARRAYOID};
+
+void
+readmodel_catalog_insert(CatalogRow *row)
 {
-	ModelCache *c;
-	MemoryContext context;
-	MemoryContext old;
-	HASHCTL		ctl;
-	bool		pushed = false;
-	uint64		i;
-	uint64		nrows;
-	CatalogRow *rows;
+	Datum		values[6];
 
-	context = AllocSetContextCreate(CacheMemoryContext,
-									"pg_readmodel model cache",
-									ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(context);
-	c = palloc0(sizeof(ModelCache));
-	c->context = context;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
-	ctl.hcxt = context;
-	ctl.entrysize = sizeof(ModelEntry);
-	c->models = hash_create("pg_readmodel models", 16, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.entrysize = sizeof(SourceEntry);
-	c->sources = hash_create("pg_readmodel sources", 16, &ctl,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.entrysize = sizeof(Oid);
-	c->watched = hash_create("pg_readmodel watched relations", 16, &ctl,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	MemoryContextSwitchTo(old);
-
-	if (!OidIsValid(readmodel_catalog_relid(true)))
-		return c;
-
-	if (!ActiveSnapshotSet())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pushed = true;
-	}
-	SPI_connect();
-	if (SPI_execute("SELECT relid::oid, viewid::oid, keycol::text, mode, "
-					"array_to_string(sources::oid[], ',') "
-					"FROM readmodel.model ORDER BY relid",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read readmodel.model");
-	nrows = SPI_processed;
-	rows = MemoryContextAlloc(context, sizeof(CatalogRow) * Max(nrows, 1));
-	for (i = 0; i < nrows; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		rows[i].relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
-		rows[i].viewid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
-		rows[i].keycol = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 3));
-		rows[i].mode = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 4));
-		rows[i].sources = MemoryContextStrdup(context, SPI_getvalue(tuple, desc, 5));
-	}
-	SPI_finish();
-
-	for (i = 0; i < nrows; i++)
-	{
-		ReadModel  *model;
-		ModelEntry *entry;
-
-		/* a model whose table or view is gone is being dropped right now */
-		if (get_rel_relkind(rows[i].relid) == '\0' ||
-			get_rel_relkind(rows[i].viewid) == '\0')
-			continue;
-		model = load_model_guarded(c, &rows[i]);
-		old = MemoryContextSwitchTo(context);
-		entry = hash_search(c->models, &rows[i].relid, HASH_ENTER, NULL);
-		entry->model = model;
-		c->model_list = lappend(c->model_list, model);
-		if (model->broken == NULL)
-			index_model(c, model);
-		else
-			index_broken_model(c, model, rows[i].sources);
-		MemoryContextSwitchTo(old);
-	}
-	compute_depths(c);
-	if (pushed)
-		PopActiveSnapshot();
-	return c;
+	row_values(row, values);
+	readmodel_spi_connect();
+	(void) catalog_run("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources) "
+					   "VALUES ($1, $2, $3, $4, $5, $6)",
+					   6, row_types, values, false, SPI_OK_INSERT);
+	readmodel_spi_finish();
 }
 
-static ModelCache *
-current_cache(void)
+/* A new definition for an existing model; it is maintained again. */
+void
+readmodel_catalog_update(CatalogRow *row)
 {
-	if (cache_valid && cache != NULL)
-		return cache;
-	if (cache != NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	Datum		values[6];
 
-		retired = lappend(retired, cache);
-		MemoryContextSwitchTo(old);
-	}
-	cache = NULL;
-	/* Set first: an invalidation arriving while we build marks it stale. */
-	cache_valid = true;
-	PG_TRY();
-	{
-		cache = build_cache();
-	}
-	PG_CATCH();
-	{
-		cache_valid = false;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	return cache;
+	row_values(row, values);
+	readmodel_spi_connect();
+	(void) catalog_run(psprintf("UPDATE readmodel.model SET viewid = $2, keycol = $3, mode = $4, "
+								"definition = $5, sources = $6%s "
+								"WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
+								readmodel_catalog_tracks_staleness()
+								? ", stale_since = NULL, stale_reason = NULL" : ""),
+					   6, row_types, values, false, SPI_OK_UPDATE);
+	readmodel_spi_finish();
 }
 
-ReadModel *
-readmodel_lookup_model(Oid relid)
-{
-	ModelCache *c = current_cache();
-	ModelEntry *entry = hash_search(c->models, &relid, HASH_FIND, NULL);
-
-	return entry ? entry->model : NULL;
-}
-
-SourceTable *
-readmodel_lookup_source(Oid relid)
-{
-	ModelCache *c = current_cache();
-	SourceEntry *entry = hash_search(c->sources, &relid, HASH_FIND, NULL);
-
-	return entry ? entry->source : NULL;
-}
-
+/*
+ * Delete the rows of models whose table or view is among `relids`;
+ * returns them (relid, viewid, sources filled).
+ */
 List *
-readmodel_all_models(void)
+readmodel_catalog_delete(List *relids)
 {
-	return current_cache()->model_list;
+	Oid			type = OIDARRAYOID;
+	Datum		value = readmodel_oid_array(relids, OIDOID);
+	List	   *result = NIL;
+	uint64		n;
+	uint64		i;
+	MemoryContext caller = CurrentMemoryContext;
+
+	readmodel_spi_connect();
+	n = catalog_run("DELETE FROM readmodel.model m "
+					"WHERE m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
+					"   OR m.viewid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
+					"RETURNING " ROW_COLUMNS "NULL::pg_catalog.text",
+					1, &type, &value, false, SPI_OK_DELETE_RETURNING);
+	for (i = 0; i < n; i++)
+	{
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = lappend(result, row_from_tuple(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc));
+		MemoryContextSwitchTo(spi);
+	}
+	readmodel_spi_finish();
+	return result;
+}
+
+/*
+ * Record that a model missed a change and is no longer maintained.
+ * Returns false when it was already marked (or the catalog predates 0.4).
+ */
+bool
+readmodel_catalog_mark_stale(Oid relid, const char *reason)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	uint64		n;
+
+	if (!readmodel_catalog_tracks_staleness())
+		return false;
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(reason);
+	readmodel_spi_connect();
+	n = catalog_run("UPDATE readmodel.model SET stale_since = pg_catalog.now(), stale_reason = $2 "
+					"WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1 AND stale_since IS NULL",
+					2, types, values, false, SPI_OK_UPDATE);
+	readmodel_spi_finish();
+	return n > 0;
+}
+
+/* A full rebuild made the model exact again. */
+void
+readmodel_catalog_clear_stale(Oid relid)
+{
+	Oid			type = OIDOID;
+	Datum		value = ObjectIdGetDatum(relid);
+
+	if (!readmodel_catalog_tracks_staleness())
+		return;
+	readmodel_spi_connect();
+	(void) catalog_run("UPDATE readmodel.model SET stale_since = NULL, stale_reason = NULL "
+					   "WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1 AND stale_since IS NOT NULL",
+					   1, &type, &value, false, SPI_OK_UPDATE);
+	readmodel_spi_finish();
+}
+
+/*
+ * May the current user see this model (its definition, sources, state)?
+ * Its owner and those who may read its table.
+ */
+bool
+readmodel_may_see_model(Oid relid)
+{
+	return has_privs_of_role(GetUserId(), readmodel_relation_owner(relid)) ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 }

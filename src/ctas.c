@@ -28,6 +28,10 @@
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 
+#include "apply.h"
+#include "catalog.h"
+#include "ctas.h"
+#include "lifecycle.h"
 #include "pg_readmodel.h"
 
 PG_FUNCTION_INFO_V1(readmodel_on_ctas);
@@ -60,7 +64,7 @@ refuse_clause(const char *clause)
 			 errhint("Name the columns in the SELECT list, or call readmodel.create().")));
 }
 
-/* Declare the model; returns the number of rows it holds. */
+/* Declare the model; returns the number of rows it was built with. */
 static uint64
 declare_from_ctas(CreateTableAsStmt *stmt)
 {
@@ -68,10 +72,7 @@ declare_from_ctas(CreateTableAsStmt *stmt)
 	RangeVar   *rv = into->rel;
 	char	   *definition;
 	char	   *name;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
 	uint64		rows;
-	bool		isnull;
 
 	if (into->colNames != NIL)
 		refuse_clause("a column name list");
@@ -85,20 +86,7 @@ declare_from_ctas(CreateTableAsStmt *stmt)
 	name = rv->schemaname
 		? quote_qualified_identifier(rv->schemaname, rv->relname)
 		: pstrdup(quote_identifier(rv->relname));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	values[0] = CStringGetTextDatum(name);
-	values[1] = CStringGetTextDatum(definition);
-	if (SPI_execute_with_args("SELECT readmodel.create($1, $2)", 2, types, values,
-							  NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "readmodel.create failed");
-	if (SPI_execute(psprintf("SELECT count(*) FROM %s", name), true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the rows of %s", name);
-	rows = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1,
-												 &isnull));
-	SPI_finish();
+	(void) readmodel_declare(name, definition, NULL, &rows);
 	return rows;
 }
 
@@ -164,7 +152,7 @@ readmodel_on_ctas(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "readmodel._on_ctas() must be called as an event trigger");
-	if (readmodel_model_writes == 0 && !readmodel_creating &&
+	if (!OidIsValid(readmodel_writing_model) && !readmodel_creating &&
 		IsA(trigdata->parsetree, CreateTableAsStmt) &&
 		ctas_names_model((CreateTableAsStmt *) trigdata->parsetree))
 		ereport(ERROR,

@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * pg_readmodel.c
- *	  Module load: settings, transaction callbacks, shared memory, and the
- *	  pinned context every maintenance query runs in.
+ *	  Module load: settings, transaction callbacks and shared memory.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,7 +13,12 @@
 #include "storage/ipc.h"
 #include "utils/guc.h"
 
+#include "cache.h"
+#include "cascade.h"
+#include "ctas.h"
 #include "pg_readmodel.h"
+#include "queue.h"
+#include "stats.h"
 
 PG_MODULE_MAGIC;
 
@@ -32,45 +36,6 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
 
-/*
- * Settings that change how values are rendered are pinned while
- * maintaining, so a read model does not depend on who wrote last.
- */
-static const char *const pinned_settings[][2] = {
-	{"search_path", "pg_catalog, pg_temp"},
-	{"TimeZone", "UTC"},
-	{"DateStyle", "ISO, MDY"},
-	{"IntervalStyle", "postgres"},
-	{"extra_float_digits", "1"},
-};
-
-/*
- * Run as the model's owner, in a security-restricted operation, with the
- * pinned settings.  Errors restore all of it through transaction abort.
- */
-void
-readmodel_enter_maintenance(Oid owner, int *nestlevel, Oid *save_userid,
-							int *save_sec)
-{
-	int			i;
-
-	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	*nestlevel = NewGUCNestLevel();
-	for (i = 0; i < lengthof(pinned_settings); i++)
-		(void) set_config_option(pinned_settings[i][0], pinned_settings[i][1],
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-}
-
-void
-readmodel_leave_maintenance(int nestlevel, Oid save_userid, int save_sec)
-{
-	AtEOXact_GUC(true, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
-}
-
 static void
 xact_callback(XactEvent event, void *arg)
 {
@@ -78,7 +43,7 @@ xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			readmodel_apply_pending(false);
+			readmodel_apply_at_commit();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:

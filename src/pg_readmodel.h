@@ -1,27 +1,28 @@
 /*-------------------------------------------------------------------------
  *
  * pg_readmodel.h
- *	  Shared declarations of pg_readmodel: incrementally maintained read
- *	  models (tv_ tables) declared from a SQL SELECT.
+ *	  The structures every subsystem of pg_readmodel shares: what the
+ *	  analysis of a definition produces, and a declared read model as the
+ *	  per-backend cache holds it.  Each subsystem has its own header for
+ *	  its functions (analysis.h, cache.h, capture.h, queue.h, apply.h,
+ *	  patch.h, cascade.h, locks.h, ...).
  *
  * How a change flows
  * ------------------
  * 1. readmodel.create() stores the definition as a view (<table>_def), so
  *	  PostgreSQL keeps the analyzed Query, its dependencies on the sources and
- *	  its column references across renames.  analyze.c walks that Query into
- *	  a graph of equality edges between the tables it reads and derives, for
- *	  every occurrence of every source table, a *route*: the hops that turn a
+ *	  its column references across renames.  The analysis (analysis.h) walks
+ *	  that Query, refuses what it cannot prove maintainable, and derives for
+ *	  every occurrence of every source table a *route*: the hops that turn a
  *	  changed source row into the keys of the read-model rows it can affect.
  * 2. capture.c runs as statement-level AFTER triggers with transition
  *	  tables on every source.  It follows the routes set-based (one query per
  *	  hop and model, never one per row) and queues the keys.
- * 3. queue.c keeps the keys per transaction, coalesced, and savepoint-aware:
- *	  work queued inside a rolled back subtransaction is discarded, and work
- *	  applied inside one is queued again.
- * 4. apply.c recomputes the queued keys just before commit (or at the end of
- *	  the statement in mode 'statement') with one diffing statement per model
- *	  and chunk: delete rows that left, update rows whose value differs, insert
- *	  rows that entered.  Unchanged rows are not written.
+ * 3. queue.c keeps the keys per transaction, coalesced, and savepoint-aware.
+ * 4. cascade.c applies the queued work just before commit (or at the end of
+ *	  the statement in mode 'statement'), shallowest model first; apply.c
+ *	  recomputes a model's keys with one diffing statement per chunk, and
+ *	  patch.c writes copied values into documents in place.
  *
  * Locking protocol (locks.c)
  * --------------------------
@@ -48,6 +49,14 @@
  *	  block mappers.  Past lock_escalation values in one statement, the
  *	  per-value locks are replaced by one lock on (T, c, *) (see locks.c).
  *
+ * Values are hashed for these locks with the hash functions of the
+ * equality the lock stands for (the join operator's hash family, the key
+ * type's default hash opclass, with the operator's collation), never by
+ * their bytes: values that are equal with different bytes (numeric 5 and
+ * 5.0, 'a' and 'A' under a case-insensitive collation) or of different
+ * types (int4 = int8) take the same lock.  An equality with no hash
+ * function locks the whole column.
+ *
  * Writers that touch unrelated rows take disjoint locks and never wait for
  * each other; there is no lock that serializes every writer of a model.
  *-------------------------------------------------------------------------
@@ -57,15 +66,13 @@
 
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "nodes/bitmapset.h"
-#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
-#include "utils/jsonb.h"
 
-#define READMODEL_SCHEMA		"readmodel"
-#define READMODEL_CATALOG		"model"
+#include "keyed.h"
+
 #define READMODEL_TRIGGER_PREFIX "readmodel_capture_"
+#define READMODEL_GUARD_TRIGGER	"readmodel_guard"
 #define READMODEL_DEF_SUFFIX	"_def"
 
 /* Changed-row operations, as a bitmask (queue reasons). */
@@ -76,23 +83,25 @@
 #define RM_OP_REFRESH	0x10
 
 /*
- * A maintenance statement keyed by = ANY($1), prepared twice: a generic
- * plan for a few values (planning the definition on every call would cost
- * more than running it) and a custom-planned one for many (where a plan
- * made for a handful of values would be far too slow).
+ * How the values of one column are hashed for route locks: writers of the
+ * column hash its own values with col_hash_fn, mappers hash the values they
+ * look the column up by (of another type, maybe) with in_hash_fn; both come
+ * from the hash family of the equality that joins them, so equal values
+ * hash alike.  salt tells apart the equalities one column is joined by.
+ * Without a hash function (InvalidOid) only column-level locks are taken.
  */
-typedef struct KeyedPlan
+typedef struct LockScheme
 {
-	SPIPlanPtr	generic;
-	SPIPlanPtr	custom;
-} KeyedPlan;
-
-/* Up to this many values, the generic plan is used. */
-#define READMODEL_GENERIC_PLAN_MAX_VALUES 64
+	AttrNumber	att;
+	Oid			col_hash_fn;
+	Oid			in_hash_fn;
+	Oid			collation;
+	uint32		salt;
+} LockScheme;
 
 /*
- * One hop of a route: read table relid where match_att = ANY(incoming
- * values), and pass on the distinct values of emit_att.
+ * One hop of a route: read table relid where match_att OP any incoming
+ * value, and pass on the distinct values of emit_att.
  */
 typedef struct RouteHop
 {
@@ -100,7 +109,9 @@ typedef struct RouteHop
 	AttrNumber	match_att;
 	AttrNumber	emit_att;
 	Oid			in_type;		/* type of the incoming values */
+	Oid			opno;			/* match column OP incoming value */
 	Oid			emit_type;
+	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */
 } RouteHop;
 
@@ -138,9 +149,10 @@ typedef struct PatchTarget
 	Oid			relid;			/* the source */
 	AttrNumber	via_att;		/* its unique, not null column ... */
 	Oid			via_type;
+	Oid			via_eq_opr;		/* ... its type's equality ... */
 	char	   *out_col;		/* ... equal to this model column */
 	Oid			lock_relid;		/* the table out_col comes from, whose */
-	AttrNumber	lock_att;		/* writers of it must be waited for; 0: none */
+	LockScheme	lock;			/* writers must be waited for; relid 0: none */
 	List	   *paths;			/* PatchPath * */
 	char	   *description;
 	KeyedPlan	keys_plan;		/* prepared lazily, kept */
@@ -153,7 +165,6 @@ typedef struct ModelSource
 	Oid			relid;
 	Bitmapset  *read_cols;		/* attnums read, offset by
 								 * FirstLowInvalidHeapAttributeNumber */
-	bool		reads_whole_row;
 	List	   *routes;			/* SourceRoute * */
 	Bitmapset  *patch_cols;		/* plain attnums only ever copied into
 								 * documents at patchable paths */
@@ -168,11 +179,16 @@ typedef struct ModelAnalysis
 	char	   *key_name;		/* key column in the output */
 	AttrNumber	key_resno;		/* its position in the output */
 	Oid			key_type;
+	Oid			key_collation;
 	List	   *sources;		/* ModelSource *, one per distinct table */
 	List	   *range_tables;	/* every RangeTblEntry, for permission checks */
 	List	   *edge_relids;	/* join columns: Oid list ... */
 	List	   *edge_attnos;	/* ... and the parallel attnum list */
+	List	   *lock_relids;	/* columns writers lock: Oid list ... */
+	List	   *lock_schemes;	/* ... and the parallel LockScheme * list */
 	List	   *patches;		/* PatchTarget *, all sources */
+	List	   *functions;		/* Oid list: functions the definition calls */
+	List	   *types;			/* Oid list: types its values have */
 } ModelAnalysis;
 
 /* A declared read model, as cached per backend. */
@@ -187,33 +203,32 @@ typedef struct ReadModel
 	Oid			key_type;
 	int16		key_typlen;
 	bool		key_typbyval;
+	Oid			key_eq_opr;		/* the key type's default equality */
+	Oid			key_hash_fn;	/* and its hash function, or InvalidOid */
+	Oid			key_collation;
 	bool		statement_mode;
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
+	char	   *stale;			/* why it was not maintained, or NULL */
 	KeyedPlan	apply_plan;		/* diff for keys = ANY($1) */
-	uint64		stat_applies;	/* per-backend per-model statistics */
-	uint64		stat_rows_written;
-	uint64		stat_rows_skipped;
-	uint64		stat_rows_patched;
-	uint64		stat_rebuilds;
-	double		stat_ms;
 } ReadModel;
+
+/* Maintained: its analysis holds and it has not missed a change. */
+#define ModelIsMaintained(model) ((model)->broken == NULL && (model)->stale == NULL)
 
 /* Which models read a table, and which of its columns routes depend on. */
 typedef struct SourceTable
 {
 	Oid			relid;
-	List	   *models;			/* ReadModel * */
+	List	   *models;			/* ReadModel *: maintained models */
 	List	   *msources;		/* ModelSource *, parallel to models */
 	Bitmapset  *edge_cols;		/* join columns (plain attnums) */
-	Bitmapset  *hop_cols;		/* columns some hop reads this table by */
-	List	   *broken;			/* ReadModel *: models that cannot be maintained */
+	List	   *lock_schemes;	/* LockScheme *: how writers lock columns */
+	List	   *unmaintained;	/* ReadModel *: broken or stale models */
 } SourceTable;
 
-extern void readmodel_check_not_broken(ReadModel *model);
-
-/* pg_readmodel.c */
+/* pg_readmodel.c: settings */
 extern int	readmodel_lock_escalation;
 extern int	readmodel_apply_chunk;
 extern int	readmodel_max_cascade_depth;
@@ -221,92 +236,7 @@ extern int	readmodel_max_queued_keys;
 extern bool readmodel_enable_patch;
 extern double readmodel_rebuild_fraction;
 extern int	readmodel_rebuild_min_keys;
-extern int	readmodel_model_writes;
-extern bool readmodel_creating;
 extern char *readmodel_ctas_prefix;
 extern bool readmodel_preloaded;
-extern void readmodel_enter_maintenance(Oid owner, int *nestlevel,
-										Oid *save_userid, int *save_sec);
-extern void readmodel_leave_maintenance(int nestlevel, Oid save_userid,
-										int save_sec);
-
-/* ctas.c */
-extern void readmodel_ctas_install_hook(void);
-
-/* analyze.c */
-extern ModelAnalysis *readmodel_analyze(Query *query, Oid viewid,
-										const char *explicit_key,
-										const char *model_name);
-
-/* catalog.c */
-extern Oid	readmodel_catalog_relid(bool missing_ok);
-extern Oid	readmodel_relation_owner(Oid relid);
-extern ReadModel *readmodel_lookup_model(Oid relid);
-extern SourceTable *readmodel_lookup_source(Oid relid);
-extern List *readmodel_all_models(void);
-extern void readmodel_invalidate_cache(void);
-extern void readmodel_cache_init(void);
-extern void readmodel_cache_xact_end(void);
-
-/* queue.c */
-extern void readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op);
-extern void readmodel_queue_patch(ReadModel *model, PatchTarget *target,
-								  Datum value, Oid source);
-extern void readmodel_queue_full(ReadModel *model, Oid source, int op);
-extern bool readmodel_queue_has_pending(bool statement_mode_only);
-extern int64 readmodel_queue_size(void);
-extern List *readmodel_queue_pending_models(bool statement_mode_only);
-extern bool readmodel_queue_take(Oid model, Datum **keys, int *nkeys,
-								 bool *full);
-extern List *readmodel_queue_pending_patches(Oid model);
-extern void readmodel_queue_take_all(Oid model);
-extern bool readmodel_queue_take_patch(Oid model, int patch, Datum **values,
-									   int *nvalues, Oid *relid,
-									   AttrNumber *via);
-extern void readmodel_queue_subxact(bool commit, int level);
-extern void readmodel_queue_reset(void);
-typedef void (*QueueVisitor) (Oid model, int patch, Datum key, bool full,
-							  Oid source, int ops, void *arg);
-extern void readmodel_queue_visit(QueueVisitor visitor, void *arg);
-
-/* apply.c */
-extern int64 readmodel_apply_pending(bool statement_mode_only);
-extern int64 readmodel_refresh_model(ReadModel *model);
-extern char *readmodel_datum_text(Datum value, Oid type);
-extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, int nvalues);
-extern SPIPlanPtr readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql,
-											   Oid argtype, int nvalues);
-extern int	readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
-									bool read_only, bool fire_triggers,
-									bool index_probes);
-extern void readmodel_keyed_plan_free(KeyedPlan *plan);
-
-/* locks.c */
-extern void readmodel_lock_keys(ReadModel *model, Datum *keys, int nkeys);
-extern void readmodel_lock_model(ReadModel *model);
-extern void readmodel_lock_route_values(Oid relid, AttrNumber att, Oid type,
-										Datum *values, int nvalues,
-										bool writer);
-extern uint32 readmodel_hash_datum(Datum value, int16 typlen, bool typbyval);
-
-/* stats.c */
-typedef struct ReadModelCounters
-{
-	uint64		statements_captured;
-	uint64		keys_queued;
-	uint64		models_refreshed;
-	uint64		keys_recomputed;
-	uint64		rows_written;
-	uint64		rows_skipped_noop;
-	uint64		full_refreshes;
-	uint64		rows_patched;	/* rows whose documents were patched in place */
-	uint64		rebuilds_chosen;	/* key sets so large a rebuild was cheaper */
-	double		total_timing_ms;
-} ReadModelCounters;
-
-extern void readmodel_stats_add(const ReadModelCounters *delta);
-extern void readmodel_stats_get(ReadModelCounters *out, bool *cluster_wide);
-extern void readmodel_stats_shmem_request(void);
-extern void readmodel_stats_shmem_startup(void);
 
 #endif							/* PG_READMODEL_H */

@@ -28,7 +28,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "pg_readmodel.h"
+#include "queue.h"
+#include "util.h"
 
 /*
  * Where one piece of queued work (a key, or a model's full refresh) stands
@@ -104,7 +105,7 @@ keyq_hash_key(void *private_data, Datum key)
 {
 	KeyTypeInfo *info = private_data;
 
-	return readmodel_hash_datum(key, info->typlen, info->typbyval);
+	return readmodel_image_hash(key, info->typlen, info->typbyval);
 }
 
 static inline bool

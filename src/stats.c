@@ -15,8 +15,10 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 
-#include "pg_readmodel.h"
+#include "stats.h"
 
 typedef struct SharedCounters
 {
@@ -26,6 +28,7 @@ typedef struct SharedCounters
 
 static ReadModelCounters backend_counters;
 static SharedCounters *shared = NULL;
+static HTAB *model_stats = NULL;	/* Oid -> ModelStats, in TopMemoryContext */
 
 void
 readmodel_stats_shmem_request(void)
@@ -88,4 +91,60 @@ readmodel_stats_get(ReadModelCounters *out, bool *cluster_wide)
 	}
 	else
 		*out = backend_counters;
+}
+
+static ModelStats *
+model_entry(Oid relid, bool create)
+{
+	bool		found;
+	ModelStats *entry;
+
+	if (model_stats == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (!create)
+			return NULL;
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ModelStats);
+		ctl.hcxt = TopMemoryContext;
+		model_stats = hash_create("pg_readmodel model statistics", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(model_stats, &relid, create ? HASH_ENTER : HASH_FIND,
+						&found);
+	if (entry != NULL && !found)
+	{
+		memset(entry, 0, sizeof(ModelStats));
+		entry->relid = relid;
+	}
+	return entry;
+}
+
+/* One application of a model's work. */
+void
+readmodel_stats_add_model(Oid relid, const ReadModelCounters *delta)
+{
+	ModelStats *entry = model_entry(relid, true);
+
+	entry->applies++;
+	entry->rows_written += delta->rows_written;
+	entry->rows_skipped += delta->rows_skipped_noop;
+	entry->rows_patched += delta->rows_patched;
+	entry->rebuilds += delta->rebuilds_chosen;
+	entry->ms += delta->total_timing_ms;
+}
+
+ModelStats
+readmodel_stats_for_model(Oid relid)
+{
+	ModelStats *entry = model_entry(relid, false);
+	ModelStats	zero;
+
+	if (entry != NULL)
+		return *entry;
+	memset(&zero, 0, sizeof(zero));
+	zero.relid = relid;
+	return zero;
 }

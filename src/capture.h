@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * capture.h
+ *	  The capture trigger on every source table, and what happens to a
+ *	  model that cannot be maintained when a change reaches it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef READMODEL_CAPTURE_H
+#define READMODEL_CAPTURE_H
+
+#include "pg_readmodel.h"
+
+extern void readmodel_miss_change(ReadModel *model);
+extern char *readmodel_hop_sql(RouteHop *hop);
+
+#endif							/* READMODEL_CAPTURE_H */

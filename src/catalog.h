@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.h
+ *	  Access to the catalog table readmodel.model.
+ *
+ * Users cannot read or write the catalog; every statement here runs as the
+ * extension's owner inside the sandbox (pinned search_path, security-
+ * restricted), reads with the latest snapshot (a model committed after a
+ * REPEATABLE READ writer's snapshot was taken must still be maintained by
+ * its writes), and invalidates every backend's model cache after a write.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef READMODEL_CATALOG_H
+#define READMODEL_CATALOG_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+#define READMODEL_SCHEMA		"readmodel"
+#define READMODEL_CATALOG		"model"
+
+/* One row of readmodel.model. */
+typedef struct CatalogRow
+{
+	Oid			relid;			/* the model table */
+	Oid			viewid;			/* its definition view */
+	char	   *keycol;
+	char	   *mode;
+	char	   *definition;
+	List	   *sources;		/* Oid list: the tables it reads */
+	char	   *stale_reason;	/* why it is no longer maintained, or NULL */
+} CatalogRow;
+
+extern Oid	readmodel_catalog_relid(bool missing_ok);
+extern Oid	readmodel_catalog_relid_known(void);
+extern void readmodel_catalog_forget(void);
+extern Oid	readmodel_extension_owner(void);
+extern Oid	readmodel_relation_owner(Oid relid);
+
+extern List *readmodel_catalog_rows(void);
+extern bool readmodel_catalog_is_model(Oid relid);
+extern List *readmodel_catalog_readers(Oid relid);
+extern char *readmodel_catalog_cycle(Oid relid, List *sources);
+extern void readmodel_catalog_insert(CatalogRow *row);
+extern void readmodel_catalog_update(CatalogRow *row);
+extern List *readmodel_catalog_delete(List *relids);
+extern bool readmodel_catalog_mark_stale(Oid relid, const char *reason);
+extern void readmodel_catalog_clear_stale(Oid relid);
+extern bool readmodel_catalog_tracks_staleness(void);
+extern bool readmodel_may_see_model(Oid relid);
+
+#endif							/* READMODEL_CATALOG_H */

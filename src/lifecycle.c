@@ -1,0 +1,752 @@
+/*-------------------------------------------------------------------------
+ *
+ * lifecycle.c
+ *	  readmodel.create (and replace), drop and refresh.
+ *
+ * Declaring a model, in the caller's transaction (an error leaves nothing
+ * behind):
+ *	1. the definition becomes a view, <table>_def, created with the caller's
+ *	   search_path, which is how she meant the names she wrote;
+ *	2. its Query is analysed, as the caller, and refused unless provably
+ *	   maintainable;
+ *	3. the caller must hold TRIGGER on every source and SELECT on every
+ *	   table and column read;
+ *	4. every source is locked against writers (ShareRowExclusiveLock, as
+ *	   CREATE TRIGGER takes it), which waits for writers already running:
+ *	   their changes are committed before the table is built, with the latest
+ *	   snapshot, and writers after us see the capture triggers;
+ *	5. capture triggers, the table, its primary key, the write guard and the
+ *	   indexes patches need are created in the sandbox, as the caller;
+ *	6. the catalog row is written, and the model as the cache loads it must
+ *	   be maintainable (privileges, row-level security, triggers), or the
+ *	   declaration fails with the reason.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+
+#include "analysis.h"
+#include "apply.h"
+#include "cache.h"
+#include "catalog.h"
+#include "lifecycle.h"
+#include "sandbox.h"
+#include "triggers.h"
+#include "util.h"
+
+PG_FUNCTION_INFO_V1(readmodel_create);
+PG_FUNCTION_INFO_V1(readmodel_drop);
+PG_FUNCTION_INFO_V1(readmodel_refresh);
+
+bool		readmodel_creating = false;
+
+typedef struct CreateOptions
+{
+	char	   *key;
+	bool		statement_mode;
+	bool		replace;
+} CreateOptions;
+
+static void
+set_option(CreateOptions *out, const char *name, JsonbValue *v)
+{
+	char	   *text = (v->type == jbvString)
+		? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
+
+	if (strcmp(name, "key") == 0)
+	{
+		if (text == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"key\" must be a column name string")));
+		out->key = text;
+	}
+	else if (strcmp(name, "mode") == 0)
+	{
+		if (text == NULL || (strcmp(text, "commit") != 0 && strcmp(text, "statement") != 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid read model mode"),
+					 errhint("Use \"commit\" (apply before commit, the default) or \"statement\" (apply at the end of each statement).")));
+		out->statement_mode = (strcmp(text, "statement") == 0);
+	}
+	else if (strcmp(name, "replace") == 0)
+	{
+		if (v->type != jbvBool)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"replace\" must be a boolean")));
+		out->replace = v->val.boolean;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized read model option \"%s\"", name),
+				 errhint("Valid options are \"key\", \"mode\" and \"replace\".")));
+}
+
+static void
+parse_options(Jsonb *options, CreateOptions *out)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *current = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("read model options must be a jsonb object")));
+	it = JsonbIteratorInit(&options->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			current = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+			set_option(out, current, &v);
+	}
+}
+
+/* The definition must be exactly one plain SELECT. */
+static void
+check_single_select(const char *definition)
+{
+	List	   *raw = raw_parser(definition, RAW_PARSE_DEFAULT);
+	SelectStmt *select;
+
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model definition must be a single SELECT statement"),
+				 errdetail("It contains %d statements.", list_length(raw))));
+	if (!IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model definition must be a single SELECT statement")));
+	select = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+	if (select->intoClause != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model definition must not use SELECT INTO")));
+	if (select->lockingClause != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model definition must not use FOR UPDATE or FOR SHARE")));
+	if (select->valuesLists != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model definition must be a SELECT from tables, not VALUES")));
+}
+
+static List *
+source_relids(ModelAnalysis *analysis)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, analysis->sources)
+		result = lappend_oid(result, ((ModelSource *) lfirst(lc))->relid);
+	return result;
+}
+
+static void
+check_sources_allowed(ModelAnalysis *analysis)
+{
+	ListCell   *lc;
+
+	foreach(lc, analysis->sources)
+	{
+		Oid			relid = ((ModelSource *) lfirst(lc))->relid;
+
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_TRIGGER) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to maintain a read model over table \"%s\"",
+							get_rel_name(relid)),
+					 errdetail("A read model installs capture triggers on the tables it reads, which needs the TRIGGER privilege.")));
+	}
+	/* SELECT on every table and column read, as the declaring user */
+	ExecCheckRTPerms(analysis->range_tables, true);
+}
+
+/* Depth the model would have: one more than the deepest model it reads. */
+static void
+check_depth_allowed(ModelAnalysis *analysis, const char *name)
+{
+	int			depth = 1;
+	ListCell   *lc;
+
+	foreach(lc, analysis->sources)
+	{
+		ReadModel  *source = readmodel_lookup_model(((ModelSource *) lfirst(lc))->relid);
+
+		if (source != NULL && source->analysis != NULL)
+			depth = Max(depth, source->depth + 1);
+	}
+	if (depth > readmodel_max_cascade_depth)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("read model \"%s\" would be %d levels deep, past readmodel.max_cascade_depth (%d)",
+						name, depth, readmodel_max_cascade_depth),
+				 errhint("Read the base tables instead of a read model, or raise readmodel.max_cascade_depth.")));
+}
+
+/*
+ * Wait for the writers of every source and keep new ones out until
+ * commit, in OID order (two declarations lock alike).
+ */
+static void
+lock_sources(List *sources)
+{
+	List	   *sorted = list_copy(sources);
+	ListCell   *lc;
+
+	list_sort(sorted, list_oid_cmp);
+	foreach(lc, sorted)
+		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
+}
+
+static void
+create_key_index(const char *table, const char *key, const char *name)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		/* a primary key: other models can join to it and use it as root */
+		readmodel_spi_exec(psprintf("ALTER TABLE %s ADD PRIMARY KEY (%s)", table,
+									quote_identifier(key)),
+						   SPI_OK_UTILITY);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("key column \"%s\" of read model \"%s\" is not unique", key, name),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("A read model has one row per root row; aggregate children in a subquery or GROUP BY the key.")));
+	}
+	PG_END_TRY();
+}
+
+/* Patches match model rows by a column: ours to index (connected to SPI). */
+static void
+create_patch_indexes(Oid relid, ModelAnalysis *analysis)
+{
+	ListCell   *lc;
+
+	foreach(lc, analysis->patches)
+	{
+		PatchTarget *target = lfirst(lc);
+		AttrNumber	att = get_attnum(relid, target->out_col);
+
+		if (att != InvalidAttrNumber && !readmodel_has_leading_index(relid, att))
+		{
+			readmodel_spi_exec(psprintf("CREATE INDEX ON %s (%s)",
+										readmodel_relation_name(relid),
+										quote_identifier(target->out_col)),
+							   SPI_OK_UTILITY);
+			CommandCounterIncrement();
+		}
+	}
+}
+
+/* Route hops read sources by join columns: the user's to index, we say so. */
+static void
+report_missing_indexes(const char *qualname, ModelAnalysis *analysis)
+{
+	List	   *reported = NIL;
+	ListCell   *ls,
+			   *lr,
+			   *lh;
+
+	foreach(ls, analysis->sources)
+		foreach(lr, ((ModelSource *) lfirst(ls))->routes)
+			foreach(lh, ((SourceRoute *) lfirst(lr))->hops)
+		{
+			Oid			source = ((ModelSource *) lfirst(ls))->relid;
+			RouteHop   *hop = lfirst(lh);
+			int			tag = (int) (hop->relid * 1000 + hop->match_att);
+
+			if (list_member_int(reported, tag) ||
+				readmodel_has_leading_index(hop->relid, hop->match_att))
+				continue;
+			reported = lappend_int(reported, tag);
+			ereport(NOTICE,
+					(errmsg("read model %s: no index on %s (%s)", qualname,
+							get_rel_name(hop->relid),
+							get_attname(hop->relid, hop->match_att, false)),
+					 errdetail("Changes of %s are mapped to read-model rows by reading %s by that column; without an index each such statement scans the table.",
+							   get_rel_name(source), get_rel_name(hop->relid)),
+					 errhint("CREATE INDEX ON %s (%s);",
+							 readmodel_relation_name(hop->relid),
+							 readmodel_column_name(hop->relid, hop->match_att))));
+		}
+}
+
+static Query *
+view_query(Oid viewid)
+{
+	Relation	view = relation_open(viewid, AccessShareLock);
+	Query	   *query = copyObject(get_view_query(view));
+
+	relation_close(view, AccessShareLock);
+	return query;
+}
+
+static ModelAnalysis *
+analyze_view(Oid viewid, const char *key, const char *qualname)
+{
+	Sandbox		sandbox;
+	ModelAnalysis *analysis;
+
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	analysis = readmodel_analyze(view_query(viewid), viewid, key, qualname,
+								 GetUserId());
+	readmodel_sandbox_leave(&sandbox);
+	return analysis;
+}
+
+static void
+record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
+			 CreateOptions *options, const char *definition, bool update)
+{
+	CatalogRow	row;
+
+	memset(&row, 0, sizeof(row));
+	row.relid = relid;
+	row.viewid = viewid;
+	row.keycol = analysis->key_name;
+	row.mode = options->statement_mode ? "statement" : "commit";
+	row.definition = (char *) definition;
+	row.sources = source_relids(analysis);
+	if (update)
+		readmodel_catalog_update(&row);
+	else
+		readmodel_catalog_insert(&row);
+}
+
+/* The model as the cache now loads it must be maintainable. */
+static ReadModel *
+maintainable_model(Oid relid)
+{
+	ReadModel  *model;
+
+	CommandCounterIncrement();
+	readmodel_invalidate_cache();
+	model = readmodel_lookup_model(relid);
+	if (model == NULL)
+		elog(ERROR, "read model %u is not in the cache", relid);
+	if (model->broken != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s could not be maintained", model->qualname),
+				 errdetail("%s", model->broken)));
+	return model;
+}
+
+/* Build the table in the sandbox, as the caller, from the latest snapshot. */
+static uint64
+build_table(const char *qualname, const char *view_qualname)
+{
+	SPIPlanPtr	plan;
+	Sandbox		sandbox;
+	uint64		rows;
+
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	plan = SPI_prepare(psprintf("CREATE TABLE %s WITH (fillfactor = 90) AS SELECT * FROM %s",
+								qualname, view_qualname), 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, false, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not build read model table %s", qualname);
+	rows = SPI_processed;
+	readmodel_sandbox_leave(&sandbox);
+	return rows;
+}
+
+static Oid
+create_model(RangeVar *rv, Oid nsp, const char *definition,
+			 CreateOptions *options, uint64 *rows)
+{
+	char	   *qualname = quote_qualified_identifier(get_namespace_name(nsp), rv->relname);
+	char	   *viewname = psprintf("%s" READMODEL_DEF_SUFFIX, rv->relname);
+	char	   *view_qualname = quote_qualified_identifier(get_namespace_name(nsp), viewname);
+	Oid			viewid;
+	Oid			relid;
+	ModelAnalysis *analysis;
+	ListCell   *lc;
+	Sandbox		sandbox;
+
+	if (strlen(viewname) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("read model name \"%s\" is too long", rv->relname),
+				 errdetail("Its definition view \"%s\" needs a name of at most %d bytes.",
+						   viewname, NAMEDATALEN - 1)));
+	if (OidIsValid(get_relname_relid(viewname, nsp)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists", view_qualname),
+				 errdetail("A read model keeps its definition in a view named after its table with the suffix \"%s\".",
+						   READMODEL_DEF_SUFFIX)));
+
+	/* 1. the view, resolved with the caller's search_path */
+	readmodel_spi_exec(psprintf("CREATE VIEW %s AS %s", view_qualname, definition),
+					   SPI_OK_UTILITY);
+	viewid = get_relname_relid(viewname, nsp);
+
+	/* 2. and 3. */
+	analysis = analyze_view(viewid, options->key, qualname);
+	check_sources_allowed(analysis);
+	check_depth_allowed(analysis, qualname);
+
+	/* 4. and 5. */
+	lock_sources(source_relids(analysis));
+	foreach(lc, source_relids(analysis))
+		readmodel_install_capture_triggers(lfirst_oid(lc));
+	*rows = build_table(qualname, view_qualname);
+	relid = get_relname_relid(rv->relname, nsp);
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	create_key_index(qualname, analysis->key_name, qualname);
+	create_patch_indexes(relid, analysis);
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_install_write_guard(relid);
+	report_missing_indexes(qualname, analysis);
+
+	/* 6. */
+	record_model(relid, viewid, analysis, options, definition, false);
+	(void) maintainable_model(relid);
+	return relid;
+}
+
+/*
+ * Make the table's columns those of the new definition: add new ones, drop
+ * gone ones, retype changed ones (their values are recomputed right after).
+ * Dependent models keep working as long as the columns they read stay.
+ */
+static void
+align_columns(Oid relid, Oid viewid, const char *table, const char *key)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Relation	view = relation_open(viewid, AccessShareLock);
+	TupleDesc	tdesc = CreateTupleDescCopy(RelationGetDescr(rel));
+	TupleDesc	vdesc = CreateTupleDescCopy(RelationGetDescr(view));
+	int			i,
+				j;
+
+	relation_close(view, AccessShareLock);
+	relation_close(rel, AccessShareLock);
+	for (i = 0; i < tdesc->natts; i++)
+	{
+		Form_pg_attribute t = TupleDescAttr(tdesc, i);
+		bool		found = false;
+
+		if (t->attisdropped)
+			continue;
+		for (j = 0; j < vdesc->natts; j++)
+		{
+			Form_pg_attribute v = TupleDescAttr(vdesc, j);
+
+			if (strcmp(NameStr(t->attname), NameStr(v->attname)) != 0)
+				continue;
+			found = true;
+			if (t->atttypid == v->atttypid && t->atttypmod == v->atttypmod)
+				continue;
+			if (strcmp(NameStr(t->attname), key) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot change the type of key column \"%s\" of read model %s",
+								key, table),
+						 errhint("Drop the read model and create it again.")));
+			readmodel_spi_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING NULL",
+										table, quote_identifier(NameStr(t->attname)),
+										readmodel_type_name(v->atttypid, v->atttypmod)),
+							   SPI_OK_UTILITY);
+		}
+		if (!found)
+			readmodel_spi_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", table,
+										quote_identifier(NameStr(t->attname))),
+							   SPI_OK_UTILITY);
+	}
+	for (j = 0; j < vdesc->natts; j++)
+	{
+		Form_pg_attribute v = TupleDescAttr(vdesc, j);
+		bool		found = false;
+
+		for (i = 0; i < tdesc->natts; i++)
+			if (!TupleDescAttr(tdesc, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(tdesc, i)->attname), NameStr(v->attname)) == 0)
+				found = true;
+		if (!found)
+			readmodel_spi_exec(psprintf("ALTER TABLE %s ADD COLUMN %s %s", table,
+										quote_identifier(NameStr(v->attname)),
+										readmodel_type_name(v->atttypid, v->atttypmod)),
+							   SPI_OK_UTILITY);
+	}
+}
+
+static ReadModel *
+model_to_replace(Oid relid, const char *qualname)
+{
+	ReadModel  *old = readmodel_lookup_model(relid);
+
+	if (old == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a read model", qualname),
+				 errhint("Option \"replace\" changes the definition of an existing read model.")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	return old;
+}
+
+/* The new view, owned like the table, and its analysis. */
+static Oid
+create_next_view(Oid relid, ReadModel *old, const char *definition,
+				 CreateOptions *options, ModelAnalysis **analysis)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	char	   *next = psprintf("pg_readmodel_next_%u", relid);
+	char	   *next_qualname = quote_qualified_identifier(get_namespace_name(nsp), next);
+	Oid			viewid;
+
+	readmodel_spi_exec(psprintf("CREATE VIEW %s AS %s", next_qualname, definition),
+					   SPI_OK_UTILITY);
+	if (GetUserId() != old->owner)
+		readmodel_spi_exec(psprintf("ALTER VIEW %s OWNER TO %s", next_qualname,
+									quote_identifier(GetUserNameFromId(old->owner, false))),
+						   SPI_OK_UTILITY);
+	viewid = get_relname_relid(next, nsp);
+	*analysis = analyze_view(viewid, options->key, old->qualname);
+	if (old->analysis != NULL && strcmp((*analysis)->key_name, old->key_name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change the key of read model %s from \"%s\" to \"%s\"",
+						old->qualname, old->key_name, (*analysis)->key_name),
+				 errhint("Drop the read model and create it again.")));
+	return viewid;
+}
+
+/*
+ * Replace the definition of model `relid` in place: the table, its key and
+ * its dependents stay; the columns follow the new definition and the rows
+ * are recomputed (dependents pick the changes up like any other change).
+ */
+static void
+replace_model(Oid relid, const char *qualname, const char *definition,
+			  CreateOptions *options)
+{
+	ReadModel  *old = model_to_replace(relid, qualname);
+	Oid			old_viewid = old->viewid;
+	List	   *old_sources = old->analysis ? source_relids(old->analysis) : NIL;
+	ModelAnalysis *analysis;
+	Oid			viewid = create_next_view(relid, old, definition, options, &analysis);
+	List	   *sources = source_relids(analysis);
+	char	   *cycle;
+	ListCell   *lc;
+	Sandbox		sandbox;
+
+	check_sources_allowed(analysis);
+	cycle = readmodel_catalog_cycle(relid, sources);
+	if (cycle != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("read model \"%s\" would read itself", qualname),
+				 errdetail("Each would read the next: %s -> %s.", qualname, cycle),
+				 errhint("A read model may read other read models only when none of them reads it.")));
+	check_depth_allowed(analysis, qualname);
+	lock_sources(sources);
+	foreach(lc, sources)
+		readmodel_install_capture_triggers(lfirst_oid(lc));
+
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	align_columns(relid, viewid, qualname, analysis->key_name);
+	CommandCounterIncrement();
+	create_patch_indexes(relid, analysis);
+	readmodel_sandbox_leave(&sandbox);
+	report_missing_indexes(qualname, analysis);
+	record_model(relid, viewid, analysis, options, definition, true);
+	/* the catalog no longer names the old view: dropping it drops nothing else */
+	readmodel_spi_exec(psprintf("DROP VIEW %s", readmodel_relation_name(old_viewid)),
+					   SPI_OK_UTILITY);
+	readmodel_spi_exec(psprintf("ALTER VIEW %s RENAME TO %s", readmodel_relation_name(viewid),
+								quote_identifier(psprintf("%s" READMODEL_DEF_SUFFIX,
+														  get_rel_name(relid)))),
+					   SPI_OK_UTILITY);
+	foreach(lc, old_sources)
+		if (!list_member_oid(sources, lfirst_oid(lc)) &&
+			readmodel_catalog_readers(lfirst_oid(lc)) == NIL)
+			(void) readmodel_remove_capture_triggers(lfirst_oid(lc));
+
+	/* rebuild under a snapshot that sees the catalog row just updated */
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	readmodel_refresh_model(maintainable_model(relid));
+	PopActiveSnapshot();
+}
+
+/*
+ * Declare (or, with {"replace": true}, redefine) a model; returns its
+ * table and, in *rows, the rows a new table was built with.
+ */
+Oid
+readmodel_declare(const char *name, const char *definition, Jsonb *options,
+				  uint64 *rows)
+{
+	CreateOptions opts;
+	RangeVar   *rv;
+	Oid			nsp;
+	Oid			existing;
+	volatile Oid relid = InvalidOid;
+
+	parse_options(options, &opts);
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	nsp = RangeVarGetAndCheckCreationNamespace(rv, NoLock, NULL);
+	existing = get_relname_relid(rv->relname, nsp);
+	if (OidIsValid(existing) && !opts.replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists",
+						quote_qualified_identifier(get_namespace_name(nsp), rv->relname)),
+				 errhint("Drop it first, choose another name, or pass options => '{\"replace\": true}' to change a read model's definition.")));
+	check_single_select(definition);
+	(void) readmodel_catalog_relid(false);
+
+	*rows = 0;
+	readmodel_spi_connect();
+	readmodel_creating = true;
+	PG_TRY();
+	{
+		if (OidIsValid(existing))
+		{
+			replace_model(existing, readmodel_relation_name(existing), definition, &opts);
+			relid = existing;
+		}
+		else
+			relid = create_model(rv, nsp, definition, &opts, rows);
+	}
+	PG_FINALLY();
+	{
+		readmodel_creating = false;
+	}
+	PG_END_TRY();
+	readmodel_spi_finish();
+	readmodel_invalidate_cache();
+	return relid;
+}
+
+Datum
+readmodel_create(PG_FUNCTION_ARGS)
+{
+	uint64		rows;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("read model name and definition must not be null")));
+	PG_RETURN_OID(readmodel_declare(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+									text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2),
+									&rows));
+}
+
+/* The model table a name (resolved with the caller's search_path) names. */
+Oid
+readmodel_model_by_name(text *name)
+{
+	RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(text_to_cstring(name)));
+	Oid			relid = RangeVarGetRelid(rv, NoLock, false);
+
+	if (!readmodel_catalog_is_model(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a read model", text_to_cstring(name)),
+				 errhint("The read models are listed in readmodel.models.")));
+	return relid;
+}
+
+static char *
+readers_text(List *readers)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, readers)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 readmodel_relation_name(lfirst_oid(lc)));
+	return buf.data;
+}
+
+Datum
+readmodel_drop(PG_FUNCTION_ARGS)
+{
+	Oid			relid = readmodel_model_by_name(PG_GETARG_TEXT_PP(0));
+	bool		cascade = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	char	   *qualname = readmodel_relation_name(relid);
+	List	   *readers = readmodel_catalog_readers(relid);
+
+	if (!cascade && readers != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop read model %s because other read models read it", qualname),
+				 errdetail("Read models reading it: %s.", readers_text(readers)),
+				 errhint("Use readmodel.drop(name, cascade => true) to drop them too.")));
+	/* as the caller; the sql_drop event trigger removes the rest */
+	readmodel_spi_connect();
+	readmodel_spi_exec(psprintf("DROP TABLE %s%s", qualname, cascade ? " CASCADE" : ""),
+					   SPI_OK_UTILITY);
+	readmodel_spi_finish();
+	readmodel_invalidate_cache();
+	PG_RETURN_VOID();
+}
+
+Datum
+readmodel_refresh(PG_FUNCTION_ARGS)
+{
+	Oid			relid = readmodel_model_by_name(PG_GETARG_TEXT_PP(0));
+	ReadModel  *model = readmodel_lookup_model(relid);
+
+	if (model == NULL)
+		elog(ERROR, "read model %u is not in the cache", relid);
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	if (model->broken != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s cannot be maintained", model->qualname),
+				 errdetail("%s", model->broken),
+				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
+	PG_RETURN_INT64(readmodel_refresh_model(model));
+}

@@ -1,0 +1,226 @@
+/*-------------------------------------------------------------------------
+ *
+ * maintainable.c
+ *	  The checks that a model can be maintained exactly (see
+ *	  maintainable.h).  Each raises an error naming the cause; the model
+ *	  cache keeps the message as the reason the model is not maintained.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/pg_subscription.h"
+#include "catalog/pg_subscription_rel.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+
+#include "maintainable.h"
+#include "util.h"
+
+static const char *const capture_events[] = {"insert", "update", "delete", "truncate"};
+
+Oid
+readmodel_capture_function(void)
+{
+	List	   *name = list_make2(makeString("readmodel"), makeString("capture"));
+
+	return LookupFuncName(name, 0, NULL, true);
+}
+
+/* Definition view and table must belong to the same role. */
+static void
+check_owners(ReadModel *model)
+{
+	Oid			view_owner;
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(model->viewid));
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", model->viewid);
+	view_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	if (view_owner != model->owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("definition view %s belongs to role %s, but read model %s belongs to %s",
+						model->view_qualname, GetUserNameFromId(view_owner, false),
+						model->qualname, GetUserNameFromId(model->owner, false))));
+}
+
+/* The owner reads every source (columns too) and writes the model table. */
+static void
+check_privileges(ReadModel *model)
+{
+	ListCell   *lc;
+
+	foreach(lc, model->analysis->range_tables)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (!ExecCheckRTPerms(list_make1(rte), false))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("role %s may no longer read table %s (or a column of it that read model %s reads)",
+							GetUserNameFromId(model->owner, false),
+							readmodel_relation_name(rte->relid), model->qualname)));
+	}
+	if (pg_class_aclcheck(model->relid, model->owner,
+						  ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role %s may no longer read and write its read model table %s",
+						GetUserNameFromId(model->owner, false), model->qualname)));
+}
+
+/* Maintenance must see every row whoever triggers it: no policy may apply. */
+static void
+check_row_security(ReadModel *model)
+{
+	ListCell   *lc;
+
+	foreach(lc, model->analysis->range_tables)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (check_enable_rls(rte->relid, InvalidOid, true) == RLS_ENABLED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("row-level security policies of table %s apply to role %s, the owner of read model %s",
+							readmodel_relation_name(rte->relid),
+							GetUserNameFromId(model->owner, false), model->qualname),
+					 errdetail("The model's content would depend on the session that maintains it."),
+					 errhint("Declare the model as the table's owner or as a role with BYPASSRLS, or disable row-level security on the table.")));
+	}
+}
+
+/* Is `relid` written by a logical-replication subscription? */
+static bool
+is_subscription_target(Oid relid)
+{
+	Relation	rel = table_open(SubscriptionRelRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true,
+							  NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/* The four capture triggers exist and fire for every change of `relid`. */
+static void
+check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TriggerDesc *desc = rel->trigdesc;
+	bool		replicated = is_subscription_target(relid);
+	int			e;
+
+	for (e = 0; e < lengthof(capture_events); e++)
+	{
+		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[e]);
+		const char *problem = "missing";
+		int			i;
+
+		for (i = 0; desc != NULL && i < desc->numtriggers; i++)
+		{
+			Trigger    *trig = &desc->triggers[i];
+
+			if (strcmp(trig->tgname, name) != 0 || trig->tgfoid != capture)
+				continue;
+			if (trig->tgenabled == TRIGGER_FIRES_ALWAYS ||
+				(trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN && !replicated))
+				problem = NULL;
+			else if (trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN)
+				problem = "not fired for the changes a subscription applies";
+			else
+				problem = "disabled";
+		}
+		if (problem != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("capture trigger %s on table %s is %s, so read model %s misses changes",
+							name, RelationGetRelationName(rel), problem, model->qualname),
+					 replicated ?
+					 errhint("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s; then readmodel.refresh('%s').",
+							 readmodel_relation_name(relid), name, model->qualname) : 0));
+	}
+	relation_close(rel, AccessShareLock);
+}
+
+static bool
+same_column(Form_pg_attribute a, TupleDesc desc)
+{
+	int			j;
+
+	for (j = 0; j < desc->natts; j++)
+	{
+		Form_pg_attribute b = TupleDescAttr(desc, j);
+
+		if (!b->attisdropped && strcmp(NameStr(a->attname), NameStr(b->attname)) == 0)
+			return a->atttypid == b->atttypid && a->atttypmod == b->atttypmod;
+	}
+	return false;
+}
+
+/* The table has exactly the definition's columns, of the same types. */
+static void
+check_table_shape(ReadModel *model)
+{
+	Relation	rel = relation_open(model->relid, AccessShareLock);
+	Relation	view = relation_open(model->viewid, AccessShareLock);
+	TupleDesc	tdesc = RelationGetDescr(rel);
+	TupleDesc	vdesc = RelationGetDescr(view);
+	int			tcols = 0;
+	int			vcols = 0;
+	int			i;
+	bool		ok = true;
+
+	for (i = 0; i < tdesc->natts; i++)
+		if (!TupleDescAttr(tdesc, i)->attisdropped)
+		{
+			tcols++;
+			ok &= same_column(TupleDescAttr(tdesc, i), vdesc);
+		}
+	for (i = 0; i < vdesc->natts; i++)
+		vcols += !TupleDescAttr(vdesc, i)->attisdropped;
+	relation_close(view, AccessShareLock);
+	relation_close(rel, AccessShareLock);
+	if (!ok || tcols != vcols)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the columns of read model table %s no longer match its definition",
+						model->qualname)));
+}
+
+void
+readmodel_check_maintainable(ReadModel *model)
+{
+	Oid			capture = readmodel_capture_function();
+	ListCell   *lc;
+
+	check_owners(model);
+	check_table_shape(model);
+	check_privileges(model);
+	check_row_security(model);
+	foreach(lc, model->analysis->sources)
+		check_capture_triggers(model, ((ModelSource *) lfirst(lc))->relid, capture);
+}

@@ -1,0 +1,35 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.h
+ *	  The per-transaction queue of read-model keys to recompute and of
+ *	  source values whose copied columns are to be patched.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef READMODEL_QUEUE_H
+#define READMODEL_QUEUE_H
+
+#include "pg_readmodel.h"
+
+extern void readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op);
+extern void readmodel_queue_patch(ReadModel *model, PatchTarget *target,
+								  Datum value, Oid source);
+extern void readmodel_queue_full(ReadModel *model, Oid source, int op);
+extern bool readmodel_queue_has_pending(bool statement_mode_only);
+extern int64 readmodel_queue_size(void);
+extern List *readmodel_queue_pending_models(bool statement_mode_only);
+extern bool readmodel_queue_take(Oid model, Datum **keys, int *nkeys,
+								 bool *full);
+extern List *readmodel_queue_pending_patches(Oid model);
+extern void readmodel_queue_take_all(Oid model);
+extern bool readmodel_queue_take_patch(Oid model, int patch, Datum **values,
+									   int *nvalues, Oid *relid,
+									   AttrNumber *via);
+extern void readmodel_queue_subxact(bool commit, int level);
+extern void readmodel_queue_reset(void);
+
+typedef void (*QueueVisitor) (Oid model, int patch, Datum key, bool full,
+							  Oid source, int ops, void *arg);
+extern void readmodel_queue_visit(QueueVisitor visitor, void *arg);
+
+#endif							/* READMODEL_QUEUE_H */

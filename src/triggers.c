@@ -1,0 +1,198 @@
+/*-------------------------------------------------------------------------
+ *
+ * triggers.c
+ *	  The capture triggers on sources and the write guard on model tables.
+ *
+ * Capture triggers are installed by the user declaring a model, with her
+ * own rights (TRIGGER on the source), in the sandbox so that nothing in the
+ * statement depends on her search_path.  They are shared by every model
+ * that reads the table.  When no model reads a table any more they are
+ * removed directly (PostgreSQL would require the table's owner, who may not
+ * be the one dropping the model), and only if the table can be locked at
+ * once: waiting would deadlock with a writer that holds the table and is
+ * about to maintain the model being dropped.  Triggers left behind cost
+ * their table a statement-level trigger call per write until a later drop
+ * or declaration removes them; readmodel.health_check() reports them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/dependency.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "apply.h"
+#include "maintainable.h"
+#include "pg_readmodel.h"
+#include "sandbox.h"
+#include "triggers.h"
+#include "util.h"
+
+PG_FUNCTION_INFO_V1(readmodel_guard);
+
+typedef struct CaptureEvent
+{
+	const char *event;
+	const char *referencing;
+} CaptureEvent;
+
+static const CaptureEvent capture_events[] = {
+	{"insert", "REFERENCING NEW TABLE AS readmodel_new"},
+	{"update", "REFERENCING OLD TABLE AS readmodel_old NEW TABLE AS readmodel_new"},
+	{"delete", "REFERENCING OLD TABLE AS readmodel_old"},
+	{"truncate", ""},
+};
+
+/* The trigger of that name on relid, if it calls readmodel.capture(). */
+static Oid
+capture_trigger(Relation rel, const char *name, Oid capture)
+{
+	TriggerDesc *desc = rel->trigdesc;
+	int			i;
+
+	for (i = 0; desc != NULL && i < desc->numtriggers; i++)
+		if (strcmp(desc->triggers[i].tgname, name) == 0 &&
+			desc->triggers[i].tgfoid == capture)
+			return desc->triggers[i].tgoid;
+	return InvalidOid;
+}
+
+/* Create the missing capture triggers on relid, as the current user. */
+void
+readmodel_install_capture_triggers(Oid relid)
+{
+	char	   *table = readmodel_relation_name(relid);
+	Sandbox		sandbox;
+	int			i;
+
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	for (i = 0; i < lengthof(capture_events); i++)
+	{
+		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[i].event);
+
+		if (OidIsValid(get_trigger_oid(relid, name, true)))
+			continue;			/* ours, or in the way: the checks tell */
+		readmodel_spi_exec(psprintf("CREATE TRIGGER %s AFTER %s ON %s %s "
+									"FOR EACH STATEMENT EXECUTE FUNCTION readmodel.capture()",
+									quote_identifier(name), capture_events[i].event,
+									table, capture_events[i].referencing),
+						   SPI_OK_UTILITY);
+	}
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_spi_finish();
+	CommandCounterIncrement();
+}
+
+/*
+ * Remove the capture triggers of a table no model reads any more.
+ * Returns false when the table could not be locked at once (they stay).
+ */
+bool
+readmodel_remove_capture_triggers(Oid relid)
+{
+	Oid			capture = readmodel_capture_function();
+	List	   *doomed = NIL;
+	ListCell   *lc;
+	Relation	rel;
+	int			i;
+
+	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return false;
+	rel = relation_open(relid, NoLock);
+	for (i = 0; i < lengthof(capture_events); i++)
+	{
+		Oid			tgoid = capture_trigger(rel,
+											psprintf(READMODEL_TRIGGER_PREFIX "%s",
+													 capture_events[i].event),
+											capture);
+
+		if (OidIsValid(tgoid))
+			doomed = lappend_oid(doomed, tgoid);
+	}
+	relation_close(rel, NoLock);
+	foreach(lc, doomed)
+	{
+		ObjectAddress object;
+
+		ObjectAddressSet(object, TriggerRelationId, lfirst_oid(lc));
+		performDeletion(&object, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+	}
+	CommandCounterIncrement();
+	return true;
+}
+
+/* An orphaned model table becomes writable again (if it can be locked now). */
+bool
+readmodel_remove_write_guard(Oid relid)
+{
+	Oid			tgoid;
+	ObjectAddress object;
+
+	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return false;
+	tgoid = get_trigger_oid(relid, READMODEL_GUARD_TRIGGER, true);
+	if (OidIsValid(tgoid))
+	{
+		ObjectAddressSet(object, TriggerRelationId, tgoid);
+		performDeletion(&object, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+	}
+	return true;
+}
+
+/* Writes to a model table come from maintenance only. */
+void
+readmodel_install_write_guard(Oid relid)
+{
+	List	   *name = list_make2(makeString("readmodel"), makeString("guard"));
+	Sandbox		sandbox;
+
+	/* a 0.1 catalog (library updated, ALTER EXTENSION UPDATE not run yet) */
+	if (!OidIsValid(LookupFuncName(name, 0, NULL, true)))
+		return;
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	readmodel_spi_exec(psprintf("CREATE TRIGGER " READMODEL_GUARD_TRIGGER
+								" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+								"ON %s FOR EACH STATEMENT EXECUTE FUNCTION readmodel.guard()",
+								readmodel_relation_name(relid)),
+					   SPI_OK_UTILITY);
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_spi_finish();
+}
+
+/*
+ * BEFORE ... FOR EACH STATEMENT on every model table: a read model holds
+ * derived data, so only maintenance (and readmodel.refresh) of that very
+ * model may write it; not, say, a trigger that maintenance fires.
+ */
+Datum
+readmodel_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("readmodel.guard() must be fired as a trigger")));
+	if (RelationGetRelid(trig->tg_relation) == readmodel_writing_model)
+		return PointerGetDatum(NULL);
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("cannot change read model \"%s\" directly",
+					RelationGetRelationName(trig->tg_relation)),
+			 errdetail("A read model holds data derived from its definition; it changes when the tables it reads change."),
+			 errhint("Change its source tables, or rebuild it with readmodel.refresh().")));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,104 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *	  readmodel.verify(name): the rows where a model's table differs from a
+ *	  fresh run of its definition.
+ *
+ * Rows are compared by binary image, as apply compares them, so a model
+ * holding 10.50 where the definition gives 10.5 is reported.  The
+ * definition is evaluated the way maintenance evaluates it: as the model's
+ * owner, in the sandbox.  Hence only the owner (or a member of the owning
+ * role) may verify a model: the definition's rows are what the owner may
+ * read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "apply.h"
+#include "cache.h"
+#include "catalog.h"
+#include "lifecycle.h"
+#include "sandbox.h"
+#include "util.h"
+
+PG_FUNCTION_INFO_V1(readmodel_verify);
+
+static char *
+verify_sql(ReadModel *model)
+{
+	List	   *columns = readmodel_model_columns(model->relid);
+	const char *key = quote_identifier(model->key_name);
+
+	return psprintf("WITH t AS (SELECT * FROM %s), d AS (SELECT * FROM %s) "
+					"SELECT CASE WHEN t.%s IS NULL THEN 'missing' "
+					"            WHEN d.%s IS NULL THEN 'extra' ELSE 'different' END, "
+					"       COALESCE(t.%s, d.%s)::pg_catalog.text, "
+					"       CASE WHEN t.%s IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END, "
+					"       CASE WHEN d.%s IS NULL THEN NULL ELSE pg_catalog.to_jsonb(d.*) END "
+					"FROM t FULL JOIN d ON t.%s %s d.%s "
+					"WHERE t.%s IS NULL OR d.%s IS NULL OR %s "
+					"ORDER BY COALESCE(t.%s, d.%s)",
+					model->qualname, model->view_qualname,
+					key, key, key, key, key, key,
+					key, readmodel_operator_name(model->key_eq_opr), key,
+					key, key, readmodel_row_image_differs("t", "d", columns),
+					key, key);
+}
+
+static void
+return_rows(ReturnSetInfo *rsinfo)
+{
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4];
+		int			c;
+
+		for (c = 0; c < 4; c++)
+			values[c] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+									  c + 1, &nulls[c]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+Datum
+readmodel_verify(PG_FUNCTION_ARGS)
+{
+	Oid			relid = readmodel_model_by_name(PG_GETARG_TEXT_PP(0));
+	ReadModel  *model = readmodel_lookup_model(relid);
+	ReturnSetInfo *rsinfo;
+	Sandbox		sandbox;
+
+	if (model == NULL)
+		elog(ERROR, "read model %u is not in the cache", relid);
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of read model %s to verify it", model->qualname),
+				 errdetail("verify() evaluates the definition with the owner's rights.")));
+	if (!OidIsValid(model->key_eq_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s cannot be verified", model->qualname),
+				 errdetail("%s", model->broken ? model->broken : "its key is unknown")));
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, model->owner);
+	if (SPI_execute(verify_sql(model), false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not verify read model %s", model->qualname);
+	readmodel_sandbox_leave(&sandbox);
+	return_rows(rsinfo);
+	readmodel_spi_finish();
+	return (Datum) 0;
+}

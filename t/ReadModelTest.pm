@@ -12,6 +12,7 @@ use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -19,7 +20,7 @@ use Test::More;
 our @EXPORT = qw(
   rm_node rm_schema_sql rm_models rm_create_schema rm_check_models
   rm_image_diff_sql rm_model_names rm_wait_for_blocked_commit
-  rm_table_image_sql rm_check_comparison rm_end_session
+  rm_table_image_sql rm_check_comparison rm_end_session rm_psql_c
 );
 
 # The read models, in the order they are declared (so also in relid order,
@@ -94,8 +95,6 @@ sub rm_node
 	my ($name, %opt) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init(allows_streaming => $opt{allows_streaming} ? 1 : 0);
-	# The test clusters are small and short-lived; a log line per
-	# statement helps when a test fails.
 	$node->append_conf('postgresql.conf', "max_prepared_transactions = 5\n");
 	$node->append_conf('postgresql.conf',
 		"shared_preload_libraries = 'pg_readmodel'\n")
@@ -155,8 +154,8 @@ sub rm_create_schema
 	my ($node, $db) = @_;
 	$db //= 'postgres';
 	$node->safe_psql('postgres', "CREATE DATABASE $db") if $db ne 'postgres';
-	$node->safe_psql($db, rm_schema_sql(),
-		extra_params => [ '-c', 'SET client_min_messages = warning' ]);
+	$node->safe_psql($db,
+		"SET client_min_messages = warning;\n" . rm_schema_sql());
 	return;
 }
 
@@ -251,6 +250,33 @@ INSERT INTO image_check VALUES
 		"image comparison refuses a column of another type");
 	$node->safe_psql('postgres', 'DROP TABLE image_check');
 	return;
+}
+
+=pod
+
+rm_psql_c($node, $db, $sql)
+
+Run $sql as one "psql -X -q -At -v ON_ERROR_STOP=1 -c" (several statements
+in it are one implicit transaction), with client_min_messages = warning;
+return (psql succeeded, its stdout and stderr together, without the last
+newline).  This is how the retired shell suites ran their checks.
+
+=cut
+
+sub rm_psql_c
+{
+	my ($node, $db, $sql) = @_;
+	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
+	my ($out, $err) = ('', '');
+	my $ok = IPC::Run::run(
+		[
+			$node->installed_command('psql'), '-X', '-q', '-At',
+			'-v', 'ON_ERROR_STOP=1', '-d', $node->connstr($db), '-c', $sql
+		],
+		'<', \undef, '>', \$out, '2>', \$err);
+	my $all = $out . $err;
+	chomp $all;
+	return ($ok ? 1 : 0, $all);
 }
 
 =pod

@@ -85,8 +85,9 @@ sub rm_model_names { return map { $_->{name} } @MODELS; }
 
 rm_node($name, preload => 0|1, allows_streaming => 0|1, conf => '...')
 
-A started node.  preload puts pg_readmodel in shared_preload_libraries;
-conf is appended to postgresql.conf.
+A started node, with max_prepared_transactions = 5.  preload puts
+pg_readmodel in shared_preload_libraries; conf is appended to
+postgresql.conf.
 
 =cut
 
@@ -348,7 +349,7 @@ view) by binary image.
 
 sub rm_check_models
 {
-	my ($node, $db, $label, %opt) = @_;
+	my ($node, $db, $label) = @_;
 	for my $m (@MODELS)
 	{
 		is( $node->safe_psql($db,

@@ -38,6 +38,11 @@ REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
+# t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own
+# throw-away clusters under tmp_check/.  `make test-tap` runs only these;
+# test-regress and test-isolation switch them off (TAP_TESTS=).
+TAP_TESTS = 1
+
 PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/lib/postgresql/15/bin/pg_config || echo pg_config)
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers -Werror=implicit-function-declaration
@@ -51,8 +56,14 @@ endif
 # PGXS does not track header dependencies; every object includes these.
 $(OBJS): $(wildcard src/*.h)
 
+# initdb refuses to run as root: as root, prove (of `make test-tap` and the
+# TAP part of `make installcheck`) runs as the postgres OS user.
+ifeq ($(shell id -u),0)
+PROVE = bash $(CURDIR)/test/tap-prove.sh
+endif
+
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-pgtap test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -89,10 +100,18 @@ demo:
 # The test-* targets start the private cluster if it is not running and leave
 # it running; `make cluster-stop` stops it.  They expect `make install` done.
 test-regress:
-	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck
+	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck TAP_TESTS=
 
 test-isolation:
-	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck REGRESS=
+	@$(CLUSTER) run $(MAKE) --no-print-directory installcheck REGRESS= TAP_TESTS=
+
+# The TAP tests only: PGXS's prove_installcheck (it recreates tmp_check/ and
+# runs prove over t/*.pl, or PROVE_TESTS='t/001_crash_apply.pl ...'), without
+# pg_regress and isolation.  The clusters are the tests' own, on ports they
+# pick; the private cluster is not used.  As root, prove runs as the
+# postgres OS user (PROVE above).
+test-tap:
+	$(prove_installcheck)
 
 test-pgtap:
 	@bash test/pgtap.sh

@@ -9,6 +9,7 @@ PACKAGES=(
     postgresql-server-dev-15
     postgresql-15-pgtap
     libtap-parser-sourcehandler-pgtap-perl
+    libipc-run-perl
     libpq-dev
 )
 

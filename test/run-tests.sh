@@ -4,8 +4,9 @@
 #   cluster (always), print a summary, exit non-zero if anything failed.
 #
 # Suites: regress (pg_regress), isolation (pg_isolation_regress), pgtap
-# (pg_prove), difftest (test/difftest), demo (demo/demo.sql runs cleanly and
-# verify() finds nothing).  A suite with no tests yet is reported as skipped.
+# (pg_prove), difftest (test/difftest), tap (prove over t/*.pl), demo
+# (demo/demo.sql runs cleanly and verify() finds nothing).  A suite with no
+# tests yet is reported as skipped.
 #
 # Environment:
 #   READMODEL_PRELOAD=1    run the cluster with shared_preload_libraries='pg_readmodel'
@@ -127,13 +128,27 @@ else
     if $MAKE --no-print-directory test-difftest; then record difftest PASS; else record difftest FAIL; fi
 fi
 
-# shell-driven checks: CREATE TABLE AS with and without preloading, and
-# pg_dump / restore of read models
-for script in ctas dump_restore; do
-    [ -f "test/$script.sh" ] || continue
-    banner "$script: test/$script.sh"
-    if bash "test/$script.sh"; then record "$script" PASS; else record "$script" FAIL; fi
-done
+# TAP tests (t/*.pl, PostgreSQL::Test::Cluster): crash during apply,
+# immediate stop, two-phase commit, streaming standby, preloading, CREATE
+# TABLE AS, pg_dump / restore.  They make their own clusters under
+# tmp_check/; the private cluster is not used.  (They supersede
+# test/ctas.sh and test/dump_restore.sh.)
+shopt -s nullglob
+tap_files=(t/*.pl)
+shopt -u nullglob
+if [ ${#tap_files[@]} -eq 0 ]; then
+    record tap SKIP
+else
+    banner "tap: make test-tap"
+    if $MAKE --no-print-directory test-tap; then
+        record tap PASS
+    else
+        record tap FAIL
+        # the failed assertions, with what was expected and got
+        grep -h -A8 '^\[[0-9:.]*\]([0-9.]*s) not ok' tmp_check/log/regress_log_* 2>/dev/null | head -n 200
+        echo "tap: logs of each test and its clusters are in tmp_check/log/"
+    fi
+fi
 
 banner "demo: demo/demo.sql in a fresh database, then verify()"
 demo_log=$(mktemp)

@@ -38,7 +38,7 @@ INSERT INTO tb_post (pk_post, id, fk_user, fk_editor, fk_category, title, body, 
                      price, read_time, published_at, tag_ids, author_id)
     VALUES (6, corpus_uuid('post-6'), 6, NULL, 3, 'Window functions', 'OVER ()', 'published',
             30, 1.0, '15 minutes', '2025-03-01 10:00+00', '{1,4}', corpus_uuid('user-6')) \;
-INSERT INTO tb_post_tag VALUES (6, 1, 1), (6, 4, 0.75) \;
+INSERT INTO tb_post_tag VALUES (6, 1, 1.5), (6, 4, 0.75) \;
 INSERT INTO tb_comment VALUES
     (8, corpus_uuid('comment-8'), 6, 1, 'Welcome',    5.0, '2025-03-01 11:00+00'),
     (9, corpus_uuid('comment-9'), 1, 6, 'Early bird', 1.5, '2024-03-01 10:30+00') \;

@@ -139,7 +139,8 @@ BEGIN
     IF state <> '00000' THEN
         UPDATE corpus_result r
            SET write_errors = concat_ws(E'\n', r.write_errors,
-                                        format('%s: %s %s', step, state, split_part(message, E'\n', 1)))
+                                        format('%s: %s %s', corpus_after_step.step, corpus_after_step.state,
+                                               split_part(corpus_after_step.message, E'\n', 1)))
          WHERE r.name = cur;
     END IF;
     SELECT * INTO c FROM corpus_compare(cur);

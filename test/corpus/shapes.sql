@@ -843,8 +843,8 @@ SELECT corpus_try('tv_shape_89', 'composite primary key root', 'pg_ivm: composit
 $$, '{}');
 
 -- 90. A whole-row reference: the document is the row minus internals.
--- peer: pg_tviews (documents built from rows); FraiseQL to_jsonb(t) - 'pk_'
-SELECT corpus_try('tv_shape_90', 'whole-row to_jsonb(t) minus columns', 'pg_tviews: row documents', $$
+-- peer: none documents it; a common hand-written FraiseQL spelling (to_jsonb(t) - 'pk_...')
+SELECT corpus_try('tv_shape_90', 'whole-row to_jsonb(t) minus columns', '(no peer: common FraiseQL spelling)', $$
     SELECT t.pk_tag, to_jsonb(t) - 'pk_tag' AS data FROM tb_tag t
 $$, '{}');
 

@@ -12,6 +12,11 @@ OBJS = \
 	src/model_cache.o \
 	src/maintainable.o \
 	src/analyze.o \
+	src/analyze_walk.o \
+	src/analyze_functions.o \
+	src/analyze_edges.o \
+	src/analyze_order.o \
+	src/analyze_key.o \
 	src/analyze_patch.o \
 	src/capture.o \
 	src/queue.o \
@@ -27,6 +32,7 @@ OBJS = \
 	src/introspect.o \
 	src/verify.o \
 	src/health.o \
+	src/grants.o \
 	src/ctas.o
 
 DATA = $(wildcard sql/pg_readmodel--*.sql)
@@ -63,7 +69,7 @@ PROVE = bash $(CURDIR)/test/tap-prove.sh
 endif
 
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -115,6 +121,18 @@ test-tap:
 
 test-pgtap:
 	@bash test/pgtap.sh
+
+# The security suite (test/security): every attack of test/security/README.md
+# against real roles, each printing "blocked" or "SUCCEEDED".
+PG_REGRESS_BIN = $(dir $(PGXS))../../src/test/regress/pg_regress
+test-security:
+	@$(CLUSTER) run $(PG_REGRESS_BIN) --inputdir=test/security --outputdir=test/security \
+		--bindir=$(shell $(PG_CONFIG) --bindir) --user=postgres security
+
+# Definitions in the shapes of other projects' tests (test/corpus): every
+# accepted one exact by binary image, every decision as recorded.
+test-corpus:
+	@$(CLUSTER) run env CORPUS_CHECK=1 CORPUS_KEEP=0 bash test/corpus/run.sh
 
 test-difftest:
 	@if [ -f test/difftest/Makefile ]; then \

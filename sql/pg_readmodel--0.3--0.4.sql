@@ -125,3 +125,24 @@ BEGIN
              ELSE 'loaded on demand: per-backend statistics' END;
 END
 $$;
+
+-- A table's owner lets a role declare read models over the table without
+-- granting it TRIGGER (which would let it run triggers of its own as every
+-- writer): readmodel.allow_models(table, role).  The capture triggers are
+-- then installed with the owner's rights.
+CREATE TABLE readmodel.capture_grant (
+    source      regclass NOT NULL,
+    grantee     regrole NOT NULL,
+    PRIMARY KEY (source, grantee)
+);
+SELECT pg_catalog.pg_extension_config_dump('readmodel.capture_grant', '');
+REVOKE ALL ON readmodel.capture_grant FROM PUBLIC;
+
+CREATE FUNCTION readmodel.allow_models(source regclass, grantee regrole) RETURNS void
+    AS 'MODULE_PATHNAME', 'readmodel_allow_models' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.allow_models(regclass, regrole) IS
+    'let a role declare read models over a table you own, without the TRIGGER privilege';
+CREATE FUNCTION readmodel.disallow_models(source regclass, grantee regrole) RETURNS void
+    AS 'MODULE_PATHNAME', 'readmodel_disallow_models' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.disallow_models(regclass, regrole) IS
+    'withdraw allow_models(); models already declared keep working';

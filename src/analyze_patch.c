@@ -42,24 +42,6 @@ typedef struct ColumnRefs
 	int			copies;
 } ColumnRefs;
 
-/* A top-level column equality that holds in every output row. */
-typedef struct TopEdge
-{
-	RelNode    *n1;
-	AttrNumber	a1;
-	RelNode    *n2;
-	AttrNumber	a2;
-} TopEdge;
-
-/* The single ON equality of a LEFT JOINed table. */
-typedef struct OuterVia
-{
-	RelNode    *node;
-	AttrNumber	att;			/* the table's column */
-	RelNode    *other;
-	AttrNumber	other_att;
-} OuterVia;
-
 typedef struct PatchState
 {
 	AnalysisState *st;
@@ -67,8 +49,6 @@ typedef struct PatchState
 	RelNode    *root;
 	ModelAnalysis *result;
 	List	   *refs;			/* ColumnRefs * */
-	List	   *edges;			/* TopEdge * */
-	List	   *outer_vias;		/* OuterVia * */
 	Bitmapset  *nullable;		/* node ids on the nullable side of a join */
 	List	   *copies;			/* PatchPath *, parallel to copy_nodes */
 	List	   *copy_nodes;		/* RelNode * */
@@ -94,55 +74,17 @@ column_refs(PatchState *ps, Oid relid, AttrNumber att)
 	return refs;
 }
 
-static Var *
-plain_var(Node *expr)
-{
-	while (expr && IsA(expr, RelabelType))
-		expr = (Node *) ((RelabelType *) expr)->arg;
-	return (expr && IsA(expr, Var)) ? (Var *) expr : NULL;
-}
-
-/*
- * A top-level Var, through join aliases, to a relation column.  `exact`
- * refuses binary-compatible casts on the way: a copy must have the column's
- * own type, whose JSON form the patch reproduces.
- */
+/* A top-level column: through join aliases, `exact` refusing casts. */
 static RelNode *
-resolve_top(PatchState *ps, Var *var, AttrNumber *att, bool exact)
+top_column(PatchState *ps, Node *expr, AttrNumber *att, bool exact)
 {
-	while (var != NULL && var->varlevelsup == 0 && var->varattno > 0)
-	{
-		RangeTblEntry *rte = rt_fetch(var->varno, ps->top->query->rtable);
+	RelNode    *node;
 
-		if (rte->rtekind == RTE_RELATION)
-		{
-			*att = var->varattno;
-			return analyze_find_node(ps->st, ps->top, var->varno);
-		}
-		if (rte->rtekind != RTE_JOIN ||
-			var->varattno > list_length(rte->joinaliasvars))
-			return NULL;
-		var = exact ? (Var *) list_nth(rte->joinaliasvars, var->varattno - 1)
-			: plain_var(list_nth(rte->joinaliasvars, var->varattno - 1));
-		if (var != NULL && !IsA(var, Var))
-			return NULL;
-	}
-	return NULL;
-}
-
-static RelNode *
-top_column(PatchState *ps, Var *var, AttrNumber *att)
-{
-	return resolve_top(ps, var, att, false);
-}
-
-static void *
-copy_struct(const void *src, Size size)
-{
-	void	   *dst = palloc(size);
-
-	memcpy(dst, src, size);
-	return dst;
+	if (expr == NULL ||
+		!analyze_resolve_column(ps->st, expr, ps->top, exact, &node, att) ||
+		node->level != ps->top)
+		return NULL;
+	return node;
 }
 
 /* ---------- counting every reference ---------- */
@@ -258,7 +200,6 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 		Node	   *value = list_nth(build->args, 2 * i + 1);
 		List	   *subpath;
 		bool		duplicate = false;
-		Var		   *var;
 		RelNode    *node;
 		AttrNumber	att;
 
@@ -276,9 +217,8 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 			collect_copies(ps, (FuncExpr *) value, subpath, doc_col);
 			continue;
 		}
-		var = IsA(value, Var) ? (Var *) value : NULL;
-		node = var ? resolve_top(ps, var, &att, true) : NULL;
-		if (node == NULL || node->level != ps->top)
+		node = IsA(value, Var) ? top_column(ps, value, &att, true) : NULL;
+		if (node == NULL)
 			continue;
 		{
 			PatchPath  *copy = palloc0(sizeof(PatchPath));
@@ -292,38 +232,7 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 	}
 }
 
-/* ---------- which equalities hold in every output row ---------- */
-
-static void
-add_top_edges(PatchState *ps, Node *qual)
-{
-	ListCell   *lc;
-
-	if (qual == NULL)
-		return;
-	if (IsA(qual, BoolExpr) && ((BoolExpr *) qual)->boolop == AND_EXPR)
-	{
-		foreach(lc, ((BoolExpr *) qual)->args)
-			add_top_edges(ps, lfirst(lc));
-		return;
-	}
-	if (IsA(qual, List))
-	{
-		foreach(lc, (List *) qual)
-			add_top_edges(ps, lfirst(lc));
-		return;
-	}
-	if (IsA(qual, OpExpr) && analyze_is_equality((OpExpr *) qual))
-	{
-		OpExpr	   *op = (OpExpr *) qual;
-		TopEdge		edge;
-
-		edge.n1 = top_column(ps, plain_var(linitial(op->args)), &edge.a1);
-		edge.n2 = top_column(ps, plain_var(lsecond(op->args)), &edge.a2);
-		if (edge.n1 && edge.n2 && edge.n1 != edge.n2)
-			ps->edges = lappend(ps->edges, copy_struct(&edge, sizeof(edge)));
-	}
-}
+/* ---------- which rows a source occurrence's values reach ---------- */
 
 static void
 mark_nullable(PatchState *ps, Node *jt)
@@ -350,70 +259,27 @@ mark_nullable(PatchState *ps, Node *jt)
 	}
 }
 
-/* LEFT JOIN t ON t.u = o.x, with nothing else in ON: remember it. */
+/* Nodes on the nullable side of any outer join at the top level. */
 static void
-note_outer_via(PatchState *ps, JoinExpr *join)
-{
-	OpExpr	   *op = (OpExpr *) join->quals;
-	RelNode    *node;
-	OuterVia	via;
-	AttrNumber	a1,
-				a2;
-	RelNode    *n1,
-			   *n2;
-
-	if (!IsA(join->rarg, RangeTblRef) || op == NULL || !IsA(op, OpExpr) ||
-		!analyze_is_equality(op))
-		return;
-	node = analyze_find_node(ps->st, ps->top, ((RangeTblRef *) join->rarg)->rtindex);
-	n1 = top_column(ps, plain_var(linitial(op->args)), &a1);
-	n2 = top_column(ps, plain_var(lsecond(op->args)), &a2);
-	if (node == NULL || n1 == NULL || n2 == NULL || n1 == n2)
-		return;
-	via.node = node;
-	via.att = (n1 == node) ? a1 : a2;
-	via.other = (n1 == node) ? n2 : n1;
-	via.other_att = (n1 == node) ? a2 : a1;
-	if (n1 != node && n2 != node)
-		return;
-	ps->outer_vias = lappend(ps->outer_vias, copy_struct(&via, sizeof(via)));
-}
-
-static void
-walk_top_jointree(PatchState *ps, Node *jt)
+find_nullable(PatchState *ps, Node *jt)
 {
 	if (IsA(jt, FromExpr))
 	{
-		FromExpr   *from = (FromExpr *) jt;
 		ListCell   *lc;
 
-		foreach(lc, from->fromlist)
-			walk_top_jointree(ps, lfirst(lc));
-		add_top_edges(ps, from->quals);
+		foreach(lc, ((FromExpr *) jt)->fromlist)
+			find_nullable(ps, lfirst(lc));
 	}
 	else if (IsA(jt, JoinExpr))
 	{
 		JoinExpr   *join = (JoinExpr *) jt;
 
-		walk_top_jointree(ps, join->larg);
-		walk_top_jointree(ps, join->rarg);
-		switch (join->jointype)
-		{
-			case JOIN_INNER:
-				add_top_edges(ps, join->quals);
-				break;
-			case JOIN_LEFT:
-				mark_nullable(ps, join->rarg);
-				note_outer_via(ps, join);
-				break;
-			case JOIN_RIGHT:
-				mark_nullable(ps, join->larg);
-				break;
-			default:
-				mark_nullable(ps, join->larg);
-				mark_nullable(ps, join->rarg);
-				break;
-		}
+		find_nullable(ps, join->larg);
+		find_nullable(ps, join->rarg);
+		if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL)
+			mark_nullable(ps, join->rarg);
+		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
+			mark_nullable(ps, join->larg);
 	}
 }
 
@@ -430,15 +296,60 @@ output_column(PatchState *ps, RelNode *node, AttrNumber att)
 	foreach(lc, ps->top->query->targetList)
 	{
 		TargetEntry *tle = lfirst(lc);
-		Var		   *var = plain_var((Node *) tle->expr);
 		RelNode    *n;
 		AttrNumber	a;
 
-		if (tle->resjunk || tle->resname == NULL || var == NULL)
+		if (tle->resjunk || tle->resname == NULL)
 			continue;
-		n = top_column(ps, var, &a);
+		n = top_column(ps, (Node *) tle->expr, &a, false);
 		if (n == node && a == att)
 			return tle;
+	}
+	return NULL;
+}
+
+/*
+ * An edge by which `node`'s unique column equals a selected column in
+ * every row where the node contributes: a WHERE or inner ON equality, or,
+ * for a LEFT JOINed table, its ON when that is exactly the equality.  The
+ * equality must be its type's own, the one the patch statement matches by.
+ */
+static bool
+via_edge(PatchState *ps, RelNode *node, Edge *e, AttrNumber *att,
+		 RelNode **other, AttrNumber *other_att)
+{
+	bool		nullable = bms_is_member(node->id, ps->nullable);
+
+	if (e->level != ps->top || (e->n1 != node->id && e->n2 != node->id))
+		return false;
+	if (nullable ? !(e->outer_on && e->sole_on && e->rarg_rtindex == node->rtindex)
+		: e->outer_on)
+		return false;
+	*att = (e->n1 == node->id) ? e->a1 : e->a2;
+	*other = analyze_node(ps->st, (e->n1 == node->id) ? e->n2 : e->n1);
+	*other_att = (e->n1 == node->id) ? e->a2 : e->a1;
+	return (*other)->level == ps->top &&
+		e->opno == lookup_type_cache(get_atttype(node->relid, *att), TYPECACHE_EQ_OPR)->eq_opr &&
+		analyze_is_unique_column(node->relid, *att);
+}
+
+static TargetEntry *
+find_via(PatchState *ps, RelNode *node, PatchTarget *target,
+		 RelNode **out_node, AttrNumber *out_att)
+{
+	ListCell   *lc;
+
+	foreach(lc, ps->st->edges)
+	{
+		AttrNumber	att;
+		TargetEntry *tle;
+
+		if (via_edge(ps, node, lfirst(lc), &att, out_node, out_att) &&
+			(tle = output_column(ps, *out_node, *out_att)) != NULL)
+		{
+			target->via_att = att;
+			return tle;
+		}
 	}
 	return NULL;
 }
@@ -451,7 +362,6 @@ make_target(PatchState *ps, RelNode *node)
 	TargetEntry *tle = NULL;
 	RelNode    *out_node = NULL;
 	AttrNumber	out_att = 0;
-	ListCell   *lc;
 
 	target->relid = node->relid;
 	if (node == ps->root)
@@ -459,45 +369,8 @@ make_target(PatchState *ps, RelNode *node)
 		target->via_att = ps->result->root_key_att;
 		target->out_col = pstrdup(ps->result->key_name);
 	}
-	else if (!bms_is_member(node->id, ps->nullable))
-	{
-		/* an equality between the source's unique column and a selected one */
-		foreach(lc, ps->edges)
-		{
-			TopEdge    *e = lfirst(lc);
-			AttrNumber	att = (e->n1 == node) ? e->a1 : (e->n2 == node) ? e->a2 : 0;
-
-			if (att == 0 || !analyze_is_unique_column(node->relid, att))
-				continue;
-			out_node = (e->n1 == node) ? e->n2 : e->n1;
-			out_att = (e->n1 == node) ? e->a2 : e->a1;
-			tle = output_column(ps, out_node, out_att);
-			if (tle != NULL)
-			{
-				target->via_att = att;
-				break;
-			}
-		}
-	}
 	else
-	{
-		foreach(lc, ps->outer_vias)
-		{
-			OuterVia   *via = lfirst(lc);
-
-			if (via->node != node ||
-				!analyze_is_unique_column(node->relid, via->att))
-				continue;
-			tle = output_column(ps, via->other, via->other_att);
-			if (tle != NULL)
-			{
-				target->via_att = via->att;
-				out_node = via->other;
-				out_att = via->other_att;
-				break;
-			}
-		}
-	}
+		tle = find_via(ps, node, target, &out_node, &out_att);
 	if (target->via_att == 0)
 		return NULL;
 	/* writers lock the matched column's values: same type, same lock tag */
@@ -623,7 +496,7 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 	if (ps.copies == NIL)
 		return;
 
-	walk_top_jointree(&ps, (Node *) query->jointree);
+	find_nullable(&ps, (Node *) query->jointree);
 	ps.level = top;
 	query_tree_walker(query, count_walker, (void *) &ps, QTW_IGNORE_JOINALIASES);
 	build_targets(&ps);

@@ -392,3 +392,46 @@ readmodel_may_see_model(Oid relid)
 	return has_privs_of_role(GetUserId(), readmodel_relation_owner(relid)) ||
 		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 }
+
+/* Has the table's owner let `role` (or a role it belongs to) declare models over it? */
+bool
+readmodel_catalog_capture_allowed(Oid source, Oid role)
+{
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+	uint64		n;
+	Oid			nsp = get_namespace_oid(READMODEL_SCHEMA, true);
+
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("capture_grant", nsp)))
+		return false;
+	values[0] = ObjectIdGetDatum(source);
+	values[1] = ObjectIdGetDatum(role);
+	readmodel_spi_connect();
+	n = catalog_run("SELECT 1 FROM readmodel.capture_grant g "
+					"WHERE g.source::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
+					"AND pg_catalog.pg_has_role($2, g.grantee::pg_catalog.oid, 'USAGE')",
+					2, types, values, true, SPI_OK_SELECT);
+	readmodel_spi_finish();
+	return n > 0;
+}
+
+/* Record or remove such a permission (the caller owns the table). */
+void
+readmodel_catalog_set_capture_allowed(Oid source, Oid role, bool allowed)
+{
+	Oid			types[2] = {REGCLASSOID, REGROLEOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(source);
+	values[1] = ObjectIdGetDatum(role);
+	readmodel_spi_connect();
+	if (allowed)
+		(void) catalog_run("INSERT INTO readmodel.capture_grant (source, grantee) VALUES ($1, $2) "
+						   "ON CONFLICT DO NOTHING", 2, types, values, false, SPI_OK_INSERT);
+	else
+		(void) catalog_run("DELETE FROM readmodel.capture_grant "
+						   "WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid "
+						   "AND grantee::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid",
+						   2, types, values, false, SPI_OK_DELETE);
+	readmodel_spi_finish();
+}

@@ -50,5 +50,7 @@ extern bool readmodel_catalog_mark_stale(Oid relid, const char *reason);
 extern void readmodel_catalog_clear_stale(Oid relid);
 extern bool readmodel_catalog_tracks_staleness(void);
 extern bool readmodel_may_see_model(Oid relid);
+extern bool readmodel_catalog_capture_allowed(Oid source, Oid role);
+extern void readmodel_catalog_set_capture_allowed(Oid source, Oid role, bool allowed);
 
 #endif							/* READMODEL_CATALOG_H */

@@ -9,8 +9,10 @@
  *	   search_path, which is how she meant the names she wrote;
  *	2. its Query is analysed, as the caller, and refused unless provably
  *	   maintainable;
- *	3. the caller must hold TRIGGER on every source and SELECT on every
- *	   table and column read;
+ *	3. the caller must hold SELECT on every table and column read, and
+ *	   TRIGGER on every source, unless its owner allowed her with
+ *	   readmodel.allow_models() (the triggers are then installed with the
+ *	   owner's rights: TRIGGER would let her run triggers of her own);
  *	4. every source is locked against writers (ShareRowExclusiveLock, as
  *	   CREATE TRIGGER takes it), which waits for writers already running:
  *	   their changes are committed before the table is built, with the latest
@@ -172,24 +174,50 @@ source_relids(ModelAnalysis *analysis)
 	return result;
 }
 
-static void
+/*
+ * The caller may read every table and column (SELECT), and may have
+ * capture triggers on every source: she holds TRIGGER on it, or its owner
+ * allowed her with readmodel.allow_models().  Returns the sources whose
+ * triggers are to be installed with their owner's rights.
+ */
+static List *
 check_sources_allowed(ModelAnalysis *analysis)
 {
+	List	   *by_owner = NIL;
 	ListCell   *lc;
 
 	foreach(lc, analysis->sources)
 	{
 		Oid			relid = ((ModelSource *) lfirst(lc))->relid;
 
-		if (pg_class_aclcheck(relid, GetUserId(), ACL_TRIGGER) != ACLCHECK_OK)
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_TRIGGER) == ACLCHECK_OK)
+			continue;
+		if (!readmodel_catalog_capture_allowed(relid, GetUserId()))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to maintain a read model over table \"%s\"",
 							get_rel_name(relid)),
-					 errdetail("A read model installs capture triggers on the tables it reads, which needs the TRIGGER privilege.")));
+					 errdetail("A read model installs capture triggers on the tables it reads."),
+					 errhint("The table's owner can allow it with SELECT readmodel.allow_models('%s', '%s'), or grant TRIGGER.",
+							 readmodel_relation_name(relid),
+							 GetUserNameFromId(GetUserId(), false))));
+		by_owner = lappend_oid(by_owner, relid);
 	}
 	/* SELECT on every table and column read, as the declaring user */
 	ExecCheckRTPerms(analysis->range_tables, true);
+	return by_owner;
+}
+
+static void
+install_triggers(List *sources, List *by_owner)
+{
+	ListCell   *lc;
+
+	foreach(lc, sources)
+		readmodel_install_capture_triggers(lfirst_oid(lc),
+										   list_member_oid(by_owner, lfirst_oid(lc))
+										   ? readmodel_relation_owner(lfirst_oid(lc))
+										   : GetUserId());
 }
 
 /* Depth the model would have: one more than the deepest model it reads. */
@@ -405,7 +433,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	Oid			viewid;
 	Oid			relid;
 	ModelAnalysis *analysis;
-	ListCell   *lc;
+	List	   *by_owner;
 	Sandbox		sandbox;
 
 	if (strlen(viewname) >= NAMEDATALEN)
@@ -428,13 +456,12 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 
 	/* 2. and 3. */
 	analysis = analyze_view(viewid, options->key, qualname);
-	check_sources_allowed(analysis);
+	by_owner = check_sources_allowed(analysis);
 	check_depth_allowed(analysis, qualname);
 
 	/* 4. and 5. */
 	lock_sources(source_relids(analysis));
-	foreach(lc, source_relids(analysis))
-		readmodel_install_capture_triggers(lfirst_oid(lc));
+	install_triggers(source_relids(analysis), by_owner);
 	*rows = build_table(qualname, view_qualname);
 	relid = get_relname_relid(rv->relname, nsp);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
@@ -576,8 +603,8 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	char	   *cycle;
 	ListCell   *lc;
 	Sandbox		sandbox;
+	List	   *by_owner = check_sources_allowed(analysis);
 
-	check_sources_allowed(analysis);
 	cycle = readmodel_catalog_cycle(relid, sources);
 	if (cycle != NULL)
 		ereport(ERROR,
@@ -587,8 +614,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 				 errhint("A read model may read other read models only when none of them reads it.")));
 	check_depth_allowed(analysis, qualname);
 	lock_sources(sources);
-	foreach(lc, sources)
-		readmodel_install_capture_triggers(lfirst_oid(lc));
+	install_triggers(sources, by_owner);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	align_columns(relid, viewid, qualname, analysis->key_name);

@@ -11,6 +11,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 
 #include "sandbox.h"
 
@@ -73,6 +74,34 @@ readmodel_pin_settings(void)
 	}
 }
 
+/*
+ * Hide the session's custom settings (placeholders such as
+ * request.jwt.claims or app.tenant): code that maintenance runs belongs to
+ * the model's owner, and must not read what the writer's session holds.
+ */
+static void
+clear_custom_settings(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	List	   *names = NIL;
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		struct config_generic *var = vars[i];
+
+		if ((var->flags & GUC_CUSTOM_PLACEHOLDER) && var->vartype == PGC_STRING &&
+			*((struct config_string *) var)->variable != NULL &&
+			**((struct config_string *) var)->variable != '\0')
+			names = lappend(names, pstrdup(var->name));
+	}
+	foreach(lc, names)
+		(void) set_config_option(lfirst(lc), "", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+}
+
 /* "name = value" lines, for the documentation and health_check(). */
 const char *
 readmodel_pinned_settings_text(void)
@@ -97,6 +126,7 @@ readmodel_sandbox_enter(Sandbox *sandbox, Oid role)
 						   SECURITY_NOFORCE_RLS);
 	sandbox->nestlevel = NewGUCNestLevel();
 	readmodel_pin_settings();
+	clear_custom_settings();
 }
 
 /*

@@ -7,7 +7,8 @@
  * owner, inside a security-restricted operation (no SET ROLE, no temporary
  * objects, no deferred triggers), with every setting that changes what a
  * value looks like pinned, and with row-level security off: a query that a
- * policy would affect fails instead of silently reading fewer rows.  On
+ * policy would affect fails instead of silently reading fewer rows; the
+ * session's custom settings (request.jwt.claims, app.*) read as empty.  On
  * leaving, every setting changed inside (by us or by code the definition
  * ran) is rolled back, as PostgreSQL does for its own security-restricted
  * operations, so nothing leaks into the session that triggered the work.

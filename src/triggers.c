@@ -68,16 +68,16 @@ capture_trigger(Relation rel, const char *name, Oid capture)
 	return InvalidOid;
 }
 
-/* Create the missing capture triggers on relid, as the current user. */
+/* Create the missing capture triggers on relid, as `role`. */
 void
-readmodel_install_capture_triggers(Oid relid)
+readmodel_install_capture_triggers(Oid relid, Oid role)
 {
 	char	   *table = readmodel_relation_name(relid);
 	Sandbox		sandbox;
 	int			i;
 
 	readmodel_spi_connect();
-	readmodel_sandbox_enter(&sandbox, GetUserId());
+	readmodel_sandbox_enter(&sandbox, role);
 	for (i = 0; i < lengthof(capture_events); i++)
 	{
 		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[i].event);

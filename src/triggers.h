@@ -11,7 +11,7 @@
 
 #include "postgres.h"
 
-extern void readmodel_install_capture_triggers(Oid relid);
+extern void readmodel_install_capture_triggers(Oid relid, Oid role);
 extern bool readmodel_remove_capture_triggers(Oid relid);
 extern void readmodel_install_write_guard(Oid relid);
 extern bool readmodel_remove_write_guard(Oid relid);

@@ -4,7 +4,8 @@
 #   cluster (always), print a summary, exit non-zero if anything failed.
 #
 # Suites: regress (pg_regress), isolation (pg_isolation_regress), pgtap
-# (pg_prove), difftest (test/difftest), tap (prove over t/*.pl), demo
+# (pg_prove), security (test/security), corpus (test/corpus), difftest
+# (test/difftest), tap (prove over t/*.pl), demo
 # (demo/demo.sql runs cleanly and verify() finds nothing).  A suite with no
 # tests yet is reported as skipped.
 #
@@ -120,6 +121,26 @@ else
     banner "pgtap: make test-pgtap"
     if $MAKE --no-print-directory test-pgtap; then record pgtap PASS; else record pgtap FAIL; fi
 fi
+
+banner "security: make test-security"
+rm -f test/security/regression.diffs
+if $MAKE --no-print-directory test-security; then
+    record security PASS
+else
+    record security FAIL
+    show_file test/security/regression.diffs
+fi
+
+banner "corpus: make test-corpus"
+corpus_log=$(mktemp)
+if $MAKE --no-print-directory test-corpus >"$corpus_log" 2>&1; then
+    record corpus PASS
+    grep 'shapes:' "$corpus_log"
+else
+    record corpus FAIL
+    tail -n 80 "$corpus_log"
+fi
+rm -f "$corpus_log"
 
 if [ ! -f test/difftest/Makefile ]; then
     record difftest SKIP

@@ -124,6 +124,28 @@ if [ -n "$MD" ]; then
     echo "Markdown summary written to $MD"
 fi
 
+# With CORPUS_CHECK=1 (make test): every accepted shape must be exact with
+# no failed writes, and each shape must be accepted or refused as recorded in
+# test/corpus/expected_decisions.txt (a change there is reviewed, not silent).
+status=0
+if [ "${CORPUS_CHECK:-0}" = 1 ]; then
+    bad=$("${PSQL[@]}" -d "$DB" -t -A -c "
+        SELECT count(*) FROM corpus_result
+        WHERE accepted AND (NOT exact OR write_errors IS NOT NULL)")
+    decisions=$("${PSQL[@]}" -d "$DB" -t -A -c "
+        SELECT name || ' ' || CASE WHEN accepted THEN 'accepted' ELSE 'refused' END
+        FROM corpus_result ORDER BY name")
+    if [ "$bad" != 0 ]; then
+        echo "corpus: $bad accepted shape(s) not exact or with failed writes"
+        status=1
+    fi
+    if ! diff -u "$(dirname "$0")/expected_decisions.txt" <(printf '%s\n' "$decisions"); then
+        echo "corpus: decisions differ from test/corpus/expected_decisions.txt"
+        status=1
+    fi
+fi
+
 if [ "$KEEP" = 0 ]; then
     "${PSQL[@]}" -d "${PGDATABASE:-postgres}" -c "DROP DATABASE \"$DB\""
 fi
+exit $status

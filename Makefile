@@ -37,11 +37,18 @@ OBJS = \
 
 DATA = $(wildcard sql/pg_readmodel--*.sql)
 
-# Every sql/*.sql except the extension scripts is a pg_regress test.
-REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/pg_readmodel--%,$(wildcard sql/*.sql))))
+# pg_regress tests (sql/*.sql, expected/*.out), in this order.
+REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
+	shape_group_by dml_kinds savepoints_nested cascades drop_refresh \
+	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
+	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
-ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+# isolation specs (test/isolation/specs), one per lock path
+ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
+	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
+	repeatable_read cascade_patch patch_lock_order create_vs_writer \
+	drop_vs_writer equal_values_lock
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 # t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own

@@ -262,8 +262,11 @@ check_alter_model(CollectedCommand *cmd, CatalogRow *row, bool is_view)
 		AlterTableCmd *sub = (AlterTableCmd *) ((CollectedATSubcmd *) lfirst(lc))->parsetree;
 
 		if (is_view || !IsA(sub, AlterTableCmd) || !allowed_subcommand(sub, row))
-			refuse_model_ddl(row->relid, is_view ? "alter the definition view of"
-							 : "change the columns or constraints of");
+			refuse_model_ddl(row->relid,
+							 is_view ? "alter the definition view of" :
+							 sub->subtype >= AT_EnableTrig && sub->subtype <= AT_DisableTrigUser
+							 ? "disable the write guard of" :
+							 "change the columns or constraints of");
 		owner_changed |= (sub->subtype == AT_ChangeOwner);
 	}
 	if (owner_changed)
@@ -333,17 +336,21 @@ check_no_deferrable_triggers(void)
 {
 	Sandbox		sandbox;
 
+	/* not read-only: the query must see the command's own new triggers */
 	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
-	if (SPI_execute("SELECT t.tgrelid::pg_catalog.regclass::pg_catalog.text, t.tgname "
+	if (SPI_execute("SELECT t.tgrelid::pg_catalog.regclass::pg_catalog.text, "
+					"       COALESCE(c.conname, t.tgname) "
 					"FROM pg_catalog.pg_trigger t JOIN readmodel.model m "
 					"  ON m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) t.tgrelid "
-					"WHERE t.tgdeferrable LIMIT 1", true, 0) != SPI_OK_SELECT)
+					"LEFT JOIN pg_catalog.pg_constraint c "
+					"  ON c.oid OPERATOR(pg_catalog.=) t.tgconstraint AND t.tgisinternal "
+					"WHERE t.tgdeferrable LIMIT 1", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_trigger");
 	readmodel_sandbox_leave(&sandbox);
 	if (SPI_processed > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("read model %s cannot have the deferrable trigger %s",
+				 errmsg("read model %s cannot have the deferrable trigger or constraint %s",
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
 				 errdetail("Maintenance writes read models in a security-restricted operation, where deferred triggers cannot fire; a foreign key referencing a read model must not be DEFERRABLE either."),

@@ -52,6 +52,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "lifecycle.h"
+#include "maintainable.h"
 #include "sandbox.h"
 #include "triggers.h"
 #include "util.h"
@@ -361,6 +362,7 @@ analyze_view(Oid viewid, const char *key, const char *qualname)
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	analysis = readmodel_analyze(view_query(viewid), viewid, key, qualname,
 								 GetUserId());
+	readmodel_check_row_security(analysis, GetUserId(), qualname);
 	readmodel_sandbox_leave(&sandbox);
 	return analysis;
 }

@@ -85,13 +85,17 @@ check_privileges(ReadModel *model)
 						GetUserNameFromId(model->owner, false), model->qualname)));
 }
 
-/* Maintenance must see every row whoever triggers it: no policy may apply. */
-static void
-check_row_security(ReadModel *model)
+/*
+ * Maintenance must see every row whoever triggers it: no policy may apply
+ * to the owner (called in the owner's sandbox).
+ */
+void
+readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
+							 const char *qualname)
 {
 	ListCell   *lc;
 
-	foreach(lc, model->analysis->range_tables)
+	foreach(lc, analysis->range_tables)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
@@ -100,7 +104,7 @@ check_row_security(ReadModel *model)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("row-level security policies of table %s apply to role %s, the owner of read model %s",
 							readmodel_relation_name(rte->relid),
-							GetUserNameFromId(model->owner, false), model->qualname),
+							GetUserNameFromId(owner, false), qualname),
 					 errdetail("The model's content would depend on the session that maintains it."),
 					 errhint("Declare the model as the table's owner or as a role with BYPASSRLS, or disable row-level security on the table.")));
 	}
@@ -220,7 +224,7 @@ readmodel_check_maintainable(ReadModel *model)
 	check_owners(model);
 	check_table_shape(model);
 	check_privileges(model);
-	check_row_security(model);
+	readmodel_check_row_security(model->analysis, model->owner, model->qualname);
 	foreach(lc, model->analysis->sources)
 		check_capture_triggers(model, ((ModelSource *) lfirst(lc))->relid, capture);
 }

@@ -21,5 +21,7 @@
 
 extern void readmodel_check_maintainable(ReadModel *model);
 extern Oid	readmodel_capture_function(void);
+extern void readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
+										 const char *qualname);
 
 #endif							/* READMODEL_MAINTAINABLE_H */

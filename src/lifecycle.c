@@ -770,11 +770,20 @@ readmodel_refresh(PG_FUNCTION_ARGS)
 		elog(ERROR, "read model %u is not in the cache", relid);
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
-	if (model->broken != NULL)
+	if (model->analysis == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("read model %s cannot be maintained", model->qualname),
 				 errdetail("%s", model->broken),
 				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
+	/* one whose changes are not captured can still be rebuilt */
+	if (model->broken != NULL)
+	{
+		Sandbox		sandbox;
+
+		readmodel_sandbox_enter(&sandbox, model->owner);
+		readmodel_check_maintainable(model, false);
+		readmodel_sandbox_leave(&sandbox);
+	}
 	PG_RETURN_INT64(readmodel_refresh_model(model));
 }

@@ -129,15 +129,24 @@ is_subscription_target(Oid relid)
 	return found;
 }
 
-/* The four capture triggers exist and fire for every change of `relid`. */
+/*
+ * The four capture triggers exist and fire for every change of `relid`.
+ * A logical-replication subscription's apply worker fires row triggers
+ * only, never statement triggers: a table it writes cannot be captured.
+ */
 static void
 check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	TriggerDesc *desc = rel->trigdesc;
-	bool		replicated = is_subscription_target(relid);
 	int			e;
 
+	if (is_subscription_target(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table %s is written by a logical-replication subscription, whose changes do not fire the capture triggers of read model %s",
+						RelationGetRelationName(rel), model->qualname),
+				 errhint("Declare the model on the publisher, or rebuild it with readmodel.refresh() after the subscription applied changes.")));
 	for (e = 0; e < lengthof(capture_events); e++)
 	{
 		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[e]);
@@ -150,22 +159,14 @@ check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 
 			if (strcmp(trig->tgname, name) != 0 || trig->tgfoid != capture)
 				continue;
-			if (trig->tgenabled == TRIGGER_FIRES_ALWAYS ||
-				(trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN && !replicated))
-				problem = NULL;
-			else if (trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN)
-				problem = "not fired for the changes a subscription applies";
-			else
-				problem = "disabled";
+			problem = (trig->tgenabled == TRIGGER_FIRES_ALWAYS ||
+					   trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN) ? NULL : "disabled";
 		}
 		if (problem != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("capture trigger %s on table %s is %s, so read model %s misses changes",
-							name, RelationGetRelationName(rel), problem, model->qualname),
-					 replicated ?
-					 errhint("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s; then readmodel.refresh('%s').",
-							 readmodel_relation_name(relid), name, model->qualname) : 0));
+							name, RelationGetRelationName(rel), problem, model->qualname)));
 	}
 	relation_close(rel, AccessShareLock);
 }
@@ -215,8 +216,12 @@ check_table_shape(ReadModel *model)
 						model->qualname)));
 }
 
+/*
+ * Everything maintenance needs; without `triggers`, everything a rebuild
+ * needs (a model whose changes are not captured can still be rebuilt).
+ */
 void
-readmodel_check_maintainable(ReadModel *model)
+readmodel_check_maintainable(ReadModel *model, bool triggers)
 {
 	Oid			capture = readmodel_capture_function();
 	ListCell   *lc;
@@ -225,6 +230,7 @@ readmodel_check_maintainable(ReadModel *model)
 	check_table_shape(model);
 	check_privileges(model);
 	readmodel_check_row_security(model->analysis, model->owner, model->qualname);
-	foreach(lc, model->analysis->sources)
-		check_capture_triggers(model, ((ModelSource *) lfirst(lc))->relid, capture);
+	if (triggers)
+		foreach(lc, model->analysis->sources)
+			check_capture_triggers(model, ((ModelSource *) lfirst(lc))->relid, capture);
 }

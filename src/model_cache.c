@@ -196,7 +196,7 @@ set_key_operators(ReadModel *model)
 
 /* Analyse one model as its owner; errors mean it cannot be maintained. */
 static void
-load_model(ReadModel *model, CatalogRow *row)
+analyze_model(ReadModel *model, CatalogRow *row)
 {
 	Sandbox		sandbox;
 	Relation	view;
@@ -212,7 +212,17 @@ load_model(ReadModel *model, CatalogRow *row)
 	model->key_type = model->analysis->key_type;
 	model->key_collation = model->analysis->key_collation;
 	set_key_operators(model);
-	readmodel_check_maintainable(model);
+	readmodel_sandbox_leave(&sandbox);
+}
+
+/* Can its owner maintain it now (privileges, row security, triggers)? */
+static void
+check_model(ReadModel *model, CatalogRow *row)
+{
+	Sandbox		sandbox;
+
+	readmodel_sandbox_enter(&sandbox, model->owner);
+	readmodel_check_maintainable(model, true);
 	readmodel_sandbox_leave(&sandbox);
 }
 
@@ -233,27 +243,24 @@ new_model(CatalogRow *row)
 }
 
 /*
- * Load a model inside a subtransaction: a model whose definition can no
- * longer be analysed, or that its owner can no longer maintain (a source
- * lost its primary key, a privilege was revoked), is kept as broken, so
- * that every other model keeps working.  Everything is allocated in the
- * cache's context; a rolled back subtransaction switches to its parent's
- * context, so we switch back.
+ * Run one step of loading a model inside a subtransaction; returns its
+ * error message, or NULL.  Everything is allocated in the cache's context;
+ * a rolled back subtransaction switches to its parent's context, so we
+ * switch back.
  */
-static ReadModel *
-load_model_guarded(ModelCache *c, CatalogRow *row)
+static char *
+guarded(ModelCache *c, void (*step) (ReadModel *, CatalogRow *),
+		ReadModel *model, CatalogRow *row)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	ReadModel  *model;
+	char	   *volatile message = NULL;
 
-	MemoryContextSwitchTo(c->context);
-	model = new_model(row);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(c->context);
 	PG_TRY();
 	{
-		load_model(model, row);
+		step(model, row);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -264,13 +271,32 @@ load_model_guarded(ModelCache *c, CatalogRow *row)
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(c->context);
-		model->analysis = NULL;
-		model->broken = edata->message;
+		message = edata->message;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	CurrentResourceOwner = owner;
+	return message;
+}
+
+/*
+ * A model whose definition can no longer be analysed (a source lost its
+ * primary key) has no analysis; one its owner cannot maintain now (a
+ * privilege was revoked) keeps it.  Either is broken, and every other
+ * model keeps working.
+ */
+static ReadModel *
+load_model_guarded(ModelCache *c, CatalogRow *row)
+{
+	MemoryContext old = MemoryContextSwitchTo(c->context);
+	ReadModel  *model = new_model(row);
+
+	MemoryContextSwitchTo(old);
+	model->broken = guarded(c, analyze_model, model, row);
+	if (model->broken != NULL)
+		model->analysis = NULL;
+	else
+		model->broken = guarded(c, check_model, model, row);
 	return model;
 }
 

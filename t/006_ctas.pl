@@ -116,6 +116,16 @@ expect_error(
 expect('preloaded: failures leave nothing behind',
 	'0|1', q{SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE 'tv\_bad%' OR relname LIKE 'tv\_cols%'),
             (SELECT count(*) FROM readmodel.model)});
+# psql shows the command tag only without -q: CREATE TABLE AS reports the
+# rows the model was built with (issue 9, item 21: it printed SELECT 0)
+{
+	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ $node->installed_command('psql'), '-X', '-d', $node->connstr($DB),
+			'-c', "CREATE TABLE tv_counted AS $POST_DEF" ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	like($out, qr/^SELECT 2$/m, 'preloaded: CREATE TABLE AS reports the rows it built the model with');
+}
 expect('preloaded: temporary tables stay plain',
 	'1', 'CREATE TEMP TABLE tv_tmp AS SELECT 1 AS x; SELECT count(*) FROM tv_tmp');
 

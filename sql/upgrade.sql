@@ -46,6 +46,22 @@ COMMIT;
 RESET track_functions;
 SELECT * FROM tv_user;
 SELECT * FROM readmodel.verify('tv_user');
+-- 0.4: the catalog is no longer readable by PUBLIC (readmodel.models is,
+-- filtered), models have a state, verify() is the C function, DDL on model
+-- tables is guarded
+ALTER EXTENSION pg_readmodel UPDATE TO '0.4';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT has_table_privilege('public', 'readmodel.model', 'SELECT') AS catalog_public,
+       has_table_privilege('public', 'readmodel.models', 'SELECT') AS models_public;
+SELECT name, status FROM readmodel.models;
+UPDATE tb_user SET name = 'alicia';
+SELECT * FROM tv_user;
+SELECT * FROM readmodel.verify('tv_user');
+SELECT l.lanname AS verify_language
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'readmodel.verify(text)'::regprocedure;
+\set VERBOSITY terse
+ALTER TABLE tv_user ADD COLUMN extra integer;
+\set VERBOSITY default
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -155,24 +155,13 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 	return row;
 }
 
-#define ROW_COLUMNS "m.relid::pg_catalog.oid, m.viewid::pg_catalog.oid, " \
-	"m.keycol::pg_catalog.text, m.mode, m.definition, m.sources::pg_catalog.oid[], "
-
-/* Every model, in relid order, allocated in the caller's memory context. */
-List *
-readmodel_catalog_rows(void)
+/* The CatalogRows of the last statement's result, in `caller`'s context. */
+static List *
+rows_of_result(uint64 n, MemoryContext caller)
 {
-	MemoryContext caller = CurrentMemoryContext;
 	List	   *result = NIL;
-	uint64		n;
 	uint64		i;
 
-	readmodel_spi_connect();
-	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s FROM readmodel.model m "
-							 "ORDER BY m.relid::pg_catalog.oid",
-							 readmodel_catalog_tracks_staleness()
-							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
-					0, NULL, NULL, true, SPI_OK_SELECT);
 	for (i = 0; i < n; i++)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(caller);
@@ -181,6 +170,27 @@ readmodel_catalog_rows(void)
 												SPI_tuptable->tupdesc));
 		MemoryContextSwitchTo(spi);
 	}
+	return result;
+}
+
+#define ROW_COLUMNS "m.relid::pg_catalog.oid, m.viewid::pg_catalog.oid, " \
+	"m.keycol::pg_catalog.text, m.mode, m.definition, m.sources::pg_catalog.oid[], "
+
+/* Every model, in relid order, allocated in the caller's memory context. */
+List *
+readmodel_catalog_rows(void)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *result;
+	uint64		n;
+
+	readmodel_spi_connect();
+	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s FROM readmodel.model m "
+							 "ORDER BY m.relid::pg_catalog.oid",
+							 readmodel_catalog_tracks_staleness()
+							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
+					0, NULL, NULL, true, SPI_OK_SELECT);
+	result = rows_of_result(n, caller);
 	readmodel_spi_finish();
 	return result;
 }
@@ -320,9 +330,8 @@ readmodel_catalog_delete(List *relids)
 {
 	Oid			type = OIDARRAYOID;
 	Datum		value = readmodel_oid_array(relids, OIDOID);
-	List	   *result = NIL;
+	List	   *result;
 	uint64		n;
-	uint64		i;
 	MemoryContext caller = CurrentMemoryContext;
 
 	readmodel_spi_connect();
@@ -331,14 +340,7 @@ readmodel_catalog_delete(List *relids)
 					"   OR m.viewid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
 					"RETURNING " ROW_COLUMNS "NULL::pg_catalog.text",
 					1, &type, &value, false, SPI_OK_DELETE_RETURNING);
-	for (i = 0; i < n; i++)
-	{
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		result = lappend(result, row_from_tuple(SPI_tuptable->vals[i],
-												SPI_tuptable->tupdesc));
-		MemoryContextSwitchTo(spi);
-	}
+	result = rows_of_result(n, caller);
 	readmodel_spi_finish();
 	return result;
 }

@@ -151,9 +151,8 @@ fi
 
 # TAP tests (t/*.pl, PostgreSQL::Test::Cluster): crash during apply,
 # immediate stop, two-phase commit, streaming standby, preloading, CREATE
-# TABLE AS, pg_dump / restore.  They make their own clusters under
-# tmp_check/; the private cluster is not used.  (They supersede
-# test/ctas.sh and test/dump_restore.sh.)
+# TABLE AS, pg_dump / restore, a logical-replication subscriber.  They make
+# their own clusters under tmp_check/; the private cluster is not used.
 shopt -s nullglob
 tap_files=(t/*.pl)
 shopt -u nullglob

@@ -135,6 +135,24 @@ INSERT INTO tb_part VALUES (2, 1, 'r');
 SELECT parts FROM tv_thing;
 SELECT image_diff('tv_thing') AS differing;
 
+--   an extension type in public, joined and keyed by its own operators
+--   (citext's = lives in public, not pg_catalog):
+CREATE EXTENSION IF NOT EXISTS citext SCHEMA public;
+CREATE TABLE tb_team (code public.citext PRIMARY KEY, name text);
+CREATE TABLE tb_member (pk integer PRIMARY KEY, team public.citext NOT NULL REFERENCES tb_team);
+CREATE INDEX ON tb_member (team);
+INSERT INTO tb_team VALUES ('red', 'Reds'), ('blue', 'Blues');
+INSERT INTO tb_member VALUES (1, 'RED'), (2, 'blue');
+SELECT readmodel.create('tv_member', $$
+    SELECT m.pk, m.team, t.name FROM tb_member m JOIN tb_team t ON t.code = m.team $$);
+SELECT readmodel.create('tv_team', $$
+    SELECT t.code, (SELECT count(*) FROM tb_member m WHERE m.team = t.code) AS members FROM tb_team t $$);
+UPDATE tb_team SET name = 'Crimson' WHERE code = 'Red';
+UPDATE tb_member SET team = 'Blue' WHERE pk = 1;
+SELECT * FROM tv_member ORDER BY pk;
+SELECT * FROM tv_team ORDER BY code;
+SELECT image_diff('tv_member') + image_diff('tv_team') AS differing;
+
 -- 17. Columns named like internal aliases (x, y, t, n, d, i, s, via).
 CREATE TABLE tb_alias (x integer PRIMARY KEY, y text, t text, n text, d text, i text, s text, via text);
 INSERT INTO tb_alias VALUES (1, 'y', 't', 'n', 'd', 'i', 's', 'v');
@@ -175,5 +193,6 @@ SELECT * FROM tv_counts ORDER BY pk_post;
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA sound CASCADE;
+DROP EXTENSION citext;
 RESET client_min_messages;
 DROP EXTENSION pg_readmodel;

@@ -589,6 +589,26 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 	return false;
 }
 
+/*
+ * An edge may equate columns through a binary-compatible cast (text and
+ * citext): the hop then looks the column up as the operator's left type and
+ * passes the values as its right type, which have the same bytes.
+ */
+static void
+operator_types(RouteHop *hop)
+{
+	Oid			left;
+	Oid			right;
+
+	op_input_types(hop->opno, &left, &right);
+	if (!OidIsValid(left) || !OidIsValid(right) ||
+		get_typtype(left) == TYPTYPE_PSEUDO || get_typtype(right) == TYPTYPE_PSEUDO)
+		return;
+	if (left != get_atttype(hop->relid, hop->match_att))
+		hop->match_cast = left;
+	hop->in_type = right;
+}
+
 static RouteHop *
 make_hop(RelNode *next, AttrNumber match_att, AttrNumber emit_att, Oid in_type,
 		 Edge *edge)
@@ -602,6 +622,7 @@ make_hop(RelNode *next, AttrNumber match_att, AttrNumber emit_att, Oid in_type,
 	hop->emit_type = get_atttype(next->relid, emit_att);
 	hop->opno = oriented_operator(edge, next->id);
 	hop->lock = *analyze_lock_scheme(match_att, hop->opno, edge->collation);
+	operator_types(hop);
 	return hop;
 }
 

@@ -314,13 +314,13 @@ char *
 readmodel_hop_sql(RouteHop *hop)
 {
 	char	   *emit = readmodel_column_name(hop->relid, hop->emit_att);
+	char	   *match = psprintf("t.%s", readmodel_column_name(hop->relid, hop->match_att));
 
+	if (OidIsValid(hop->match_cast))
+		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
 	return psprintf("SELECT t.%s FROM ONLY %s t WHERE %s AND t.%s IS NOT NULL",
 					emit, readmodel_relation_name(hop->relid),
-					readmodel_any_qual(psprintf("t.%s",
-												readmodel_column_name(hop->relid, hop->match_att)),
-									   hop->opno),
-					emit);
+					readmodel_any_qual(match, hop->opno), emit);
 }
 
 /* Run a hop for the incoming values; return the emits. */

@@ -110,6 +110,8 @@ typedef struct RouteHop
 	AttrNumber	emit_att;
 	Oid			in_type;		/* type of the incoming values */
 	Oid			opno;			/* match column OP incoming value */
+	Oid			match_cast;		/* the column's binary-compatible type for
+								 * opno, or InvalidOid: its own */
 	Oid			emit_type;
 	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */

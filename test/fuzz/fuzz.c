@@ -58,6 +58,7 @@ typedef struct Stats
 	long		outcomes[NOUTCOMES];
 	long		verify_disagree;
 	long		failures;
+	long		flaky;			/* failures that did not happen again */
 	Counts		reasons;		/* refusals by reason */
 	Counts		bad;			/* deliberately bad constructs: made, accepted */
 	Counts		shapes;			/* shapes: made, accepted */
@@ -127,8 +128,8 @@ print_stats(double elapsed)
 	printf("health problems        %ld\n", stats.outcomes[OUT_HEALTH]);
 	printf("server crashes         %ld\n", stats.outcomes[OUT_CRASH]);
 	printf("(not counted as failures: definition errors %ld, nondeterministic %ld,"
-		   " setup %ld)\n", stats.outcomes[OUT_DEFERROR], stats.outcomes[OUT_NONDET],
-		   stats.outcomes[OUT_SETUP]);
+		   " setup %ld, not reproducible %ld)\n", stats.outcomes[OUT_DEFERROR],
+		   stats.outcomes[OUT_NONDET], stats.outcomes[OUT_SETUP] - stats.flaky, stats.flaky);
 	printf("fuzz: %s\n", fail ? "FAILED" : "ok");
 }
 
@@ -257,6 +258,19 @@ count_outcome(Def *d, TrialResult *res)
 		stats.passed++;
 }
 
+/* a failure must happen again, the same way, before it is reported */
+static bool
+reproduces(const Trial *t, const TrialResult *res)
+{
+	TrialResult again;
+	bool		same;
+
+	run_trial(t, &again);
+	same = again.kind == res->kind && again.model == res->model;
+	trial_result_free(&again);
+	return same;
+}
+
 /* one definition; returns false to stop the run */
 static bool
 run_definition(SchemaRun *sr, int i)
@@ -281,7 +295,16 @@ run_definition(SchemaRun *sr, int i)
 	if (opt.verbose)
 		printf("fuzz: %s: %s%s%s\n", d->name, outcome_name(res.kind),
 			   res.reason ? ": " : "", res.reason ? res.reason : "");
-	if (outcome_is_failure(res.kind))
+	if (outcome_is_failure(res.kind) && !reproduces(&t, &res))
+	{
+		stats.flaky++;
+		printf("fuzz: %s in %s did not happen again on a second run: not counted"
+			   " (was the engine reinstalled meanwhile?)\n%s", outcome_name(res.kind),
+			   t.defs[res.model]->name, buf_str(&res.report));
+		stats.outcomes[res.kind]--;
+		stats.outcomes[OUT_SETUP]++;
+	}
+	else if (outcome_is_failure(res.kind))
 	{
 		print_failure(&sr->s, sr->no, &t, &res);
 		shrink_and_keep(&t, &res);

@@ -284,6 +284,7 @@ typedef struct Workload
 	long		next_key[MAXTABLES];
 	int			weight[MAXTABLES];
 	StrList		log;			/* statements of the current transaction */
+	StrList		all;			/* every statement of the session */
 	bool		twopc;
 	int			txn_no;
 	int			sp;
@@ -299,6 +300,7 @@ typedef struct Workload
 extern void workload_init(Workload *w, PGconn *c, Schema *s, uint64_t seed);
 extern TxEnd workload_txn(Workload *w);
 extern void workload_print_log(const Workload *w, Buf *out);
+extern void workload_print_all(const Workload *w, Buf *out);
 extern void workload_free(Workload *w);
 
 /* ------------------------------------------------------------------ */

@@ -560,7 +560,13 @@ table_fill(Rng *r, Schema *s, int ti)
 				else if (!c->fk_constraint && chance(r, 10))
 					v = key_literal(c, max + 50);
 				else
-					v = key_literal(c, rnd_range(r, 1, max));
+				{
+					/* the parent's key, in the reference column's type */
+					char	   *kt = key_text(&s->t[c->fk].cols[0], rnd_range(r, 1, max));
+
+					v = text_to_literal(c, kt);
+					free(kt);
+				}
 			}
 			else
 				v = value_literal(r, c, 15);

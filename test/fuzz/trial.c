@@ -537,7 +537,9 @@ run_workload(Run *run)
 		if (e == TX_ERROR && run->wl.crashed)
 		{
 			fail(run, OUT_CRASH, t->ndefs - 1, "the server crashed: %s", run->wl.err_msg);
-			report_txn(run);
+			buf_puts(&run->res->report, "-- every statement of the writing session"
+					 " (after readmodel.create), in order:\n");
+			workload_print_all(&run->wl, &run->res->report);
 			return;
 		}
 		if (e == TX_ERROR)
@@ -616,7 +618,8 @@ run_trial(const Trial *t, TrialResult *res)
 	else if (!run.failed && check_all(&run))
 	{
 		run_workload(&run);
-		if (!run.failed)
+		/* a kept database keeps its models */
+		if (!run.failed && !t->keep_db)
 			run_finish(&run);
 	}
 	if (run.extra_wrong)

@@ -141,6 +141,7 @@ static void
 wl_log(Workload *w, const char *s)
 {
 	sl_add(&w->log, s);
+	sl_add(&w->all, s);
 	if (opt.verbose)
 		printf("    [%d] %s\n", w->txn_no, s);
 }
@@ -624,6 +625,7 @@ st_merge(Workload *w, int ti)
 	Buf			b = {0};
 	int			dc = pick_data_col(w, t);
 	int			n = rnd_range(&w->rng, 1, 3);
+	char	   *used[3] = {NULL, NULL, NULL};
 
 	if (dc < 0)
 		return st_insert(w, ti, 1);
@@ -634,8 +636,16 @@ st_merge(Workload *w, int ti)
 		char	   *k = chance(&w->rng, 60) ? pick_key(w, ti) : NULL;
 		char	   *v = value_literal(&w->rng, &t->cols[dc], 20);
 
+		/* a target row may be matched once only */
+		for (int j = 0; k && j < i; j++)
+			if (strcmp(used[j], k) == 0)
+			{
+				free(k);
+				k = NULL;
+			}
 		if (k == NULL)
 			k = fresh_key(w, ti);
+		used[i] = xstrdup(k);
 		buf_append(&b, "%s(%s, %s", i ? ", " : "", k, v);
 		for (int j = 1; j < t->ncols; j++)
 			if (t->cols[j].fk >= 0)
@@ -665,6 +675,8 @@ st_merge(Workload *w, int ti)
 			buf_append(&b, ", v.f%d", j);
 	buf_puts(&b, ")");
 	st.sql = b.data;
+	for (int i = 0; i < n; i++)
+		free(used[i]);
 	return st;
 }
 
@@ -981,6 +993,7 @@ workload_txn(Workload *w)
 	sl_reset(&w->log);
 	w->failed = false;
 	w->txn_no++;
+	sl_addf(&w->all, "-- transaction %d", w->txn_no);
 	if (x < 10)
 	{
 		/* one statement in autocommit mode */
@@ -1007,12 +1020,12 @@ workload_txn(Workload *w)
 	return end;
 }
 
-void
-workload_print_log(const Workload *w, Buf *out)
+static void
+print_list(const Workload *w, const StrList *l, Buf *out)
 {
-	for (int i = 0; i < w->log.n; i++)
+	for (int i = 0; i < l->n; i++)
 	{
-		const char *s = w->log.v[i];
+		const char *s = l->v[i];
 		size_t		l = strlen(s);
 
 		if ((s[0] == '-' && s[1] == '-') || (l > 2 && strcmp(s + l - 2, "\\.") == 0))
@@ -1025,6 +1038,19 @@ workload_print_log(const Workload *w, Buf *out)
 }
 
 void
+workload_print_log(const Workload *w, Buf *out)
+{
+	print_list(w, &w->log, out);
+}
+
+/* the whole session: failures that depend on what the session did before */
+void
+workload_print_all(const Workload *w, Buf *out)
+{
+	print_list(w, &w->all, out);
+}
+
+void
 workload_free(Workload *w)
 {
 	for (int i = 0; i < MAXTABLES; i++)
@@ -1034,6 +1060,8 @@ workload_free(Workload *w)
 	}
 	sl_reset(&w->log);
 	free(w->log.v);
+	sl_reset(&w->all);
+	free(w->all.v);
 	free(w->err_msg);
 	free(w->err_sql);
 }

@@ -1717,7 +1717,43 @@ join_derived(Gen *g, Top *t)
 	kc = c->tab->cols[cols[n]];
 	dt = new_derived(g);
 	j = fr_drop(fr_seq());
-	if (k < 35)
+	if (k >= 45 && k < 90)
+	{
+		/* LATERAL, aggregated: one row per row of a */
+		Frag	   *aggs = fr_list(NULL, ", ", NULL);
+		static const char *const forms[] = {"\nLEFT JOIN LATERAL", "\nCROSS JOIN LATERAL",
+		"\nJOIN LATERAL"};
+		int			form = rnd(&g->r, 3);
+
+		l.outer = &t->l;
+		derived_col(dt, "k", kc, true);
+		for (int i = rnd_range(&g->r, 1, 3); i > 0; i--)
+		{
+			char		name[16];
+			Expr		e = gen_agg(g, &l, 2);
+			Frag	   *item = fr_drop(fr_seq());
+
+			snprintf(name, sizeof name, "a%d", dt->ncols);
+			fr_add(item, e.f);
+			fr_addt(item, " AS %s", name);
+			fr_add(aggs, item);
+			derived_col(dt, name, e.c, false);
+		}
+		fr_add(where, fr_text("%s.%s = %s.%s", c->alias, fkname, a->alias,
+							  a->tab->cols[0].name));
+		if (chance(&g->r, 30))
+			fr_add(where, fr_drop(gen_cond(g, &l, 2)));
+		fr_addt(j, "%s (SELECT ", forms[form]);
+		fr_add(j, aggs);
+		fr_addt(j, " FROM %s %s", c->tab->name, c->alias);
+		fr_add(j, where);
+		x = add_rel(g, &t->l, -1, dt, 'a');
+		fr_addt(j, ") %s%s", x->alias, form != 1 ? " ON true" : "");
+		x->agg_only = t->l.grouped;
+		fr_add(t->from, j);
+		return;
+	}
+	if (k < 20)
 	{
 		/* grouped by the join key: one row per key */
 		Frag	   *aggs = fr_list(NULL, ", ", NULL);
@@ -1743,7 +1779,7 @@ join_derived(Gen *g, Top *t)
 		fr_add(j, where);
 		fr_addt(j, " GROUP BY %s.%s)", c->alias, fkname);
 	}
-	else if (k < 55)
+	else if (k < 30)
 	{
 		derived_col(dt, "k", kc, true);
 		derived_col(dt, "hit", col_of_type(TY_BOOL), false);
@@ -1753,7 +1789,7 @@ join_derived(Gen *g, Top *t)
 		fr_add(j, where);
 		fr_addt(j, ")");
 	}
-	else if (k < 92)
+	else if (k < 45)
 	{
 		/* LATERAL: the first child in some order */
 		char	   *ord = order_by(g, &l, false);
@@ -1798,8 +1834,8 @@ join_derived(Gen *g, Top *t)
 				c->alias, fkname, c->alias, vc->name, c->tab->name, c->alias);
 		g->d->bad = "FROM subquery with several rows per key";
 	}
-	x = add_rel(g, &t->l, -1, dt, k < 35 ? 'g' : k < 55 ? 'd' : k < 92 ? 'l' : 's');
-	if (k >= 55 && k < 92)
+	x = add_rel(g, &t->l, -1, dt, k < 20 ? 'g' : k < 30 ? 'd' : k < 45 ? 'l' : 's');
+	if (k >= 30 && k < 45)
 		fr_addt(j, " %s ON true", x->alias);
 	else
 		fr_addt(j, " %s ON %s.k = %s.%s", x->alias, x->alias, a->alias,

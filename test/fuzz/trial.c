@@ -629,7 +629,7 @@ run_trial(const Trial *t, TrialResult *res)
 	PQfinish(run.w);
 	PQfinish(run.c);
 	if (res->kind == OUT_CRASH)
-		sleep(3);				/* let the postmaster restart the cluster */
+		sleep(1);				/* let the postmaster restart the cluster */
 	if (!t->keep_db)
 		drop_database(db);
 	for (int i = 0; i < t->ndefs; i++)

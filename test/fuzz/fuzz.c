@@ -225,6 +225,9 @@ trial_for(SchemaRun *sr, Def *d, uint64_t dseed, Trial *t)
 	t->work_seed = mix_seed(dseed, 1);
 	t->ntxns = opt.transactions;
 	t->profile = opt.profile >= 0 ? opt.profile : chance(&r, 25);
+	for (int i = 0; i < n_engine_settings(); i++)
+		if (chance(&r, 15))
+			t->engine |= 1u << i;
 	for (int i = 0; i < sr->s.nbase; i++)
 		t->weight[i] = (d->used >> i) & 1 ? 4 : 1;
 }

@@ -152,6 +152,7 @@ typedef struct Column
 	bool		fk_constraint;	/* declared FOREIGN KEY */
 	const char *on_delete;		/* "CASCADE", "SET NULL" or NULL */
 	bool		on_update_cascade;
+	bool		deferred;		/* DEFERRABLE INITIALLY DEFERRED */
 	bool		indexed;
 	bool		hidden;			/* derived tables: not selectable */
 } Column;
@@ -290,6 +291,7 @@ typedef struct Workload
 	int			sp;
 	const char *model_names[MAXDEFS];	/* for refresh() calls */
 	int			nmodels;
+	int			nadded;			/* columns added by ALTER TABLE */
 	bool		failed;			/* an unexpected error happened */
 	bool		crashed;		/* the connection was lost */
 	char		err_state[6];
@@ -369,6 +371,7 @@ typedef struct Trial
 	int			ntxns;
 	int			profile;
 	int			weight[MAXTABLES];
+	unsigned	engine;			/* bits: maintenance settings (trial.c) */
 	const char *keep_db;		/* leave the database under this name */
 } Trial;
 
@@ -392,6 +395,7 @@ extern void run_trial(const Trial *t, TrialResult *res);
 extern void trial_result_free(TrialResult *r);
 extern void trial_describe(const Trial *t, Buf *out);
 extern char *work_db_name(void);
+extern int	n_engine_settings(void);
 extern void drop_our_databases(void);
 extern void drop_work_databases(void);
 extern void build_template(const Schema *s, const char *name);

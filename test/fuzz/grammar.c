@@ -1258,13 +1258,13 @@ gen_subquery(Gen *g, Level *l, int depth)
 		return gen_colref(g, l, p_any, false);
 	if (cr.kind == CORR_PARENT && k < 30)
 		e = sq_limit1(g, l, &cr, depth);	/* an N:1 lookup */
-	else if (k < 55)
+	else if (k < 70)
 		e = sq_agg(g, l, &cr, depth);
-	else if (k < 67)
+	else if (k < 78)
 		e = sq_limit1(g, l, &cr, depth);
-	else if (k < 79)
+	else if (k < 85)
 		e = sq_limited(g, l, &cr, depth);
-	else if (k < 90)
+	else if (k < 92)
 		e = sq_window(g, l, &cr, depth);
 	else
 		e = sq_distinct(g, l, &cr, depth);
@@ -1322,7 +1322,7 @@ cond_exists(Gen *g, Level *l, int depth)
 	sq = fr_add(f, sq_open(&sel, &from, &where));
 	fr_addt(sel, "1");
 	inner_level(g, l, &in, &cr, from, where, depth);
-	if (chance(&g->r, 10))
+	if (chance(&g->r, 4))
 		fr_add(sq, fr_drop(fr_text(" LIMIT 1")));
 	fr_addt(sq, ")");
 	free(cr.outer_expr);
@@ -1604,6 +1604,42 @@ join_n1(Gen *g, Top *t)
 	fr_add(t->from, j);
 	if (t->l.grouped)
 		fr_add(t->groupby, fr_drop(fr_text("%s.%s", b->alias, b->tab->cols[0].name)));
+}
+
+/*
+ * LEFT JOIN (t x RIGHT|FULL|LEFT JOIN u y ON y.pk = x.fk) ON x.pk = a.fk:
+ * an outer join nested on the nullable side, the root stays preserved.
+ */
+static bool
+join_nested(Gen *g, Top *t)
+{
+	Rel		   *a = pick_outer_rel(g, &t->l);
+	int			fks[MAXCOLS];
+	int			n;
+	const Column *fk;
+	const Column *fk2;
+	Rel		   *x, *y;
+	static const char *const kinds[] = {"RIGHT JOIN", "FULL JOIN", "LEFT JOIN", "JOIN"};
+
+	if (a == NULL || t->l.nrels >= MAXRELS - 3 || (n = schema_fk_cols(a->tab, fks)) == 0)
+		return false;
+	fk = &a->tab->cols[fks[rnd(&g->r, n)]];
+	if ((n = schema_fk_cols(&g->s->t[fk->fk], fks)) == 0)
+		return false;
+	fk2 = &g->s->t[fk->fk].cols[fks[rnd(&g->r, n)]];
+	x = add_table_rel(g, &t->l, fk->fk);
+	y = add_table_rel(g, &t->l, fk2->fk);
+	fr_add(t->from, fr_drop(fr_text("\nLEFT JOIN (%s %s %s %s %s ON %s.%s = %s.%s) ON %s.%s = %s.%s",
+									x->tab->name, x->alias, PICK(&g->r, kinds),
+									y->tab->name, y->alias, y->alias, y->tab->cols[0].name,
+									x->alias, fk2->name, x->alias, x->tab->cols[0].name,
+									a->alias, fk->name)));
+	if (t->l.grouped)
+	{
+		fr_add(t->groupby, fr_drop(fr_text("%s.%s", x->alias, x->tab->cols[0].name)));
+		fr_add(t->groupby, fr_drop(fr_text("%s.%s", y->alias, y->tab->cols[0].name)));
+	}
+	return true;
 }
 
 /* LEFT JOIN t ON t.pk = a.<int column>: a lookup by a data column */
@@ -2040,6 +2076,8 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 
 	for (int i = rnd_range(&g.r, 0, 3); i > 0; i--)
 		join_n1(&g, &t);
+	if (chance(&g.r, 6))
+		join_nested(&g, &t);
 	if (chance(&g.r, 8))
 		join_by_data(&g, &t);
 	if (chance(&g.r, 4))
@@ -2067,6 +2105,16 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 
 	for (int i = rnd_range(&g.r, 1, 4); i > 0; i--)
 		add_item(&g, &t, gen_expr(&g, &t.l, 0));
+	/* the documents of the models it joins, embedded */
+	for (int i = 0; i < t.l.nrels; i++)
+	{
+		Rel		   *m = &t.l.rels[i];
+
+		if (m->ti >= 0 && m->tab->is_model && !m->agg_only && chance(&g.r, 50))
+			for (int j = 0; j < m->tab->ncols; j++)
+				if (strcmp(m->tab->cols[j].name, "data") == 0)
+					add_item(&g, &t, colref(m, &m->tab->cols[j]));
+	}
 	if (chance(&g.r, 60))
 	{
 		Expr		e = gen_object(&g, &t.l, 0, 5);

@@ -405,6 +405,7 @@ add_fk(Rng *r, Schema *s, Table *t, int target, bool self)
 		else if (x < 65 && !c->not_null)
 			c->on_delete = "SET NULL";
 		c->on_update_cascade = chance(r, 50);
+		c->deferred = !self && chance(r, 20);
 	}
 	c->indexed = chance(r, 60);
 }
@@ -520,6 +521,8 @@ table_ddl(const Schema *s, const Table *t, StrList *out)
 				buf_append(&b, " ON DELETE %s", c->on_delete);
 			if (c->on_update_cascade)
 				buf_puts(&b, " ON UPDATE CASCADE");
+			if (c->deferred)
+				buf_puts(&b, " DEFERRABLE INITIALLY DEFERRED");
 		}
 	}
 	buf_puts(&b, ")");
@@ -579,6 +582,45 @@ table_fill(Rng *r, Schema *s, int ti)
 	buf_free(&b);
 }
 
+/*
+ * A user trigger: writing a child row bumps a counter of its parent, so
+ * some writes reach the read models through nested statements.
+ */
+static void
+add_trigger(Rng *r, Schema *s)
+{
+	for (int tries = 0; tries < 10; tries++)
+	{
+		int			ti = rnd_range(r, 1, s->nbase - 1);
+		const Table *t = &s->t[ti];
+		int			fks[MAXCOLS];
+		int			n = schema_fk_cols(t, fks);
+		const Column *fk;
+		const Table *p;
+		const char *counter = NULL;
+
+		if (n == 0)
+			continue;
+		fk = &t->cols[fks[rnd(r, n)]];
+		p = &s->t[fk->fk];
+		if (fk->fk == ti)
+			continue;
+		for (int i = 1; i < p->ncols; i++)
+			if (p->cols[i].type == TY_INT && p->cols[i].fk < 0)
+				counter = p->cols[i].name;
+		if (counter == NULL)
+			continue;
+		sl_addf(&s->ddl, "CREATE FUNCTION fn_touch_%s() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+				"BEGIN\n"
+				"  UPDATE %s SET %s = coalesce(%s, 0) + 1 WHERE %s = NEW.%s;\n"
+				"  RETURN NULL;\n"
+				"END $$", p->stem, p->name, counter, counter, p->cols[0].name, fk->name);
+		sl_addf(&s->ddl, "CREATE TRIGGER touch_parent AFTER INSERT OR UPDATE OF %s ON %s"
+				" FOR EACH ROW EXECUTE FUNCTION fn_touch_%s()", fk->name, t->name, p->stem);
+		return;
+	}
+}
+
 void
 schema_generate(Schema *s, uint64_t seed)
 {
@@ -627,6 +669,8 @@ schema_generate(Schema *s, uint64_t seed)
 		   " STABLE LANGUAGE sql AS 'SELECT $1 + 1'");
 	sl_add(&s->ddl, "CREATE FUNCTION fn_immutable(numeric) RETURNS numeric"
 		   " IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2'");
+	if (chance(&r, 50))
+		add_trigger(&r, s);
 	for (int ti = 0; ti < s->nbase; ti++)
 		table_fill(&r, s, ti);
 }

@@ -315,6 +315,39 @@ leftovers(PGconn *c, const char *name, const Trial *t, int nremaining, Buf *out)
 /* the trial                                                           */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Maintenance settings a trial may use (bit i of Trial.engine): small
+ * chunks and lock escalation thresholds, rebuilds of a few keys, no
+ * patches.  The content of a model must not depend on any of them.
+ */
+static const char *const engine_settings[][2] = {
+	{"readmodel.apply_chunk", "2"},
+	{"readmodel.lock_escalation", "3"},
+	{"readmodel.rebuild_min_keys", "1"},
+	{"readmodel.rebuild_fraction", "0.3"},
+	{"readmodel.enable_patch", "off"},
+};
+
+int
+n_engine_settings(void)
+{
+	return lengthof(engine_settings);
+}
+
+static void
+apply_engine_settings(PGconn *c, unsigned bits, Buf *log)
+{
+	for (int i = 0; i < lengthof(engine_settings); i++)
+		if (bits & (1u << i))
+		{
+			char	   *sql = strf("SET %s = '%s'", engine_settings[i][0], engine_settings[i][1]);
+
+			exec_or_die(c, sql);
+			buf_append(log, "%s;\n", sql);
+			free(sql);
+		}
+}
+
 typedef struct Run
 {
 	const Trial *t;
@@ -348,7 +381,7 @@ fail(Run *run, Outcome kind, int model, const char *fmt, const char *arg)
 			   run->t->defs[model]->name);
 	buf_append(&res->report, fmt, arg);
 	buf_puts(&res->report, "\n");
-	if (run->t->profile == 1)
+	if (run->settings.len > 0)
 		buf_append(&res->report, "-- the writing session ran:\n%s", buf_str(&run->settings));
 }
 
@@ -605,7 +638,11 @@ run_trial(const Trial *t, TrialResult *res)
 	run.c = connect_db_retry(opt.conninfo, db);
 	if (run.c == NULL)
 		exit(2);
-	apply_profile(run.w, t->profile, &run.settings);
+	if (t->profile == 1)
+		apply_profile(run.w, t->profile, &run.settings);
+	else
+		apply_profile(run.w, t->profile, NULL);
+	apply_engine_settings(run.w, t->engine, &run.settings);
 	apply_pinned_settings(run.c);
 	for (int i = 0; i < t->ndefs; i++)
 		run.texts[i] = def_text(t->defs[i]);
@@ -658,6 +695,9 @@ trial_describe(const Trial *t, Buf *out)
 	if (t->profile == 1)
 		buf_puts(out, " (TimeZone, DateStyle, IntervalStyle, extra_float_digits,"
 				 " bytea_output differ from the comparing session; see compare.c)");
+	for (int i = 0; i < lengthof(engine_settings); i++)
+		if (t->engine & (1u << i))
+			buf_append(out, "; %s = %s", engine_settings[i][0], engine_settings[i][1]);
 	buf_append(out, "\n-- workload seed %" PRIu64 ", %d transactions\n", t->work_seed, t->ntxns);
 }
 

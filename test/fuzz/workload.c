@@ -730,6 +730,75 @@ st_copy(Workload *w, int ti)
 	return st;
 }
 
+/*
+ * Deferred foreign keys: a child row referencing a parent key that does
+ * not exist yet, then the parent.  Returns false when no table has one.
+ */
+static bool
+op_child_first(Workload *w)
+{
+	Schema	   *s = w->schema;
+
+	for (int tries = 0; tries < 8; tries++)
+	{
+		int			ti = pick_table(w);
+		const Table *t = &s->t[ti];
+
+		for (int i = 1; i < t->ncols; i++)
+		{
+			const Column *c = &t->cols[i];
+			const Table *pt = &s->t[c->fk];
+			long		pn;
+			char	   *pk, *prow, *ck, *kt, *ref, *ccols, *pcols;
+			Buf			v = {0};
+			Stmt		st = {NULL, false, NULL};
+
+			if (!c->deferred || c->fk == ti)
+				continue;
+			pn = ++w->next_key[c->fk];
+			pk = key_literal(&pt->cols[0], pn);
+			prow = row_values(w, c->fk, pk);
+			if (prow == NULL)
+			{
+				free(pk);
+				return false;
+			}
+			kt = key_text(&pt->cols[0], pn);
+			ref = text_to_literal(c, kt);
+			ck = fresh_key(w, ti);
+			buf_append(&v, "(%s", ck);
+			for (int j = 1; j < t->ncols; j++)
+			{
+				char	   *x = j == i ? xstrdup(ref) : t->cols[j].fk >= 0 ?
+					parent_value(w, &t->cols[j]) : value_literal(&w->rng, &t->cols[j], 15);
+
+				buf_append(&v, ", %s", x ? x : "NULL");
+				free(x);
+			}
+			buf_puts(&v, ")");
+			ccols = column_list(t);
+			pcols = column_list(pt);
+			st.sql = strf("INSERT INTO %s (%s) VALUES %s", t->name, ccols, buf_str(&v));
+			st.may_fail = true;
+			run_stmt(w, &st, true);
+			st.may_fail = false;
+			/* the parent the child references, later in the transaction */
+			st.sql = strf("INSERT INTO %s (%s) VALUES %s", pt->name, pcols, prow);
+			run_stmt(w, &st, true);
+			free(pk);
+			free(prow);
+			free(kt);
+			free(ref);
+			free(ck);
+			free(ccols);
+			free(pcols);
+			buf_free(&v);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* two statements in a DO block, the second sometimes undone */
 static Stmt
 st_do(Workload *w, int ti)
@@ -760,7 +829,8 @@ typedef enum OpKind
 {
 	OP_INSERT, OP_INSERT_MULTI, OP_INSERT_SELECT, OP_UPDATE, OP_UPDATE_EBD,
 	OP_UPDATE_FK, OP_UPDATE_PK, OP_DELETE, OP_UPSERT, OP_MERGE, OP_COPY,
-	OP_DO, OP_TRUNCATE, OP_SAVEPOINT, OP_FLUSH, OP_REFRESH, NOPS
+	OP_DO, OP_TRUNCATE, OP_SAVEPOINT, OP_FLUSH, OP_REFRESH, OP_CHILD_FIRST,
+	OP_ADD_COLUMN, NOPS
 } OpKind;
 
 static const int op_weight[NOPS] = {
@@ -780,6 +850,8 @@ static const int op_weight[NOPS] = {
 	[OP_SAVEPOINT] = 5,
 	[OP_FLUSH] = 4,
 	[OP_REFRESH] = 1,
+	[OP_CHILD_FIRST] = 3,
+	[OP_ADD_COLUMN] = 1,
 };
 
 static OpKind
@@ -914,6 +986,26 @@ do_op(Workload *w, int depth)
 		}
 		return;
 	}
+	if (op == OP_CHILD_FIRST && op_child_first(w))
+		return;
+	/*
+	 * Neither runs while trigger events are pending, as after any write to
+	 * a table with a deferred foreign key: only first in a transaction.
+	 */
+	if ((op == OP_ADD_COLUMN || op == OP_TRUNCATE) && w->log.n > 1)
+		op = OP_UPDATE;
+	if (op == OP_ADD_COLUMN)
+	{
+		char	   *s;
+
+		w->nadded++;
+		s = strf("ALTER TABLE %s ADD COLUMN added_%d int DEFAULT %d",
+				 w->schema->t[ti].name, w->nadded, w->nadded);
+
+		run_sql(w, s);
+		free(s);
+		return;
+	}
 	if (op == OP_TRUNCATE)
 	{
 		char	   *s = strf("TRUNCATE %s CASCADE", w->schema->t[ti].name);
@@ -949,6 +1041,20 @@ workload_init(Workload *w, PGconn *c, Schema *s, uint64_t seed)
 	PQclear(r);
 }
 
+/*
+ * COMMIT or PREPARE TRANSACTION; a deferred foreign key the workload broke
+ * makes it fail, which is not the engine's doing.  Returns false then.
+ */
+static bool
+run_commit(Workload *w, const char *sql)
+{
+	Stmt		st = {xstrdup(sql), true, NULL};
+	int			before = w->log.n;
+
+	run_stmt(w, &st, false);
+	return !w->failed && w->log.n == before + 1;
+}
+
 /* end the transaction: COMMIT, ROLLBACK or two-phase */
 static TxEnd
 finish(Workload *w)
@@ -968,10 +1074,12 @@ finish(Workload *w)
 	{
 		snprintf(gid, sizeof gid, "fuzz_%d_%d", w->txn_no, rnd(&w->rng, 1000000));
 		s = strf("PREPARE TRANSACTION '%s'", gid);
-		run_sql(w, s);
+		if (!run_commit(w, s))
+		{
+			free(s);
+			return w->failed ? TX_ERROR : TX_ROLLED_BACK;
+		}
 		free(s);
-		if (w->failed)
-			return TX_ERROR;
 		s = strf(x < 95 ? "COMMIT PREPARED '%s'" : "ROLLBACK PREPARED '%s'", gid);
 		run_sql(w, s);
 		free(s);
@@ -979,8 +1087,9 @@ finish(Workload *w)
 			return TX_ERROR;
 		return x < 95 ? TX_COMMITTED : TX_ROLLED_BACK;
 	}
-	run_sql(w, "COMMIT");
-	return w->failed ? TX_ERROR : TX_COMMITTED;
+	if (!run_commit(w, "COMMIT"))
+		return w->failed ? TX_ERROR : TX_ROLLED_BACK;
+	return TX_COMMITTED;
 }
 
 TxEnd
@@ -1002,7 +1111,8 @@ workload_txn(Workload *w)
 
 		if (!load_keys(w))
 			return TX_ERROR;
-		if (op == OP_SAVEPOINT || op == OP_FLUSH || op == OP_REFRESH || op == OP_TRUNCATE)
+		if (op == OP_SAVEPOINT || op == OP_FLUSH || op == OP_REFRESH ||
+			op == OP_TRUNCATE || op == OP_CHILD_FIRST || op == OP_ADD_COLUMN)
 			op = OP_UPDATE_EBD;
 		st = build_stmt(w, op, pick_table(w));
 		run_stmt(w, &st, false);

@@ -372,6 +372,7 @@ typedef struct Trial
 	int			profile;
 	int			weight[MAXTABLES];
 	unsigned	engine;			/* bits: maintenance settings (trial.c) */
+	bool		sabotage;		/* self-test: disable capture after create */
 	const char *keep_db;		/* leave the database under this name */
 } Trial;
 

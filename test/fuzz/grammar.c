@@ -58,6 +58,7 @@ typedef struct Gen
 	int			nitem;
 	bool		models;			/* earlier models may be read */
 	int			in_agg;			/* inside an aggregate's arguments */
+	bool		lean;			/* few, shallow constructs */
 	Table	   *derived[32];
 	int			nderived;
 } Gen;
@@ -723,7 +724,8 @@ typedef enum CorrKind
 	CORR_PARENT,				/* p.pk = outer.fk */
 	CORR_SIBLING,				/* s.fk = outer.fk */
 	CORR_NONE,					/* uncorrelated */
-	CORR_NONEQ					/* s.x > outer.x */
+	CORR_NONEQ,					/* s.x > outer.x */
+	CORR_DATA					/* c.x = outer.y: data columns, same type */
 } CorrKind;
 
 typedef struct Corr
@@ -804,6 +806,49 @@ corr_parent(Gen *g, Rel *a, Corr *c, bool sibling)
 }
 
 static bool
+same_kind(const Column *a, const Column *b)
+{
+	if (a->type != b->type || a->type == TY_OTHER || a->type == TY_JSONB)
+		return false;
+	if (a->coll == NULL || b->coll == NULL)
+		return a->coll == b->coll;
+	return strcmp(a->coll, b->coll) == 0;
+}
+
+/* c.x = a.y on data columns of the same type and collation */
+static bool
+corr_data(Gen *g, Rel *a, Corr *c)
+{
+	int			j = rnd_range(&g->r, 1, a->tab->ncols - 1);
+	const Column *y;
+	int			tabs[64];
+	int			cols[64];
+	int			n = 0;
+
+	if (a->tab->ncols < 2)
+		return false;
+	y = &a->tab->cols[j];
+	if (y->fk >= 0 || y->hidden)
+		return false;
+	for (int i = 0; i < n_visible(g) && n < 64; i++)
+		for (int k = 1; k < g->s->t[i].ncols && n < 64; k++)
+			if (g->s->t[i].cols[k].fk < 0 && !g->s->t[i].cols[k].hidden &&
+				same_kind(&g->s->t[i].cols[k], y))
+			{
+				tabs[n] = i;
+				cols[n++] = k;
+			}
+	if (n == 0)
+		return false;
+	n = rnd(&g->r, n);
+	c->kind = CORR_DATA;
+	c->ti = tabs[n];
+	snprintf(c->inner_col, NAMELEN, "%s", g->s->t[tabs[n]].cols[cols[n]].name);
+	c->outer_expr = strf("%s.%s", a->alias, y->name);
+	return true;
+}
+
+static bool
 pick_corr(Gen *g, Level *outer, Corr *c)
 {
 	Rel		   *a = pick_outer_rel(g, outer);
@@ -813,11 +858,13 @@ pick_corr(Gen *g, Level *outer, Corr *c)
 	c->op = "=";
 	if (a == NULL)
 		return false;
-	if (x < 55 && corr_child(g, a, c))
+	if (x < 50 && corr_child(g, a, c))
 		return true;
-	if (x < 75 && corr_parent(g, a, c, false))
+	if (x < 68 && corr_parent(g, a, c, false))
 		return true;
-	if (x < 92 && corr_parent(g, a, c, true))
+	if (x < 82 && corr_parent(g, a, c, true))
+		return true;
+	if (x < 92 && corr_data(g, a, c))
 		return true;
 	if (x < 96 && a->ti >= 0)
 	{
@@ -1256,6 +1303,8 @@ gen_subquery(Gen *g, Level *l, int depth)
 
 	if (!pick_corr(g, l, &cr))
 		return gen_colref(g, l, p_any, false);
+	if (g->lean)
+		k = k % 70;
 	if (cr.kind == CORR_PARENT && k < 30)
 		e = sq_limit1(g, l, &cr, depth);	/* an N:1 lookup */
 	else if (k < 70)
@@ -1407,7 +1456,7 @@ gen_cond(Gen *g, Level *l, int depth)
 	Rel		   *rel;
 	const Column *c;
 
-	if (depth >= 3)
+	if (depth >= 3 || (g->lean && depth >= 2))
 		k = k % 45;
 	if (k < 15 && pick_col(g, l, p_any, false, &rel, &c))
 		return fr_text("%s.%s IS %sNULL", rel->alias, c->name,
@@ -1445,7 +1494,7 @@ gen_expr(Gen *g, Level *l, int depth)
 
 	if (l->grouped && !g->in_agg && k < 30)
 		return gen_agg(g, l, depth);
-	if (depth >= 3)
+	if (depth >= 3 || (g->lean && depth >= 1))
 		k = k % 55;
 	if (k < 30)
 		return gen_colref(g, l, p_any, false);
@@ -2067,8 +2116,10 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 	d->root = pick_root(&g);
 	top_init(&g, &t, d->root);
 	shape = rnd(&g.r, 100);
+	g.lean = chance(&g.r, 35);
 	t.l.grouped = shape < 28;
-	d->shape = t.l.grouped ? "grouped" : shape < 45 ? "derived" : "plain";
+	d->shape = t.l.grouped ? (g.lean ? "grouped, lean" : "grouped") :
+		shape < 45 ? (g.lean ? "derived, lean" : "derived") : (g.lean ? "plain, lean" : "plain");
 	key_later = chance(&g.r, 10);
 	key_and_refs(&g, &t, key_later);
 	if (t.l.grouped)
@@ -2103,7 +2154,7 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 		t.l.rels[t.l.nrels - 1].agg_only = false;
 	}
 
-	for (int i = rnd_range(&g.r, 1, 4); i > 0; i--)
+	for (int i = rnd_range(&g.r, 1, g.lean ? 2 : 4); i > 0; i--)
 		add_item(&g, &t, gen_expr(&g, &t.l, 0));
 	/* the documents of the models it joins, embedded */
 	for (int i = 0; i < t.l.nrels; i++)
@@ -2117,7 +2168,7 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 	}
 	if (chance(&g.r, 60))
 	{
-		Expr		e = gen_object(&g, &t.l, 0, 5);
+		Expr		e = gen_object(&g, &t.l, 0, g.lean ? 3 : 5);
 		Frag	   *item = fr_drop(fr_seq());
 
 		fr_add(item, e.f);
@@ -2129,7 +2180,7 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 		fr_add(t.where, fr_drop(gen_cond(&g, &t.l, 1)));
 	if (t.l.grouped && chance(&g.r, 40))
 		gen_having(&g, &t);
-	if (chance(&g.r, 10))
+	if (chance(&g.r, g.lean ? 3 : 10))
 		gen_bad(&g, &t);
 
 	d->frag = t.frag;

@@ -553,6 +553,19 @@ run_refused(Run *run)
 	buf_free(&lo);
 }
 
+/* self-test: the sources' triggers off, so the models go stale */
+static void
+sabotage(Run *run)
+{
+	for (int i = 0; i < run->t->schema->nbase; i++)
+	{
+		char	   *sql = strf("ALTER TABLE %s DISABLE TRIGGER USER", run->t->schema->t[i].name);
+
+		exec_or_die(run->w, sql);
+		free(sql);
+	}
+}
+
 static void
 run_workload(Run *run)
 {
@@ -654,6 +667,8 @@ run_trial(const Trial *t, TrialResult *res)
 		run_refused(&run);
 	else if (!run.failed && check_all(&run))
 	{
+		if (t->sabotage)
+			sabotage(&run);
 		run_workload(&run);
 		/* a kept database keeps its models */
 		if (!run.failed && !t->keep_db)

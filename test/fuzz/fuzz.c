@@ -113,7 +113,7 @@ print_stats(double elapsed)
 		printf("  %5ld  %s\n", stats.reasons.v[i].n, stats.reasons.v[i].what);
 	printf("by shape (generated / accepted):\n");
 	for (int i = 0; i < stats.shapes.n; i++)
-		printf("  %-10s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
+		printf("  %-14s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
 			   stats.shapes.v[i].m);
 	printf("deliberately bad constructs (generated / accepted):\n");
 	qsort(stats.bad.v, stats.bad.n, sizeof(Count), count_cmp);

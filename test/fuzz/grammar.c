@@ -1770,163 +1770,196 @@ join_children(Gen *g, Top *t)
 	}
 }
 
-/* grouped, DISTINCT or LATERAL FROM subquery joined to a rel */
+/* a FROM subquery over the children c of rel a, being built */
+typedef struct Derived
+{
+	Rel		   *a;				/* the rel it is joined to */
+	Level		l;				/* its own level: c */
+	Rel		   *c;
+	const char *fkname;			/* c's reference to a */
+	Column		kc;				/* its type */
+	Table	   *dt;				/* its output columns */
+	Frag	   *j;				/* the join */
+	Frag	   *where;			/* its WHERE */
+} Derived;
+
+/* aggregates over c as output columns a1, a2, ... */
+static Frag *
+derived_aggs(Gen *g, Derived *x)
+{
+	Frag	   *aggs = fr_list(NULL, ", ", NULL);
+
+	for (int i = rnd_range(&g->r, 1, 3); i > 0; i--)
+	{
+		char		name[16];
+		Expr		e = gen_agg(g, &x->l, 2);
+		Frag	   *item = fr_drop(fr_seq());
+
+		snprintf(name, sizeof name, "a%d", x->dt->ncols);
+		fr_add(item, e.f);
+		fr_addt(item, " AS %s", name);
+		fr_add(aggs, item);
+		derived_col(x->dt, name, e.c, false);
+	}
+	return aggs;
+}
+
+/* c.fk = a.pk, the correlation of a LATERAL subquery */
+static void
+derived_correlate(Gen *g, Derived *x)
+{
+	fr_add(x->where, fr_text("%s.%s = %s.%s", x->c->alias, x->fkname, x->a->alias,
+							 x->a->tab->cols[0].name));
+	if (chance(&g->r, 30))
+		fr_add(x->where, fr_drop(gen_cond(g, &x->l, 2)));
+}
+
+/* LEFT JOIN (SELECT c.fk AS k, aggs FROM c GROUP BY c.fk) g ON g.k = a.pk */
+static void
+derived_grouped(Gen *g, Derived *x)
+{
+	Frag	   *aggs;
+
+	derived_col(x->dt, "k", x->kc, true);
+	aggs = derived_aggs(g, x);
+	if (chance(&g->r, 40))
+		fr_add(x->where, fr_drop(gen_cond(g, &x->l, 2)));
+	fr_addt(x->j, "\nLEFT JOIN (SELECT %s.%s AS k, ", x->c->alias, x->fkname);
+	fr_add(x->j, aggs);
+	fr_addt(x->j, " FROM %s %s", x->c->tab->name, x->c->alias);
+	fr_add(x->j, x->where);
+	fr_addt(x->j, " GROUP BY %s.%s)", x->c->alias, x->fkname);
+}
+
+/* LEFT JOIN (SELECT DISTINCT c.fk AS k, true AS hit FROM c WHERE ...) d ON d.k = a.pk */
+static void
+derived_distinct(Gen *g, Derived *x)
+{
+	derived_col(x->dt, "k", x->kc, true);
+	derived_col(x->dt, "hit", col_of_type(TY_BOOL), false);
+	fr_add(x->where, fr_drop(gen_cond(g, &x->l, 2)));
+	fr_addt(x->j, "\nLEFT JOIN (SELECT DISTINCT %s.%s AS k, true AS hit FROM %s %s",
+			x->c->alias, x->fkname, x->c->tab->name, x->c->alias);
+	fr_add(x->j, x->where);
+	fr_addt(x->j, ")");
+}
+
+/* LEFT JOIN LATERAL (SELECT ... FROM c WHERE c.fk = a.pk ORDER BY ... LIMIT 1) l ON true */
+static void
+derived_first(Gen *g, Derived *x, Level *top)
+{
+	char	   *ord = order_by(g, &x->l, false);
+	Frag	   *cols = fr_list(NULL, ", ", NULL);
+	Rel		   *vr;
+	const Column *vc;
+
+	x->l.outer = top;
+	derived_col(x->dt, "k", x->c->tab->cols[0], false);
+	fr_addt(cols, "%s.%s AS k", x->c->alias, x->c->tab->cols[0].name);
+	for (int i = rnd_range(&g->r, 1, 2); i > 0; i--)
+		if (pick_col(g, &x->l, p_any, false, &vr, &vc))
+		{
+			char		name[16];
+
+			snprintf(name, sizeof name, "v%d", x->dt->ncols);
+			fr_add(cols, fr_drop(fr_text("%s.%s AS %s", vr->alias, vc->name, name)));
+			derived_col(x->dt, name, *vc, false);
+		}
+	derived_correlate(g, x);
+	fr_addt(x->j, "\nLEFT JOIN LATERAL (SELECT ");
+	fr_add(x->j, cols);
+	fr_addt(x->j, " FROM %s %s", x->c->tab->name, x->c->alias);
+	fr_add(x->j, x->where);
+	fr_addt(x->j, " %s LIMIT 1)", ord);
+	free(ord);
+}
+
+/* [LEFT|CROSS] JOIN LATERAL (SELECT aggs FROM c WHERE c.fk = a.pk) x: one row */
+static void
+derived_lateral_aggs(Gen *g, Derived *x, Level *top, int *form)
+{
+	static const char *const forms[] = {"\nLEFT JOIN LATERAL", "\nCROSS JOIN LATERAL",
+	"\nJOIN LATERAL"};
+	Frag	   *aggs;
+
+	x->l.outer = top;
+	*form = rnd(&g->r, lengthof(forms));
+	derived_col(x->dt, "k", x->kc, true);
+	aggs = derived_aggs(g, x);
+	derived_correlate(g, x);
+	fr_addt(x->j, "%s (SELECT ", forms[*form]);
+	fr_add(x->j, aggs);
+	fr_addt(x->j, " FROM %s %s", x->c->tab->name, x->c->alias);
+	fr_add(x->j, x->where);
+	fr_addt(x->j, ")");
+}
+
+/* bad: LEFT JOIN (SELECT c.fk AS k, c.v AS v FROM c) s ON s.k = a.pk */
+static void
+derived_several(Gen *g, Derived *x)
+{
+	Rel		   *vr;
+	const Column *vc;
+
+	derived_col(x->dt, "k", x->kc, true);
+	if (!pick_col(g, &x->l, p_any, false, &vr, &vc))
+		vc = &x->c->tab->cols[0];
+	derived_col(x->dt, "v", *vc, false);
+	fr_addt(x->j, "\nLEFT JOIN (SELECT %s.%s AS k, %s.%s AS v FROM %s %s)",
+			x->c->alias, x->fkname, x->c->alias, vc->name, x->c->tab->name, x->c->alias);
+	g->d->bad = "FROM subquery with several rows per key";
+}
+
+/* a FROM subquery joined to a rel of the top level */
 static void
 join_derived(Gen *g, Top *t)
 {
-	Rel		   *a = pick_outer_rel(g, &t->l);
+	Derived		x;
 	int			tabs[64];
 	int			cols[64];
 	int			n;
-	Level		l;
-	Rel		   *c;
-	Table	   *dt;
-	Rel		   *x;
-	Frag	   *j;
-	Frag	   *where = fr_list(" WHERE ", " AND ", NULL);
 	int			k = rnd(&g->r, 100);
-	const char *fkname;
-	Column		kc;
+	int			form = 0;
+	Rel		   *rel;
+	bool		lateral = false;
 
-	if (a == NULL || t->l.nrels >= MAXRELS - 1)
+	memset(&x, 0, sizeof x);
+	x.a = pick_outer_rel(g, &t->l);
+	if (x.a == NULL || t->l.nrels >= MAXRELS - 1)
 		return;
-	n = children_of(g, key_table(a), tabs, cols);
+	n = children_of(g, key_table(x.a), tabs, cols);
 	if (n == 0)
 		return;
 	n = rnd(&g->r, n);
-	memset(&l, 0, sizeof l);
-	l.depth = 1;
-	c = add_table_rel(g, &l, tabs[n]);
-	c->multi = true;
-	fkname = c->tab->cols[cols[n]].name;
-	kc = c->tab->cols[cols[n]];
-	dt = new_derived(g);
-	j = fr_drop(fr_seq());
-	if (k >= 45 && k < 90)
-	{
-		/* LATERAL, aggregated: one row per row of a */
-		Frag	   *aggs = fr_list(NULL, ", ", NULL);
-		static const char *const forms[] = {"\nLEFT JOIN LATERAL", "\nCROSS JOIN LATERAL",
-		"\nJOIN LATERAL"};
-		int			form = rnd(&g->r, 3);
-
-		l.outer = &t->l;
-		derived_col(dt, "k", kc, true);
-		for (int i = rnd_range(&g->r, 1, 3); i > 0; i--)
-		{
-			char		name[16];
-			Expr		e = gen_agg(g, &l, 2);
-			Frag	   *item = fr_drop(fr_seq());
-
-			snprintf(name, sizeof name, "a%d", dt->ncols);
-			fr_add(item, e.f);
-			fr_addt(item, " AS %s", name);
-			fr_add(aggs, item);
-			derived_col(dt, name, e.c, false);
-		}
-		fr_add(where, fr_text("%s.%s = %s.%s", c->alias, fkname, a->alias,
-							  a->tab->cols[0].name));
-		if (chance(&g->r, 30))
-			fr_add(where, fr_drop(gen_cond(g, &l, 2)));
-		fr_addt(j, "%s (SELECT ", forms[form]);
-		fr_add(j, aggs);
-		fr_addt(j, " FROM %s %s", c->tab->name, c->alias);
-		fr_add(j, where);
-		x = add_rel(g, &t->l, -1, dt, 'a');
-		fr_addt(j, ") %s%s", x->alias, form != 1 ? " ON true" : "");
-		x->agg_only = t->l.grouped;
-		fr_add(t->from, j);
-		return;
-	}
+	x.l.depth = 1;
+	x.c = add_table_rel(g, &x.l, tabs[n]);
+	x.c->multi = true;
+	x.fkname = x.c->tab->cols[cols[n]].name;
+	x.kc = x.c->tab->cols[cols[n]];
+	x.dt = new_derived(g);
+	x.j = fr_drop(fr_seq());
+	x.where = fr_list(" WHERE ", " AND ", NULL);
 	if (k < 20)
-	{
-		/* grouped by the join key: one row per key */
-		Frag	   *aggs = fr_list(NULL, ", ", NULL);
-
-		derived_col(dt, "k", kc, true);
-		for (int i = rnd_range(&g->r, 1, 3); i > 0; i--)
-		{
-			char		name[16];
-			Expr		e = gen_agg(g, &l, 2);
-			Frag	   *item = fr_drop(fr_seq());
-
-			snprintf(name, sizeof name, "a%d", dt->ncols);
-			fr_add(item, e.f);
-			fr_addt(item, " AS %s", name);
-			fr_add(aggs, item);
-			derived_col(dt, name, e.c, false);
-		}
-		if (chance(&g->r, 40))
-			fr_add(where, fr_drop(gen_cond(g, &l, 2)));
-		fr_addt(j, "\nLEFT JOIN (SELECT %s.%s AS k, ", c->alias, fkname);
-		fr_add(j, aggs);
-		fr_addt(j, " FROM %s %s", c->tab->name, c->alias);
-		fr_add(j, where);
-		fr_addt(j, " GROUP BY %s.%s)", c->alias, fkname);
-	}
+		derived_grouped(g, &x);
 	else if (k < 30)
-	{
-		derived_col(dt, "k", kc, true);
-		derived_col(dt, "hit", col_of_type(TY_BOOL), false);
-		fr_add(where, fr_drop(gen_cond(g, &l, 2)));
-		fr_addt(j, "\nLEFT JOIN (SELECT DISTINCT %s.%s AS k, true AS hit FROM %s %s",
-				c->alias, fkname, c->tab->name, c->alias);
-		fr_add(j, where);
-		fr_addt(j, ")");
-	}
+		derived_distinct(g, &x);
 	else if (k < 45)
-	{
-		/* LATERAL: the first child in some order */
-		char	   *ord = order_by(g, &l, false);
-		Frag	   *cols_f = fr_list(NULL, ", ", NULL);
-		Rel		   *vr;
-		const Column *vc;
-
-		l.outer = &t->l;
-		derived_col(dt, "k", c->tab->cols[0], false);
-		fr_addt(cols_f, "%s.%s AS k", c->alias, c->tab->cols[0].name);
-		for (int i = rnd_range(&g->r, 1, 2); i > 0; i--)
-			if (pick_col(g, &l, p_any, false, &vr, &vc))
-			{
-				char		name[16];
-
-				snprintf(name, sizeof name, "v%d", dt->ncols);
-				fr_add(cols_f, fr_drop(fr_text("%s.%s AS %s", vr->alias, vc->name, name)));
-				derived_col(dt, name, *vc, false);
-			}
-		fr_add(where, fr_text("%s.%s = %s.%s", c->alias, fkname, a->alias,
-							  a->tab->cols[0].name));
-		if (chance(&g->r, 30))
-			fr_add(where, fr_drop(gen_cond(g, &l, 2)));
-		fr_addt(j, "\nLEFT JOIN LATERAL (SELECT ");
-		fr_add(j, cols_f);
-		fr_addt(j, " FROM %s %s", c->tab->name, c->alias);
-		fr_add(j, where);
-		fr_addt(j, " %s LIMIT 1)", ord);
-		free(ord);
-	}
+		derived_first(g, &x, &t->l);
+	else if (k < 90)
+		derived_lateral_aggs(g, &x, &t->l, &form);
 	else
-	{
-		/* bad: several rows per key */
-		Rel		   *vr;
-		const Column *vc;
-
-		derived_col(dt, "k", kc, true);
-		if (!pick_col(g, &l, p_any, false, &vr, &vc))
-			vc = &c->tab->cols[0];
-		derived_col(dt, "v", *vc, false);
-		fr_addt(j, "\nLEFT JOIN (SELECT %s.%s AS k, %s.%s AS v FROM %s %s)",
-				c->alias, fkname, c->alias, vc->name, c->tab->name, c->alias);
-		g->d->bad = "FROM subquery with several rows per key";
-	}
-	x = add_rel(g, &t->l, -1, dt, k < 20 ? 'g' : k < 30 ? 'd' : k < 45 ? 'l' : 's');
-	if (k >= 30 && k < 45)
-		fr_addt(j, " %s ON true", x->alias);
+		derived_several(g, &x);
+	lateral = k >= 30 && k < 90;
+	rel = add_rel(g, &t->l, -1, x.dt, k < 20 ? 'g' : k < 30 ? 'd' : k < 45 ? 'l' : k < 90 ? 'a' : 's');
+	if (lateral && !(k >= 45 && form == 1))
+		fr_addt(x.j, " %s ON true", rel->alias);
+	else if (lateral)
+		fr_addt(x.j, " %s", rel->alias);
 	else
-		fr_addt(j, " %s ON %s.k = %s.%s", x->alias, x->alias, a->alias,
-				a->tab->cols[0].name);
-	x->agg_only = t->l.grouped;
-	fr_add(t->from, j);
+		fr_addt(x.j, " %s ON %s.k = %s.%s", rel->alias, rel->alias, x.a->alias,
+				x.a->tab->cols[0].name);
+	rel->agg_only = t->l.grouped;
+	fr_add(t->from, x.j);
 }
 
 /* HAVING over the children of a grouped definition */

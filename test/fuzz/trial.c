@@ -602,6 +602,44 @@ run_workload(Run *run)
 	run->txn = t->ntxns;
 }
 
+/*
+ * The models the candidate read: the first dropped with cascade => true
+ * (its readers go with it), then the others, readers first.  Nothing of
+ * any of them may remain.
+ */
+static void
+drop_the_rest(Run *run, Buf *lo)
+{
+	const Trial *t = run->t;
+
+	for (int i = -1; i < t->ndefs - 1; i++)
+	{
+		const char *name = t->defs[i < 0 ? 0 : t->ndefs - 2 - i]->name;
+		const char *params[2] = {name, i < 0 ? "true" : "false"};
+		PGresult   *r = PQexecParams(run->w, "SELECT readmodel.drop($1, $2::boolean)"
+									 " WHERE to_regclass($1) IS NOT NULL",
+									 2, NULL, params, NULL, NULL, 0);
+
+		if (!res_ok(r))
+		{
+			char	   *e = error_text(r);
+
+			fail(run, OUT_ERROR, 0, "dropping the models read by the candidate failed: %s", e);
+			free(e);
+			PQclear(r);
+			return;
+		}
+		PQclear(r);
+	}
+	for (int i = 0; i < t->ndefs - 1; i++)
+		if (leftovers(run->c, t->defs[i]->name, t, 0, lo) > 0)
+		{
+			fail(run, OUT_LEFTOVER, i, "%s", "dropping all models left objects behind");
+			buf_puts(&run->res->report, buf_str(lo));
+			return;
+		}
+}
+
 /* at the end: health_check() clean, readmodel.drop() leaves nothing */
 static void
 run_finish(Run *run)
@@ -632,6 +670,8 @@ run_finish(Run *run)
 		fail(run, OUT_LEFTOVER, t->ndefs - 1, "%s", "readmodel.drop() left objects behind");
 		buf_puts(&run->res->report, buf_str(&lo));
 	}
+	else if (t->ndefs > 1)
+		drop_the_rest(run, &lo);
 	PQclear(r);
 	buf_free(&lo);
 }

@@ -805,9 +805,19 @@ corr_parent(Gen *g, Rel *a, Corr *c, bool sibling)
 	return true;
 }
 
+/* text of the default collation and citext: equal after a cast */
+static bool
+text_citext(const Column *a, const Column *b)
+{
+	return (a->type == TY_TEXT && a->coll == NULL && b->type == TY_CITEXT) ||
+		(b->type == TY_TEXT && b->coll == NULL && a->type == TY_CITEXT);
+}
+
 static bool
 same_kind(const Column *a, const Column *b)
 {
+	if (text_citext(a, b))
+		return true;
 	if (a->type != b->type || a->type == TY_OTHER || a->type == TY_JSONB)
 		return false;
 	if (a->coll == NULL || b->coll == NULL)
@@ -820,31 +830,46 @@ static bool
 corr_data(Gen *g, Rel *a, Corr *c)
 {
 	int			j = rnd_range(&g->r, 1, a->tab->ncols - 1);
+	bool		prefer_cast = chance(&g->r, 60);
 	const Column *y;
+	const Column *x;
+	bool		cast_inner;
 	int			tabs[64];
 	int			cols[64];
 	int			n = 0;
 
 	if (a->tab->ncols < 2)
 		return false;
+	for (int i = 1; prefer_cast && i < a->tab->ncols; i++)
+		if ((a->tab->cols[i].type == TY_TEXT && a->tab->cols[i].coll == NULL) ||
+			a->tab->cols[i].type == TY_CITEXT)
+			j = i;
 	y = &a->tab->cols[j];
 	if (y->fk >= 0 || y->hidden)
 		return false;
-	for (int i = 0; i < n_visible(g) && n < 64; i++)
-		for (int k = 1; k < g->s->t[i].ncols && n < 64; k++)
-			if (g->s->t[i].cols[k].fk < 0 && !g->s->t[i].cols[k].hidden &&
-				same_kind(&g->s->t[i].cols[k], y))
-			{
-				tabs[n] = i;
-				cols[n++] = k;
-			}
+	/* a text column of a's: look for citext partners first, and back */
+	for (int pass = prefer_cast ? 0 : 1; pass < 2 && n == 0; pass++)
+		for (int i = 0; i < n_visible(g) && n < 64; i++)
+			for (int k = 1; k < g->s->t[i].ncols && n < 64; k++)
+				if (g->s->t[i].cols[k].fk < 0 && !g->s->t[i].cols[k].hidden &&
+					same_kind(&g->s->t[i].cols[k], y) &&
+					(pass == 1 || text_citext(&g->s->t[i].cols[k], y)))
+				{
+					tabs[n] = i;
+					cols[n++] = k;
+				}
 	if (n == 0)
 		return false;
 	n = rnd(&g->r, n);
 	c->kind = CORR_DATA;
 	c->ti = tabs[n];
-	snprintf(c->inner_col, NAMELEN, "%s", g->s->t[tabs[n]].cols[cols[n]].name);
-	c->outer_expr = strf("%s.%s", a->alias, y->name);
+	x = &g->s->t[tabs[n]].cols[cols[n]];
+	/* text = citext: a binary-compatible cast on one side or the other */
+	cast_inner = text_citext(x, y) && chance(&g->r, 50);
+	snprintf(c->inner_col, NAMELEN, "%s%s", x->name,
+			 cast_inner ? (x->type == TY_TEXT ? "::citext" : "::text") : "");
+	c->outer_expr = strf("%s.%s%s", a->alias, y->name, text_citext(x, y) && !cast_inner ?
+						 (y->type == TY_TEXT ? "::citext" : "::text") : "");
 	return true;
 }
 

@@ -195,6 +195,7 @@ clone_database(const char *tmpl, const char *name)
 	if (c == NULL)
 		exit(2);
 	exec_or_die(c, "SET client_min_messages = warning");
+	exec_or_die(c, "SET statement_timeout = '120s'");
 	return c;
 }
 
@@ -697,6 +698,7 @@ run_trial(const Trial *t, TrialResult *res)
 		apply_profile(run.w, t->profile, NULL);
 	apply_engine_settings(run.w, t->engine, &run.settings);
 	apply_pinned_settings(run.c);
+	exec_or_die(run.c, "SET statement_timeout = '120s'");
 	for (int i = 0; i < t->ndefs; i++)
 		run.texts[i] = def_text(t->defs[i]);
 

@@ -658,6 +658,8 @@ run_finish(Run *run)
 		buf_free(&lo);
 		return;
 	}
+	if (t->keep_db)
+		return;					/* a kept database keeps its models */
 	r = PQexecParams(run->w, "SELECT readmodel.drop($1)", 1, NULL, params, NULL, NULL, 0);
 	if (!res_ok(r))
 	{
@@ -712,8 +714,7 @@ run_trial(const Trial *t, TrialResult *res)
 		if (t->sabotage)
 			sabotage(&run);
 		run_workload(&run);
-		/* a kept database keeps its models */
-		if (!run.failed && !t->keep_db)
+		if (!run.failed)
 			run_finish(&run);
 	}
 	if (run.extra_wrong)

@@ -590,6 +590,52 @@ agg_value(Gen *g, Level *l, int depth)
 	return gen_colref(g, l, p_any, true);
 }
 
+/*
+ * jsonb_agg: without ORDER BY over at most one row, with DISTINCT over a
+ * type whose equal values are identical, else with a total ORDER BY.
+ */
+static Expr
+agg_jsonb(Gen *g, Level *l, int depth, bool multi)
+{
+	Expr		e;
+	Frag	   *f;
+	char	   *ord;
+
+	if (!multi && chance(&g->r, 50))
+	{
+		e = agg_value(g, l, depth);
+		return mk_expr(agg_call(g, l, "jsonb_agg", e.f, NULL, depth),
+					   col_of_type(TY_JSONB));
+	}
+	if (chance(&g->r, 25))
+	{
+		e = gen_colref(g, l, p_strict, true);
+		if (col_strict(&e.c))
+		{
+			f = fr_seq();
+			fr_addt(f, "DISTINCT ");
+			fr_add(f, e.f);
+			return mk_expr(agg_call(g, l, "jsonb_agg", f, NULL, depth),
+						   col_of_type(TY_JSONB));
+		}
+		fr_free(e.f);
+	}
+	e = agg_value(g, l, depth);
+	ord = order_by(g, l, true);
+	f = agg_call(g, l, "jsonb_agg", e.f, ord, depth);
+	free(ord);
+	if (chance(&g->r, 40))
+	{
+		Frag	   *w = fr_seq();
+
+		fr_addt(w, "COALESCE(");
+		fr_add(w, f);
+		fr_addt(w, ", '[]'::jsonb)");
+		f = w;
+	}
+	return mk_expr(f, col_of_type(TY_JSONB));
+}
+
 static Expr
 gen_agg_call(Gen *g, Level *l, int depth)
 {
@@ -641,38 +687,7 @@ gen_agg_call(Gen *g, Level *l, int depth)
 									e.f, NULL, depth), e.c);
 		case 6:
 		case 7:
-			if (!multi && chance(&g->r, 50))
-			{
-				/* at most one row: no order needed */
-				e = agg_value(g, l, depth);
-				return mk_expr(agg_call(g, l, "jsonb_agg", e.f, NULL, depth),
-							   col_of_type(TY_JSONB));
-			}
-			if (chance(&g->r, 25))
-			{
-				e = gen_colref(g, l, p_strict, true);
-				if (!col_strict(&e.c))
-					break;
-				f = fr_seq();
-				fr_addt(f, "DISTINCT ");
-				fr_add(f, e.f);
-				return mk_expr(agg_call(g, l, "jsonb_agg", f, NULL, depth),
-							   col_of_type(TY_JSONB));
-			}
-			e = agg_value(g, l, depth);
-			ord = order_by(g, l, true);
-			f = agg_call(g, l, "jsonb_agg", e.f, ord, depth);
-			free(ord);
-			if (chance(&g->r, 40))
-			{
-				Frag	   *w = fr_seq();
-
-				fr_addt(w, "COALESCE(");
-				fr_add(w, f);
-				fr_addt(w, ", '[]'::jsonb)");
-				f = w;
-			}
-			return mk_expr(f, col_of_type(TY_JSONB));
+			return agg_jsonb(g, l, depth, multi);
 		case 8:
 			e = gen_colref(g, l, p_any, true);
 			ord = order_by(g, l, true);

@@ -47,6 +47,16 @@ typedef struct Counts
 	int			n;
 } Counts;
 
+/* distinct failures: a headline, how often, the smallest minimal definition */
+typedef struct Distinct
+{
+	char	   *headline;
+	long		n;
+	char	   *example;		/* minimal definition, on one line */
+	int			size;
+	char	   *where;			/* seed, schema, model of the example */
+} Distinct;
+
 typedef struct Stats
 {
 	long		defs;
@@ -63,6 +73,8 @@ typedef struct Stats
 	Counts		bad;			/* deliberately bad constructs: made, accepted */
 	Counts		shapes;			/* shapes: made, accepted */
 	long		schemas;
+	Distinct	distinct[64];
+	int			ndistinct;
 } Stats;
 
 static Stats stats;
@@ -94,6 +106,71 @@ count_cmp(const void *a, const void *b)
 /* ------------------------------------------------------------------ */
 /* reporting                                                           */
 /* ------------------------------------------------------------------ */
+
+static char *
+one_line(const char *s)
+{
+	Buf			b = {0};
+	bool		space = false;
+
+	for (const char *p = s; *p; p++)
+	{
+		if (*p == '\n' || *p == ' ' || *p == '\t')
+		{
+			space = true;
+			continue;
+		}
+		if (space && b.len > 0)
+			buf_puts(&b, " ");
+		space = false;
+		buf_append(&b, "%c", *p);
+	}
+	return b.data ? b.data : xstrdup("");
+}
+
+/* group a (shrunk) failure with the others of the same headline */
+static void
+note_distinct(const Trial *t, const TrialResult *res, int schema_no)
+{
+	const Def  *d = t->defs[res->model];
+	const char *h = res->headline ? res->headline : outcome_name(res->kind);
+	int			size = fr_size(d->frag);
+	Distinct   *x = NULL;
+
+	for (int i = 0; i < stats.ndistinct; i++)
+		if (strcmp(stats.distinct[i].headline, h) == 0)
+			x = &stats.distinct[i];
+	if (x == NULL && stats.ndistinct < lengthof(stats.distinct))
+	{
+		x = &stats.distinct[stats.ndistinct++];
+		x->headline = xstrdup(h);
+	}
+	if (x == NULL)
+		return;
+	x->n++;
+	if (x->example == NULL || size < x->size)
+	{
+		char	   *text = def_text(d);
+
+		free(x->example);
+		free(x->where);
+		x->example = one_line(text);
+		x->size = size;
+		x->where = strf("seed %" PRIu64 ", schema %d, %s", opt.seed, schema_no, d->name);
+		free(text);
+	}
+}
+
+static void
+print_distinct(void)
+{
+	if (stats.ndistinct == 0)
+		return;
+	printf("distinct failures (by headline; the smallest minimal definition of each):\n");
+	for (int i = 0; i < stats.ndistinct; i++)
+		printf("  %5ld  %s\n         %s: %s\n", stats.distinct[i].n, stats.distinct[i].headline,
+			   stats.distinct[i].where, stats.distinct[i].example);
+}
 
 static void
 print_stats(double elapsed)
@@ -130,6 +207,7 @@ print_stats(double elapsed)
 	printf("(not counted as failures: definition errors %ld, nondeterministic %ld,"
 		   " setup %ld, not reproducible %ld)\n", stats.outcomes[OUT_DEFERROR],
 		   stats.outcomes[OUT_NONDET], stats.outcomes[OUT_SETUP] - stats.flaky, stats.flaky);
+	print_distinct();
 	printf("fuzz: %s\n", fail ? "FAILED" : "ok");
 }
 
@@ -152,7 +230,7 @@ print_failure(const Schema *s, int schema_no, Trial *t, TrialResult *res)
 
 /* shrink, print the minimal failure, keep its database */
 static void
-shrink_and_keep(Trial *t, TrialResult *res)
+shrink_and_keep(Trial *t, TrialResult *res, int schema_no)
 {
 	Buf			b = {0};
 	Def		   *d = t->defs[res->model];
@@ -185,6 +263,7 @@ shrink_and_keep(Trial *t, TrialResult *res)
 		failures_kept++;
 	}
 	fflush(stdout);
+	note_distinct(t, res, schema_no);
 	fr_reset(d->frag);
 }
 
@@ -310,7 +389,7 @@ run_definition(SchemaRun *sr, int i)
 	else if (outcome_is_failure(res.kind))
 	{
 		print_failure(&sr->s, sr->no, &t, &res);
-		shrink_and_keep(&t, &res);
+		shrink_and_keep(&t, &res, sr->no);
 		go_on = !opt.stop_on_failure;
 	}
 	else if (res.kind == OUT_OK)

@@ -383,6 +383,7 @@ typedef struct TrialResult
 	int			txn;			/* failing transaction; 0: right after create */
 	char		sqlstate[6];
 	char	   *reason;			/* refusals: normalized reason */
+	char	   *headline;		/* failures: normalized first line */
 	Buf			report;
 	long		comparisons;
 	long		txns;

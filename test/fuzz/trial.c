@@ -225,12 +225,13 @@ normalize_reason(const char *sqlstate, const char *msg, const char *detail)
 	Buf			b = {0};
 	int			words = 0;
 	const char *parts[2] = {msg ? msg : "", detail ? detail : ""};
+	int			limits[2] = {detail ? 9 : 16, 12};
 
 	buf_append(&b, "%s", sqlstate ? sqlstate : "?????");
 	for (int p = 0; p < 2; p++)
 	{
 		const char *s = parts[p];
-		int			limit = p == 0 ? 9 : 12;
+		int			limit = limits[p];
 
 		if (*s == '\0')
 			continue;
@@ -382,6 +383,17 @@ fail(Run *run, Outcome kind, int model, const char *fmt, const char *arg)
 			   run->t->defs[model]->name);
 	buf_append(&res->report, fmt, arg);
 	buf_puts(&res->report, "\n");
+	{
+		/* without names, numbers and the DETAIL: for grouping failures */
+		char	   *line = strf(fmt, arg);
+		char	   *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		free(res->headline);
+		res->headline = normalize_reason(outcome_name(kind), line, NULL);
+		free(line);
+	}
 	if (run->settings.len > 0)
 		buf_append(&res->report, "-- the writing session ran:\n%s", buf_str(&run->settings));
 }
@@ -764,5 +776,7 @@ trial_result_free(TrialResult *r)
 {
 	free(r->reason);
 	r->reason = NULL;
+	free(r->headline);
+	r->headline = NULL;
 	buf_free(&r->report);
 }

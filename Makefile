@@ -76,7 +76,7 @@ PROVE = bash $(CURDIR)/test/tap-prove.sh
 endif
 
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-fuzz fuzz test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -147,6 +147,17 @@ test-difftest:
 	else \
 		echo "difftest: test/difftest/Makefile not present yet; skipping"; \
 	fi
+
+# The definition fuzzer (test/fuzz): random definitions over random
+# schemas, each declared and, if accepted, compared with a fresh run by
+# binary image after every transaction.  test-fuzz is the short pass `make
+# test` runs (its self-test first); `make fuzz` a long one, e.g.
+# make fuzz FUZZ_SEED=7 FUZZ_DEFS=5000 (or FUZZ_SECONDS=3600).
+test-fuzz:
+	@$(CLUSTER) run sh -c '$(MAKE) --no-print-directory -C test/fuzz selftest && $(MAKE) --no-print-directory -C test/fuzz run'
+
+fuzz:
+	@$(CLUSTER) run $(MAKE) --no-print-directory -C test/fuzz long
 
 # The benchmark harness (docs/benchmarks.md): installs what is missing,
 # builds, starts the private cluster, runs test/bench/bench.  Default scales

@@ -4,7 +4,8 @@
 #   cluster (always), print a summary, exit non-zero if anything failed.
 #
 # Suites: regress (pg_regress), isolation (pg_isolation_regress), pgtap
-# (pg_prove), security (test/security), corpus (test/corpus), difftest
+# (pg_prove), security (test/security), corpus (test/corpus), fuzz
+# (test/fuzz, the definition fuzzer), difftest
 # (test/difftest), tap (prove over t/*.pl), demo
 # (demo/demo.sql runs cleanly and verify() finds nothing).  A suite with no
 # tests yet is reported as skipped.
@@ -141,6 +142,17 @@ else
     tail -n 80 "$corpus_log"
 fi
 rm -f "$corpus_log"
+
+banner "fuzz: make test-fuzz (self-test, then a short pass of the definition fuzzer)"
+fuzz_log=$(mktemp)
+if $MAKE --no-print-directory test-fuzz >"$fuzz_log" 2>&1; then
+    record fuzz PASS
+    tail -n 12 "$fuzz_log"
+else
+    record fuzz FAIL
+    tail -n 120 "$fuzz_log"
+fi
+rm -f "$fuzz_log"
 
 if [ ! -f test/difftest/Makefile ]; then
     record difftest SKIP

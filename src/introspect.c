@@ -14,6 +14,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -180,19 +181,39 @@ route_kind(ReadModel *model, ModelSource *msource, SourceRoute *route)
 	return embedded ? psprintf("%s, embedded read model", kind) : kind;
 }
 
-static char *
-trigger_list(Oid relid, const char *pattern)
+static int
+compare_names(const ListCell *a, const ListCell *b)
 {
-	Oid			types[2] = {OIDOID, TEXTOID};
-	Datum		values[2];
+	return strcmp(lfirst(a), lfirst(b));
+}
 
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = CStringGetTextDatum(pattern);
-	if (SPI_execute_with_args("SELECT coalesce(string_agg(tgname || CASE WHEN tgenabled = 'D' THEN ' (disabled)' ELSE '' END, ', ' ORDER BY tgname), 'none') "
-							  "FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname LIKE $2",
-							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_trigger");
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+/* The triggers of relid whose name is `name` or, with `prefix`, starts with it. */
+static char *
+trigger_list(Oid relid, const char *name, bool prefix)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TriggerDesc *desc = rel->trigdesc;
+	List	   *names = NIL;
+	StringInfoData buf;
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; desc != NULL && i < desc->numtriggers; i++)
+	{
+		Trigger    *trig = &desc->triggers[i];
+
+		if (prefix ? strncmp(trig->tgname, name, strlen(name)) != 0
+			: strcmp(trig->tgname, name) != 0)
+			continue;
+		names = lappend(names, psprintf("%s%s", trig->tgname,
+										trig->tgenabled == TRIGGER_DISABLED ? " (disabled)" : ""));
+	}
+	relation_close(rel, AccessShareLock);
+	list_sort(names, compare_names);
+	initStringInfo(&buf);
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.len ? buf.data : "none";
 }
 
 static char *
@@ -243,7 +264,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 				psprintf("key %s, depth %d, mode %s, write guard: %s",
 						 model->key_name, model->depth,
 						 model->statement_mode ? "statement" : "commit",
-						 trigger_list(relid, "readmodel\\_guard")));
+						 trigger_list(relid, READMODEL_GUARD_TRIGGER, false)));
 	foreach(ls, model->analysis->sources)
 	{
 		ModelSource *msource = lfirst(ls);
@@ -291,7 +312,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 						index_report(relid, get_attnum(relid, target->out_col)));
 		}
 		explain_row(rsinfo, msource->relid, "triggers",
-					trigger_list(msource->relid, "readmodel\\_capture\\_%"));
+					trigger_list(msource->relid, READMODEL_TRIGGER_PREFIX, true));
 	}
 	readmodel_spi_finish();
 	return (Datum) 0;

@@ -282,6 +282,24 @@ RESET escape_string_warning;
 RESET SESSION AUTHORIZATION;
 SELECT rmsec.report('1g', 'second statement smuggled in a definition', to_regclass('rmsec_m.canary') IS NULL);
 
+-- 1h: writable public again.  explain() listed a model's triggers with
+-- "tgname || CASE ... END" under the caller's search_path; Mallory's
+-- public.||(name, text) is an exact match and beats pg_catalog's
+-- ||(text, text).  A superuser calls explain().
+GRANT CREATE ON SCHEMA public TO rmsec_mallory;
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE FUNCTION public.rmsec_cat1h(a name, b text) RETURNS text LANGUAGE sql
+    AS $$ SELECT CASE WHEN rmsec.note('1h', a::text) THEN a::text OPERATOR(pg_catalog.||) b END $$;
+CREATE OPERATOR public.|| (LEFTARG = name, RIGHTARG = text, FUNCTION = public.rmsec_cat1h);
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.try($t$SELECT count(*) FROM readmodel.explain('rmsec_b.tv_b0')$t$) AS st \gset
+SET SESSION AUTHORIZATION rmsec_mallory;
+DROP OPERATOR public.|| (name, text);
+DROP FUNCTION public.rmsec_cat1h(name, text);
+RESET SESSION AUTHORIZATION;
+REVOKE CREATE ON SCHEMA public FROM rmsec_mallory;
+SELECT rmsec.report('1h', 'superuser explain() trigger list uses attacker operator ||', rmsec.pwned_super('1h'));
+
 ---------------------------------------------------------------------------
 -- 2. Settings changed by code that maintenance runs
 ---------------------------------------------------------------------------

@@ -22,20 +22,18 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/relation.h"
 #include "catalog/pg_attribute.h"
-#include "catalog/pg_index.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "analyze_int.h"
+#include "util.h"
 
 static Node *
 strip_relabel(Node *expr)
@@ -155,8 +153,9 @@ may_start(QualSite *site, Node *expr)
 	return !site->outer_on || bms_is_member(var->varno, site->nullable);
 }
 
-static void
-written_var(Node *expr, Index *rtindex, AttrNumber *attno)
+/* The column `expr` names at its own level, as written (0, 0 if none). */
+void
+analyze_written_var(Node *expr, Index *rtindex, AttrNumber *attno)
 {
 	Var		   *var = (Var *) strip_relabel(expr);
 
@@ -205,8 +204,8 @@ add_edge(AnalysisState *st, QualSite *site, OpExpr *op, bool start1, bool start2
 	edge->outer_on = site->outer_on;
 	edge->sole_on = site->sole_on;
 	edge->rarg_rtindex = site->rarg_rtindex;
-	written_var(linitial(op->args), &edge->var1_rtindex, &edge->var1_attno);
-	written_var(lsecond(op->args), &edge->var2_rtindex, &edge->var2_attno);
+	analyze_written_var(linitial(op->args), &edge->var1_rtindex, &edge->var1_attno);
+	analyze_written_var(lsecond(op->args), &edge->var2_rtindex, &edge->var2_attno);
 }
 
 static void
@@ -260,8 +259,8 @@ jointree_rtindexes(Node *jt)
 }
 
 /* The rtindexes on the nullable side of some outer join of a join tree. */
-static Bitmapset *
-nullable_rtindexes(Node *jt)
+Bitmapset *
+analyze_nullable_rtindexes(Node *jt)
 {
 	Bitmapset  *result = NULL;
 	ListCell   *lc;
@@ -270,7 +269,8 @@ nullable_rtindexes(Node *jt)
 	{
 		JoinExpr   *join = (JoinExpr *) jt;
 
-		result = bms_union(nullable_rtindexes(join->larg), nullable_rtindexes(join->rarg));
+		result = bms_union(analyze_nullable_rtindexes(join->larg),
+						   analyze_nullable_rtindexes(join->rarg));
 		if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL)
 			result = bms_union(result, jointree_rtindexes(join->rarg));
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
@@ -278,7 +278,7 @@ nullable_rtindexes(Node *jt)
 	}
 	else if (IsA(jt, FromExpr))
 		foreach(lc, ((FromExpr *) jt)->fromlist)
-			result = bms_union(result, nullable_rtindexes(lfirst(lc)));
+			result = bms_union(result, analyze_nullable_rtindexes(lfirst(lc)));
 	return result;
 }
 
@@ -359,7 +359,8 @@ never_null(AnalysisState *st, Node *expr, QueryLevel *level)
 	rte = rt_fetch(var->varno, level->query->rtable);
 	if (rte->rtekind != RTE_RELATION || !column_not_null(node->relid, att))
 		return false;
-	return !bms_is_member(var->varno, nullable_rtindexes((Node *) level->query->jointree));
+	return !bms_is_member(var->varno,
+						  analyze_nullable_rtindexes((Node *) level->query->jointree));
 }
 
 static void
@@ -427,30 +428,7 @@ analyze_collect_edges(AnalysisState *st)
 bool
 analyze_is_unique_column(Oid relid, AttrNumber att)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	bool		result = false;
-
-	if (TupleDescAttr(RelationGetDescr(rel), att - 1)->attnotnull)
-	{
-		foreach(lc, indexes)
-		{
-			HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-			Form_pg_index index;
-
-			if (!HeapTupleIsValid(tuple))
-				continue;
-			index = (Form_pg_index) GETSTRUCT(tuple);
-			if (index->indisunique && index->indnkeyatts == 1 &&
-				index->indkey.values[0] == att &&
-				heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
-				result = true;
-			ReleaseSysCache(tuple);
-		}
-	}
-	relation_close(rel, AccessShareLock);
-	return result;
+	return column_not_null(relid, att) && readmodel_has_unique_index(relid, att);
 }
 
 /*

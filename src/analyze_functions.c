@@ -287,6 +287,8 @@ analyze_check_aggregate(AnalysisState *st, Aggref *aggref)
 	ReleaseSysCache(tuple);
 }
 
+static void check_domain(AnalysisState *st, Oid typid);
+
 static void
 check_range_type(AnalysisState *st, Oid typid)
 {
@@ -330,7 +332,7 @@ analyze_check_type(AnalysisState *st, Oid typid)
 	if (OidIsValid(form->typelem) && form->typsubscript == F_ARRAY_SUBSCRIPT_HANDLER)
 		analyze_check_type(st, form->typelem);
 	if (form->typtype == TYPTYPE_DOMAIN)
-		analyze_check_domain(st, typid);
+		check_domain(st, typid);
 	if (form->typtype == TYPTYPE_RANGE)
 		check_range_type(st, typid);
 	ReleaseSysCache(tuple);
@@ -349,18 +351,15 @@ constraint_walker(Node *node, AnalysisState *st)
 	return expression_tree_walker(node, constraint_walker, (void *) st);
 }
 
-/* A domain's CHECK constraints run whenever a value is cast to it. */
-void
-analyze_check_domain(AnalysisState *st, Oid typid)
+/* A domain: its base type, and its CHECK constraints (run on every cast to it). */
+static void
+check_domain(AnalysisState *st, Oid typid)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 
-	analyze_check_type(st, typid);
-	if (is_builtin(typid))
-		return;
 	analyze_check_type(st, getBaseType(typid));
 	rel = table_open(ConstraintRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,

@@ -132,13 +132,14 @@ extern void analyze_check_operator(AnalysisState *st, Oid opno);
 extern void analyze_check_aggregate(AnalysisState *st, Aggref *aggref);
 extern void analyze_check_type(AnalysisState *st, Oid typid);
 extern void analyze_check_rendered(AnalysisState *st, Node *expr);
-extern void analyze_check_domain(AnalysisState *st, Oid typid);
 
 /* analyze_edges.c */
 extern bool analyze_resolve_column(AnalysisState *st, Node *expr,
 								   QueryLevel *level, bool exact,
 								   RelNode **node, AttrNumber *attno);
 extern void analyze_collect_edges(AnalysisState *st);
+extern Bitmapset *analyze_nullable_rtindexes(Node *jt);
+extern void analyze_written_var(Node *expr, Index *rtindex, AttrNumber *attno);
 extern bool analyze_is_equality(OpExpr *op);
 extern bool analyze_is_unique_column(Oid relid, AttrNumber att);
 extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);

@@ -92,13 +92,10 @@ order_columns(AnalysisState *st, QueryLevel *level, List *sortclauses,
 	{
 		SortGroupClause *sgc = lfirst(lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, tlist);
-		Var		   *var = (Var *) tle->expr;
 		RelNode    *node;
 		AttrNumber	att;
 		OrderColumn *col = palloc0(sizeof(OrderColumn));
 
-		while (var && IsA(var, RelabelType))
-			var = (Var *) ((RelabelType *) var)->arg;
 		col->node = -1;
 		if (analyze_resolve_column(st, (Node *) tle->expr, level, false, &node, &att) &&
 			node->level == level)
@@ -106,11 +103,7 @@ order_columns(AnalysisState *st, QueryLevel *level, List *sortclauses,
 			col->node = node->id;
 			col->att = att;
 		}
-		if (var && IsA(var, Var) && var->varlevelsup == 0)
-		{
-			col->rtindex = var->varno;
-			col->resno = var->varattno;
-		}
+		analyze_written_var((Node *) tle->expr, &col->rtindex, &col->resno);
 		col->sortop = sgc->sortop;
 		col->collation = exprCollation((Node *) tle->expr);
 		result = lappend(result, col);

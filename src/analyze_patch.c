@@ -49,7 +49,8 @@ typedef struct PatchState
 	RelNode    *root;
 	ModelAnalysis *result;
 	List	   *refs;			/* ColumnRefs * */
-	Bitmapset  *nullable;		/* node ids on the nullable side of a join */
+	Bitmapset  *nullable;		/* top-level rtindexes on the nullable side
+								 * of an outer join */
 	List	   *copies;			/* PatchPath *, parallel to copy_nodes */
 	List	   *copy_nodes;		/* RelNode * */
 	QueryLevel *level;			/* during the reference walk */
@@ -203,11 +204,9 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 		RelNode    *node;
 		AttrNumber	att;
 
-		if (keys[i] == NULL)
-			continue;
 		/* with a repeated key the last one wins; leave those alone */
 		for (j = 0; j < nargs / 2; j++)
-			if (j != i && keys[j] && strcmp(keys[i], keys[j]) == 0)
+			if (j != i && strcmp(keys[i], keys[j]) == 0)
 				duplicate = true;
 		if (duplicate)
 			continue;
@@ -233,55 +232,6 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 }
 
 /* ---------- which rows a source occurrence's values reach ---------- */
-
-static void
-mark_nullable(PatchState *ps, Node *jt)
-{
-	if (IsA(jt, RangeTblRef))
-	{
-		RelNode    *node = analyze_find_node(ps->st, ps->top,
-											 ((RangeTblRef *) jt)->rtindex);
-
-		if (node)
-			ps->nullable = bms_add_member(ps->nullable, node->id);
-	}
-	else if (IsA(jt, JoinExpr))
-	{
-		mark_nullable(ps, ((JoinExpr *) jt)->larg);
-		mark_nullable(ps, ((JoinExpr *) jt)->rarg);
-	}
-	else if (IsA(jt, FromExpr))
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((FromExpr *) jt)->fromlist)
-			mark_nullable(ps, lfirst(lc));
-	}
-}
-
-/* Nodes on the nullable side of any outer join at the top level. */
-static void
-find_nullable(PatchState *ps, Node *jt)
-{
-	if (IsA(jt, FromExpr))
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((FromExpr *) jt)->fromlist)
-			find_nullable(ps, lfirst(lc));
-	}
-	else if (IsA(jt, JoinExpr))
-	{
-		JoinExpr   *join = (JoinExpr *) jt;
-
-		find_nullable(ps, join->larg);
-		find_nullable(ps, join->rarg);
-		if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL)
-			mark_nullable(ps, join->rarg);
-		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
-			mark_nullable(ps, join->larg);
-	}
-}
 
 /*
  * The output column that is exactly column (node, att), if any.  The patch
@@ -318,7 +268,7 @@ static bool
 via_edge(PatchState *ps, RelNode *node, Edge *e, AttrNumber *att,
 		 RelNode **other, AttrNumber *other_att)
 {
-	bool		nullable = bms_is_member(node->id, ps->nullable);
+	bool		nullable = bms_is_member(node->rtindex, ps->nullable);
 
 	if (e->level != ps->top || (e->n1 != node->id && e->n2 != node->id))
 		return false;
@@ -496,7 +446,7 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 	if (ps.copies == NIL)
 		return;
 
-	find_nullable(&ps, (Node *) query->jointree);
+	ps.nullable = analyze_nullable_rtindexes((Node *) query->jointree);
 	ps.level = top;
 	query_tree_walker(query, count_walker, (void *) &ps, QTW_IGNORE_JOINALIASES);
 	build_targets(&ps);

@@ -233,12 +233,6 @@ walk_range_table(AnalysisState *st, QueryLevel *level)
 	}
 }
 
-static LevelPosition
-sublink_position(LevelPosition position)
-{
-	return position == POS_OTHER ? POS_OTHER : position;
-}
-
 static void
 check_sublink(SubLink *sublink, WalkContext *ctx, bool positive)
 {
@@ -253,7 +247,7 @@ check_sublink(SubLink *sublink, WalkContext *ctx, bool positive)
 	pending->outer = ctx->level;
 	pending->positive = positive;
 	pending->inner = walk_level(ctx->st, (Query *) sublink->subselect, ctx->level,
-								sublink_position(ctx->position),
+								ctx->position,
 								sublink->subLinkType, 0);
 	ctx->st->sublinks = lappend(ctx->st->sublinks, pending);
 }
@@ -329,7 +323,7 @@ check_callable(Node *node, WalkContext *ctx)
 			analyze_check_type(st, ((CoerceViaIO *) node)->resulttype);
 			return true;
 		case T_CoerceToDomain:
-			analyze_check_domain(st, ((CoerceToDomain *) node)->resulttype);
+			analyze_check_type(st, ((CoerceToDomain *) node)->resulttype);
 			return true;
 		case T_MinMaxExpr:
 			analyze_check_type(st, ((MinMaxExpr *) node)->minmaxtype);

@@ -153,9 +153,12 @@ readmodel_image_hash(Datum value, int16 typlen, bool typbyval)
 					  strlen(DatumGetPointer(value)));
 }
 
-/* Has `relid` an index whose first column is `att`? */
-bool
-readmodel_has_leading_index(Oid relid, AttrNumber att)
+/*
+ * Has `relid` an index whose first column is `att`?  With `unique_alone`,
+ * a unique index on `att` alone, without a predicate.
+ */
+static bool
+index_on_column(Oid relid, AttrNumber att, bool unique_alone)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	List	   *indexes = RelationGetIndexList(rel);
@@ -165,13 +168,31 @@ readmodel_has_leading_index(Oid relid, AttrNumber att)
 	foreach(lc, indexes)
 	{
 		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
 
 		if (!HeapTupleIsValid(tuple))
 			continue;
-		if (((Form_pg_index) GETSTRUCT(tuple))->indkey.values[0] == att)
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		if (index->indkey.values[0] == att &&
+			(!unique_alone ||
+			 (index->indisunique && index->indnkeyatts == 1 &&
+			  heap_attisnull(tuple, Anum_pg_index_indpred, NULL))))
 			found = true;
 		ReleaseSysCache(tuple);
 	}
 	relation_close(rel, AccessShareLock);
 	return found;
+}
+
+bool
+readmodel_has_leading_index(Oid relid, AttrNumber att)
+{
+	return index_on_column(relid, att, false);
+}
+
+/* Is `att` alone unique in `relid` (by an index without predicate)? */
+bool
+readmodel_has_unique_index(Oid relid, AttrNumber att)
+{
+	return index_on_column(relid, att, true);
 }

@@ -14,15 +14,12 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "apply.h"
 #include "cache.h"
@@ -83,8 +80,9 @@ prepare_one(const char *sql, Oid argtype)
 
 /* Parse and analyse every statement maintenance would run for the model. */
 static void
-prepare_statements(ReadModel *model)
+prepare_statements(void *arg)
 {
+	ReadModel  *model = arg;
 	Sandbox		sandbox;
 	ListCell   *ls,
 			   *lr,
@@ -116,40 +114,18 @@ prepare_statements(ReadModel *model)
 
 /*
  * NULL when every maintenance statement of a maintained model prepares;
- * else the error.  Runs in a subtransaction, so a failure is reported,
- * not raised.
+ * else the error, reported, not raised.
  */
 Datum
 readmodel_check_statements(PG_FUNCTION_ARGS)
 {
 	ReadModel  *model = readmodel_lookup_model(PG_GETARG_OID(0));
-	MemoryContext caller = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *problem = NULL;
+	char	   *problem;
 
 	if (model == NULL || !ModelIsMaintained(model) ||
 		!readmodel_may_see_model(model->relid))
 		PG_RETURN_NULL();
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(caller);
-	PG_TRY();
-	{
-		prepare_statements(model);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(caller);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		problem = edata->message;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(caller);
-	CurrentResourceOwner = owner;
+	problem = readmodel_run_guarded(prepare_statements, model, CurrentMemoryContext);
 	if (problem == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(problem));

@@ -194,10 +194,19 @@ set_key_operators(ReadModel *model)
 	get_typlenbyval(model->key_type, &model->key_typlen, &model->key_typbyval);
 }
 
+/* A model being loaded from its catalog row. */
+typedef struct ModelLoad
+{
+	ReadModel  *model;
+	CatalogRow *row;
+} ModelLoad;
+
 /* Analyse one model as its owner; errors mean it cannot be maintained. */
 static void
-analyze_model(ReadModel *model, CatalogRow *row)
+analyze_model(void *arg)
 {
+	ReadModel  *model = ((ModelLoad *) arg)->model;
+	CatalogRow *row = ((ModelLoad *) arg)->row;
 	Sandbox		sandbox;
 	Relation	view;
 	Query	   *query;
@@ -217,8 +226,9 @@ analyze_model(ReadModel *model, CatalogRow *row)
 
 /* Can its owner maintain it now (privileges, row security, triggers)? */
 static void
-check_model(ReadModel *model, CatalogRow *row)
+check_model(void *arg)
 {
+	ReadModel  *model = ((ModelLoad *) arg)->model;
 	Sandbox		sandbox;
 
 	readmodel_sandbox_enter(&sandbox, model->owner);
@@ -243,43 +253,6 @@ new_model(CatalogRow *row)
 }
 
 /*
- * Run one step of loading a model inside a subtransaction; returns its
- * error message, or NULL.  Everything is allocated in the cache's context;
- * a rolled back subtransaction switches to its parent's context, so we
- * switch back.
- */
-static char *
-guarded(ModelCache *c, void (*step) (ReadModel *, CatalogRow *),
-		ReadModel *model, CatalogRow *row)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile message = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(c->context);
-	PG_TRY();
-	{
-		step(model, row);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(c->context);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		message = edata->message;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(caller);
-	CurrentResourceOwner = owner;
-	return message;
-}
-
-/*
  * A model whose definition can no longer be analysed (a source lost its
  * primary key) has no analysis; one its owner cannot maintain now (a
  * privilege was revoked) keeps it.  Either is broken, and every other
@@ -289,15 +262,16 @@ static ReadModel *
 load_model_guarded(ModelCache *c, CatalogRow *row)
 {
 	MemoryContext old = MemoryContextSwitchTo(c->context);
-	ReadModel  *model = new_model(row);
+	ModelLoad	load = {new_model(row), row};
 
 	MemoryContextSwitchTo(old);
-	model->broken = guarded(c, analyze_model, model, row);
-	if (model->broken != NULL)
-		model->analysis = NULL;
+	/* everything is allocated in the cache's context, messages too */
+	load.model->broken = readmodel_run_guarded(analyze_model, &load, c->context);
+	if (load.model->broken != NULL)
+		load.model->analysis = NULL;
 	else
-		model->broken = guarded(c, check_model, model, row);
-	return model;
+		load.model->broken = readmodel_run_guarded(check_model, &load, c->context);
+	return load.model;
 }
 
 static void

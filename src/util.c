@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "access/relation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
@@ -17,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "util.h"
@@ -107,6 +109,41 @@ readmodel_spi_exec(const char *sql, int expected)
 	if (rc != expected)
 		elog(ERROR, "pg_readmodel: \"%s\" failed: %s", sql,
 			 SPI_result_code_string(rc));
+}
+
+/*
+ * Run fn(arg) in a subtransaction, allocating in `context`.  Returns NULL,
+ * or the message of the error it raised (the subtransaction rolled back).
+ * Rolling back switches to the parent's memory context: we switch back.
+ */
+char *
+readmodel_run_guarded(void (*fn) (void *arg), void *arg, MemoryContext context)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile message = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		message = edata->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	CurrentResourceOwner = owner;
+	return message;
 }
 
 ArrayType *

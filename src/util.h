@@ -3,7 +3,8 @@
  * util.h
  *	  Small helpers shared by every subsystem: quoted, schema-qualified
  *	  names for the SQL the extension builds, SPI calls that fail loudly,
- *	  and datum arrays.
+ *	  a subtransaction that reports an error instead of raising it, and
+ *	  datum arrays.
  *
  * Every name that goes into SQL we build comes from here, so that no
  * statement depends on the search_path in force: relations and types are
@@ -32,6 +33,8 @@ extern bool readmodel_has_unique_index(Oid relid, AttrNumber att);
 extern void readmodel_spi_connect(void);
 extern void readmodel_spi_finish(void);
 extern void readmodel_spi_exec(const char *sql, int expected);
+extern char *readmodel_run_guarded(void (*fn) (void *arg), void *arg,
+								   MemoryContext context);
 
 extern uint32 readmodel_image_hash(Datum value, int16 typlen, bool typbyval);
 extern ArrayType *readmodel_datum_array(Datum *values, int nvalues, Oid type);

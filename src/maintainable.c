@@ -28,30 +28,17 @@
 #include "utils/rls.h"
 #include "utils/syscache.h"
 
+#include "catalog.h"
 #include "maintainable.h"
+#include "triggers.h"
 #include "util.h"
-
-static const char *const capture_events[] = {"insert", "update", "delete", "truncate"};
-
-Oid
-readmodel_capture_function(void)
-{
-	List	   *name = list_make2(makeString("readmodel"), makeString("capture"));
-
-	return LookupFuncName(name, 0, NULL, true);
-}
 
 /* Definition view and table must belong to the same role. */
 static void
 check_owners(ReadModel *model)
 {
-	Oid			view_owner;
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(model->viewid));
+	Oid			view_owner = readmodel_relation_owner(model->viewid);
 
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", model->viewid);
-	view_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
 	if (view_owner != model->owner)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -138,7 +125,6 @@ static void
 check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
-	TriggerDesc *desc = rel->trigdesc;
 	int			e;
 
 	if (is_subscription_target(relid))
@@ -147,26 +133,20 @@ check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 				 errmsg("table %s is written by a logical-replication subscription, whose changes do not fire the capture triggers of read model %s",
 						RelationGetRelationName(rel), model->qualname),
 				 errhint("Declare the model on the publisher, or rebuild it with readmodel.refresh() after the subscription applied changes.")));
-	for (e = 0; e < lengthof(capture_events); e++)
+	for (e = 0; e < READMODEL_CAPTURE_EVENTS; e++)
 	{
-		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[e]);
+		Trigger    *trig = readmodel_find_capture_trigger(rel, e, capture);
 		const char *problem = "missing";
-		int			i;
 
-		for (i = 0; desc != NULL && i < desc->numtriggers; i++)
-		{
-			Trigger    *trig = &desc->triggers[i];
-
-			if (strcmp(trig->tgname, name) != 0 || trig->tgfoid != capture)
-				continue;
+		if (trig != NULL)
 			problem = (trig->tgenabled == TRIGGER_FIRES_ALWAYS ||
 					   trig->tgenabled == TRIGGER_FIRES_ON_ORIGIN) ? NULL : "disabled";
-		}
 		if (problem != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("capture trigger %s on table %s is %s, so read model %s misses changes",
-							name, RelationGetRelationName(rel), problem, model->qualname)));
+							readmodel_capture_trigger_name(e), RelationGetRelationName(rel),
+							problem, model->qualname)));
 	}
 	relation_close(rel, AccessShareLock);
 }

@@ -20,7 +20,6 @@
 #include "pg_readmodel.h"
 
 extern void readmodel_check_maintainable(ReadModel *model, bool triggers);
-extern Oid	readmodel_capture_function(void);
 extern void readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
 										 const char *qualname);
 

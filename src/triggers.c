@@ -33,7 +33,6 @@
 #include "utils/rel.h"
 
 #include "apply.h"
-#include "maintainable.h"
 #include "pg_readmodel.h"
 #include "sandbox.h"
 #include "triggers.h"
@@ -47,25 +46,41 @@ typedef struct CaptureEvent
 	const char *referencing;
 } CaptureEvent;
 
-static const CaptureEvent capture_events[] = {
+static const CaptureEvent capture_events[READMODEL_CAPTURE_EVENTS] = {
 	{"insert", "REFERENCING NEW TABLE AS readmodel_new"},
 	{"update", "REFERENCING OLD TABLE AS readmodel_old NEW TABLE AS readmodel_new"},
 	{"delete", "REFERENCING OLD TABLE AS readmodel_old"},
 	{"truncate", ""},
 };
 
-/* The trigger of that name on relid, if it calls readmodel.capture(). */
-static Oid
-capture_trigger(Relation rel, const char *name, Oid capture)
+Oid
+readmodel_capture_function(void)
+{
+	List	   *name = list_make2(makeString("readmodel"), makeString("capture"));
+
+	return LookupFuncName(name, 0, NULL, true);
+}
+
+/* "readmodel_capture_<event>", for event 0 .. READMODEL_CAPTURE_EVENTS - 1 */
+char *
+readmodel_capture_trigger_name(int event)
+{
+	return psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[event].event);
+}
+
+/* The capture trigger for `event` on an open relation, if it calls `capture`. */
+Trigger *
+readmodel_find_capture_trigger(Relation rel, int event, Oid capture)
 {
 	TriggerDesc *desc = rel->trigdesc;
+	char	   *name = readmodel_capture_trigger_name(event);
 	int			i;
 
 	for (i = 0; desc != NULL && i < desc->numtriggers; i++)
 		if (strcmp(desc->triggers[i].tgname, name) == 0 &&
 			desc->triggers[i].tgfoid == capture)
-			return desc->triggers[i].tgoid;
-	return InvalidOid;
+			return &desc->triggers[i];
+	return NULL;
 }
 
 /* Create the missing capture triggers on relid, as `role`. */
@@ -78,9 +93,9 @@ readmodel_install_capture_triggers(Oid relid, Oid role)
 
 	readmodel_spi_connect();
 	readmodel_sandbox_enter(&sandbox, role);
-	for (i = 0; i < lengthof(capture_events); i++)
+	for (i = 0; i < READMODEL_CAPTURE_EVENTS; i++)
 	{
-		char	   *name = psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[i].event);
+		char	   *name = readmodel_capture_trigger_name(i);
 
 		if (OidIsValid(get_trigger_oid(relid, name, true)))
 			continue;			/* ours, or in the way: the checks tell */
@@ -111,15 +126,12 @@ readmodel_remove_capture_triggers(Oid relid)
 	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
 		return false;
 	rel = relation_open(relid, NoLock);
-	for (i = 0; i < lengthof(capture_events); i++)
+	for (i = 0; i < READMODEL_CAPTURE_EVENTS; i++)
 	{
-		Oid			tgoid = capture_trigger(rel,
-											psprintf(READMODEL_TRIGGER_PREFIX "%s",
-													 capture_events[i].event),
-											capture);
+		Trigger    *trig = readmodel_find_capture_trigger(rel, i, capture);
 
-		if (OidIsValid(tgoid))
-			doomed = lappend_oid(doomed, tgoid);
+		if (trig != NULL)
+			doomed = lappend_oid(doomed, trig->tgoid);
 	}
 	relation_close(rel, NoLock);
 	foreach(lc, doomed)

@@ -11,6 +11,16 @@
 
 #include "postgres.h"
 
+#include "commands/trigger.h"
+#include "utils/relcache.h"
+
+/* insert, update, delete, truncate */
+#define READMODEL_CAPTURE_EVENTS 4
+
+extern Oid	readmodel_capture_function(void);
+extern char *readmodel_capture_trigger_name(int event);
+extern Trigger *readmodel_find_capture_trigger(Relation rel, int event,
+											   Oid capture);
 extern void readmodel_install_capture_triggers(Oid relid, Oid role);
 extern bool readmodel_remove_capture_triggers(Oid relid);
 extern void readmodel_install_write_guard(Oid relid);

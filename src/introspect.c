@@ -9,10 +9,10 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -20,7 +20,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "access/relation.h"
 
 #include "cache.h"
 #include "catalog.h"
@@ -259,7 +258,6 @@ readmodel_explain(PG_FUNCTION_ARGS)
 		explain_row(rsinfo, relid, "broken", model ? model->broken : "not loaded");
 		return (Datum) 0;
 	}
-	readmodel_spi_connect();
 	explain_row(rsinfo, relid, "model",
 				psprintf("key %s, depth %d, mode %s, write guard: %s",
 						 model->key_name, model->depth,
@@ -314,7 +312,6 @@ readmodel_explain(PG_FUNCTION_ARGS)
 		explain_row(rsinfo, msource->relid, "triggers",
 					trigger_list(msource->relid, READMODEL_TRIGGER_PREFIX, true));
 	}
-	readmodel_spi_finish();
 	return (Datum) 0;
 }
 

@@ -158,7 +158,6 @@ readmodel_add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
 		grow_keys(keys, *nkeys, patch->nvalues);
 		memcpy(*keys + *nkeys, patch->values, sizeof(Datum) * patch->nvalues);
 		*nkeys += patch->nvalues;
-		patch->nrows = patch->nvalues;
 		return;
 	}
 	plan = readmodel_keyed_plan(&target->keys_plan, patch->nvalues);
@@ -169,7 +168,6 @@ readmodel_add_patched_keys(ReadModel *model, PendingPatch *patch, Datum **keys,
 											patch->nvalues);
 	if (readmodel_execute_keyed(plan, patch->nvalues, &patch->arg, true, false, true) != SPI_OK_SELECT)
 		elog(ERROR, "patch key query failed");
-	patch->nrows = (int) SPI_processed;
 	if (SPI_processed > 0)
 		grow_keys(keys, *nkeys, (int) SPI_processed);
 	for (i = 0; i < SPI_processed; i++)

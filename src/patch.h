@@ -23,7 +23,6 @@ typedef struct PendingPatch
 	PatchTarget *target;
 	Datum		arg;
 	int			nvalues;
-	int			nrows;			/* rows it will touch, as of the key query */
 	Datum	   *values;
 } PendingPatch;
 

@@ -8,7 +8,6 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -56,8 +55,8 @@ static const PinnedSetting pinned_settings[] = {
  * one, reads a file); whatever changes it later at this level is rolled
  * back all the same.
  */
-void
-readmodel_pin_settings(void)
+static void
+pin_settings(void)
 {
 	int			i;
 
@@ -102,20 +101,6 @@ clear_custom_settings(void)
 								 GUC_ACTION_SAVE, true, 0, false);
 }
 
-/* "name = value" lines, for the documentation and health_check(). */
-const char *
-readmodel_pinned_settings_text(void)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < lengthof(pinned_settings); i++)
-		appendStringInfo(&buf, "%s%s = %s", i ? ", " : "",
-						 pinned_settings[i].name, pinned_settings[i].value);
-	return buf.data;
-}
-
 void
 readmodel_sandbox_enter(Sandbox *sandbox, Oid role)
 {
@@ -125,7 +110,7 @@ readmodel_sandbox_enter(Sandbox *sandbox, Oid role)
 						   SECURITY_RESTRICTED_OPERATION |
 						   SECURITY_NOFORCE_RLS);
 	sandbox->nestlevel = NewGUCNestLevel();
-	readmodel_pin_settings();
+	pin_settings();
 	clear_custom_settings();
 }
 

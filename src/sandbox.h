@@ -29,7 +29,5 @@ typedef struct Sandbox
 
 extern void readmodel_sandbox_enter(Sandbox *sandbox, Oid role);
 extern void readmodel_sandbox_leave(Sandbox *sandbox);
-extern void readmodel_pin_settings(void);
-extern const char *readmodel_pinned_settings_text(void);
 
 #endif							/* READMODEL_SANDBOX_H */

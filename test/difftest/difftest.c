@@ -38,6 +38,10 @@
 
 #include <libpq-fe.h>
 
+#include "strbuf.h"
+
+const char *const progname = "difftest";
+
 /* ------------------------------------------------------------------ */
 /* options and global state                                            */
 /* ------------------------------------------------------------------ */
@@ -66,98 +70,6 @@ static long checks_failed;
 static long total_txns;
 static int sp_counter;          /* savepoint name counter */
 static int high_pk[4];          /* counters for explicit "new" keys */
-
-/* ------------------------------------------------------------------ */
-/* small utilities                                                     */
-/* ------------------------------------------------------------------ */
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n);
-
-	if (r == NULL)
-	{
-		fprintf(stderr, "difftest: out of memory\n");
-		exit(2);
-	}
-	return r;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *r = xrealloc(NULL, n);
-
-	memcpy(r, s, n);
-	return r;
-}
-
-/* growable string buffer */
-typedef struct
-{
-	char *data;
-	size_t len;
-	size_t cap;
-} Buf;
-
-static void
-buf_vappend(Buf *b, const char *fmt, va_list ap)
-{
-	for (;;)
-	{
-		va_list aq;
-		int n;
-		size_t avail = b->cap - b->len;
-
-		va_copy(aq, ap);
-		n = vsnprintf(b->data ? b->data + b->len : NULL, avail, fmt, aq);
-		va_end(aq);
-		if (n < 0)
-		{
-			fprintf(stderr, "difftest: vsnprintf failed\n");
-			exit(2);
-		}
-		if ((size_t) n < avail)
-		{
-			b->len += n;
-			return;
-		}
-		b->cap = (b->cap + n + 1) * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-}
-
-static void
-buf_append(Buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vappend(b, fmt, ap);
-	va_end(ap);
-}
-
-static void
-buf_reset(Buf *b)
-{
-	b->len = 0;
-	if (b->data)
-		b->data[0] = '\0';
-}
-
-static char *
-strf(const char *fmt, ...)
-{
-	Buf b = {0};
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vappend(&b, fmt, ap);
-	va_end(ap);
-	return b.data;
-}
 
 /* ------------------------------------------------------------------ */
 /* PRNG: splitmix64                                                     */
@@ -197,24 +109,12 @@ chance(int pct)
 /* transaction log                                                     */
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-	char **v;
-	int n;
-	int cap;
-} StrList;
-
 static StrList txlog;
 
 static void
 txlog_add(const char *s)
 {
-	if (txlog.n == txlog.cap)
-	{
-		txlog.cap = txlog.cap ? txlog.cap * 2 : 32;
-		txlog.v = xrealloc(txlog.v, sizeof(char *) * txlog.cap);
-	}
-	txlog.v[txlog.n++] = xstrdup(s);
+	sl_add(&txlog, s);
 	if (opt_verbose)
 		printf("  [%d] %s\n", txn_no, s);
 }
@@ -222,9 +122,7 @@ txlog_add(const char *s)
 static void
 txlog_reset(void)
 {
-	for (int i = 0; i < txlog.n; i++)
-		free(txlog.v[i]);
-	txlog.n = 0;
+	sl_reset(&txlog);
 }
 
 static void

@@ -20,6 +20,8 @@
 
 #include "fuzz.h"
 
+const char *const progname = "fuzz";
+
 Options		opt = {
 	.seed = 0,
 	.definitions = 0,

@@ -7,7 +7,8 @@
  * fresh run of its definition by binary image after every transaction.
  *
  * Files, by job:
- *   util.c      memory, strings, PRNG, libpq helpers
+ *   util.c      PRNG, libpq helpers (memory, strings, Buf, StrList:
+ *               test/common/strbuf.c)
  *   schema.c    random schema, value pools, data fill
  *   frag.c      the fragment tree definitions are built of (for shrinking)
  *   grammar.c   random definitions over a schema
@@ -29,6 +30,8 @@
 
 #include <libpq-fe.h>
 
+#include "strbuf.h"
+
 #define NAMELEN		64
 #define MAXTABLES	48			/* base tables plus registered models */
 #define MAXCOLS		32
@@ -40,39 +43,10 @@
 /* util.c                                                              */
 /* ------------------------------------------------------------------ */
 
-typedef struct Buf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} Buf;
-
-typedef struct StrList
-{
-	char	  **v;
-	int			n;
-	int			cap;
-} StrList;
-
 typedef struct Rng
 {
 	uint64_t	state;
 } Rng;
-
-extern void *xmalloc(size_t n);
-extern void *xrealloc(void *p, size_t n);
-extern char *xstrdup(const char *s);
-extern char *strf(const char *fmt,...) __attribute__((format(printf, 1, 2)));
-
-extern void buf_append(Buf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-extern void buf_puts(Buf *b, const char *s);
-extern void buf_reset(Buf *b);
-extern void buf_free(Buf *b);
-extern const char *buf_str(const Buf *b);
-
-extern void sl_add(StrList *l, const char *s);
-extern void sl_addf(StrList *l, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-extern void sl_reset(StrList *l);
 
 extern void rng_seed(Rng *r, uint64_t seed);
 extern uint64_t rng_next(Rng *r);

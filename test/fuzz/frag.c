@@ -29,15 +29,9 @@ fr_text(const char *fmt,...)
 {
 	Frag	   *f = fr_new();
 	va_list		ap;
-	char		small[1];
-	int			n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	f->text = xmalloc(n + 1);
-	va_start(ap, fmt);
-	vsnprintf(f->text, n + 1, fmt, ap);
+	f->text = vstrf(fmt, ap);
 	va_end(ap);
 	return f;
 }
@@ -77,15 +71,9 @@ fr_addt(Frag *parent, const char *fmt,...)
 {
 	Frag	   *f = fr_new();
 	va_list		ap;
-	char		small[1];
-	int			n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	f->text = xmalloc(n + 1);
-	va_start(ap, fmt);
-	vsnprintf(f->text, n + 1, fmt, ap);
+	f->text = vstrf(fmt, ap);
 	va_end(ap);
 	return fr_add(parent, f);
 }

@@ -998,6 +998,16 @@ inner_child_join(Gen *g, Level *l, Rel *from)
 	return f;
 }
 
+/* a subquery level below outer, its first rel reading table ti */
+static Rel *
+open_level(Gen *g, Level *outer, Level *l, int ti, int depth)
+{
+	memset(l, 0, sizeof(Level));
+	l->outer = outer;
+	l->depth = depth;
+	return add_table_rel(g, l, ti);
+}
+
 /*
  * Build the FROM and WHERE of a correlated subquery level: the first rel
  * and its correlation, maybe a join, maybe conditions.
@@ -1011,10 +1021,7 @@ inner_level(Gen *g, Level *outer, Level *l, Corr *cr, Frag *from, Frag *where,
 	Frag	   *on = NULL;
 	Frag	   *j = NULL;
 
-	memset(l, 0, sizeof(Level));
-	l->outer = outer;
-	l->depth = depth;
-	first = add_table_rel(g, l, cr->ti);
+	first = open_level(g, outer, l, cr->ti, depth);
 	first->multi = cr->kind != CORR_PARENT;
 	fr_addt(from, "FROM %s %s", first->tab->name, first->alias);
 	if (chance(&g->r, 25))
@@ -1119,6 +1126,28 @@ agg_over_x(Gen *g, const char *x, const Column *v)
 }
 
 /*
+ * (SELECT agg FROM (inner) x [WHERE x.f = outer.pk]): agg over derived
+ * table x, the correlation applied outside x unless it is inside.
+ */
+static Expr
+over_derived(Expr agg, Frag *inner, const char *x, const Corr *cr, bool inside)
+{
+	Frag	   *f = fr_seq();
+	char	   *oc = inside ? NULL : outside_corr(cr, x);
+
+	fr_addt(f, "(SELECT ");
+	fr_add(f, agg.f);
+	fr_addt(f, " FROM (");
+	fr_add(f, inner);
+	fr_addt(f, ") %s", x);
+	if (oc)
+		fr_add(f, fr_drop(fr_text(" WHERE %s", oc)));
+	fr_addt(f, ")");
+	free(oc);
+	return mk_expr(f, agg.c);
+}
+
+/*
  * (SELECT agg FROM (SELECT c.pk AS k, c.fk AS f, c.v AS v FROM c ...
  *  ORDER BY ..., c.pk LIMIT n OFFSET m) x [WHERE x.f = outer.pk])
  * The correlation is inside the limited level or outside it.
@@ -1126,7 +1155,6 @@ agg_over_x(Gen *g, const char *x, const Column *v)
 static Expr
 sq_limited(Gen *g, Level *outer, Corr *cr, int depth)
 {
-	Frag	   *f = fr_seq();
 	Frag	   *inner = fr_seq();
 	Frag	   *where = fr_list(" WHERE ", " AND ", NULL);
 	Level		l;
@@ -1137,16 +1165,11 @@ sq_limited(Gen *g, Level *outer, Corr *cr, int depth)
 	const Column *v;
 	Rel		   *vrel;
 	char	   *ord;
-	char	   *oc;
-	Expr		agg;
 
 	if (!inside)
 		none.kind = CORR_NONE;
 	snprintf(x, sizeof x, "x%d", ++g->nalias);
-	memset(&l, 0, sizeof l);
-	l.outer = outer;
-	l.depth = depth;
-	first = add_table_rel(g, &l, cr->ti);
+	first = open_level(g, outer, &l, cr->ti, depth);
 	first->multi = true;
 	if (!pick_col(g, &l, p_any, false, &vrel, &v))
 		v = &first->tab->cols[0];
@@ -1167,18 +1190,7 @@ sq_limited(Gen *g, Level *outer, Corr *cr, int depth)
 		fr_add(inner, fr_drop(fr_text(" OFFSET %d", rnd_range(&g->r, 1, 2))));
 	free(ord);
 
-	agg = agg_over_x(g, x, v);
-	fr_addt(f, "(SELECT ");
-	fr_add(f, agg.f);
-	fr_addt(f, " FROM (");
-	fr_add(f, inner);
-	fr_addt(f, ") %s", x);
-	oc = inside ? NULL : outside_corr(cr, x);
-	if (oc)
-		fr_add(f, fr_drop(fr_text(" WHERE %s", oc)));
-	fr_addt(f, ")");
-	free(oc);
-	return mk_expr(f, agg.c);
+	return over_derived(agg_over_x(g, x, v), inner, x, cr, inside);
 }
 
 /* a window function over the rows of l, first rel c */
@@ -1229,7 +1241,6 @@ window_call(Gen *g, Level *l, Rel *c, const char *part, Column *type)
 static Expr
 sq_window(Gen *g, Level *outer, Corr *cr, int depth)
 {
-	Frag	   *f = fr_seq();
 	Frag	   *inner = fr_seq();
 	Frag	   *where = fr_list(" WHERE ", " AND ", NULL);
 	Level		l;
@@ -1239,15 +1250,10 @@ sq_window(Gen *g, Level *outer, Corr *cr, int depth)
 	Rel		   *first;
 	char	   *win;
 	Column		wt;
-	char	   *oc;
-	Expr		agg;
 	const char *fcol;
 
 	snprintf(x, sizeof x, "x%d", ++g->nalias);
-	memset(&l, 0, sizeof l);
-	l.outer = outer;
-	l.depth = depth;
-	first = add_table_rel(g, &l, cr->ti);
+	first = open_level(g, outer, &l, cr->ti, depth);
 	first->multi = true;
 	fcol = cr->kind == CORR_NONE ? first->tab->cols[0].name : cr->inner_col;
 	win = window_call(g, &l, first, fcol, &wt);
@@ -1261,18 +1267,7 @@ sq_window(Gen *g, Level *outer, Corr *cr, int depth)
 	if (chance(&g->r, 30))
 		fr_add(where, fr_drop(gen_cond(g, &l, depth + 1)));
 
-	agg = agg_over_x(g, x, &wt);
-	fr_addt(f, "(SELECT ");
-	fr_add(f, agg.f);
-	fr_addt(f, " FROM (");
-	fr_add(f, inner);
-	fr_addt(f, ") %s", x);
-	oc = inside ? NULL : outside_corr(cr, x);
-	if (oc)
-		fr_add(f, fr_drop(fr_text(" WHERE %s", oc)));
-	fr_addt(f, ")");
-	free(oc);
-	return mk_expr(f, agg.c);
+	return over_derived(agg_over_x(g, x, &wt), inner, x, cr, inside);
 }
 
 /*

@@ -38,6 +38,7 @@
 
 #include <libpq-fe.h>
 
+#include "pgconn.h"
 #include "strbuf.h"
 
 const char *const progname = "difftest";
@@ -175,14 +176,6 @@ unexpected_error(const char *sql, const char *msg)
 
 static bool in_failed_txn;      /* set after an unexpected error */
 
-static bool
-res_ok(PGresult *r)
-{
-	ExecStatusType st = PQresultStatus(r);
-
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-}
-
 /*
  * Run a logged statement that must succeed.  Returns the result (caller
  * frees) or NULL after an unexpected error (keep-going mode only).
@@ -295,14 +288,6 @@ setup_exec(PGconn *c, const char *sql)
 		exit(1);
 	}
 	PQclear(r);
-}
-
-static void
-notice_quiet(void *arg, const char *msg)
-{
-	(void) arg;
-	if (opt_verbose)
-		fprintf(stdout, "  notice: %s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2160,35 +2145,7 @@ run_transaction(void)
 static PGconn *
 connect_db(const char *dbname)
 {
-	const char *kw[4];
-	const char *val[4];
-	int i = 0;
-	PGconn *c;
-
-	kw[i] = "dbname";
-	val[i] = opt_conninfo ? opt_conninfo : (getenv("PGDATABASE") ? getenv("PGDATABASE") : "postgres");
-	i++;
-	if (dbname)
-	{
-		kw[i] = "dbname";
-		val[i] = dbname;
-		i++;
-	}
-	kw[i] = "application_name";
-	val[i] = "difftest";
-	i++;
-	kw[i] = NULL;
-	val[i] = NULL;
-	c = PQconnectdbParams(kw, val, 1);
-	if (PQstatus(c) != CONNECTION_OK)
-	{
-		fprintf(stderr, "difftest: cannot connect%s%s: %s", dbname ? " to " : "",
-				dbname ? dbname : "", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	PQsetNoticeProcessor(c, notice_quiet, NULL);
-	return c;
+	return pg_connect(opt_conninfo, dbname, "difftest", &opt_verbose);
 }
 
 static void

@@ -8,7 +8,7 @@
  *
  * Files, by job:
  *   util.c      PRNG, libpq helpers (memory, strings, Buf, StrList:
- *               test/common/strbuf.c)
+ *               test/common/strbuf.c; res_ok, pg_connect: pgconn.c)
  *   schema.c    random schema, value pools, data fill
  *   frag.c      the fragment tree definitions are built of (for shrinking)
  *   grammar.c   random definitions over a schema
@@ -30,6 +30,7 @@
 
 #include <libpq-fe.h>
 
+#include "pgconn.h"
 #include "strbuf.h"
 
 #define NAMELEN		64
@@ -59,7 +60,6 @@ extern uint64_t mix_seed(uint64_t a, uint64_t b);
 
 extern double now_seconds(void);
 
-extern bool res_ok(const PGresult *r);
 extern PGconn *connect_db(const char *conninfo, const char *dbname);
 extern PGconn *connect_db_retry(const char *conninfo, const char *dbname);
 extern bool conn_lost(PGconn *c);

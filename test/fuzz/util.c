@@ -1,6 +1,6 @@
 /*
  * util.c — PRNG and libpq helpers for the fuzzer (memory and strings:
- * test/common/strbuf.c).
+ * test/common/strbuf.c; connecting: test/common/pgconn.c).
  */
 #include <stdlib.h>
 #include <time.h>
@@ -72,22 +72,6 @@ now_seconds(void)
 /* libpq                                                               */
 /* ------------------------------------------------------------------ */
 
-bool
-res_ok(const PGresult *r)
-{
-	ExecStatusType st = PQresultStatus(r);
-
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-}
-
-static void
-notice_quiet(void *arg, const char *msg)
-{
-	(void) arg;
-	if (opt.verbose)
-		fprintf(stdout, "  notice: %s", msg);
-}
-
 /*
  * Connect to dbname (NULL: the database named by conninfo or PGDATABASE).
  * Returns NULL after printing the error.
@@ -95,36 +79,7 @@ notice_quiet(void *arg, const char *msg)
 PGconn *
 connect_db(const char *conninfo, const char *dbname)
 {
-	const char *kw[4];
-	const char *val[4];
-	int			i = 0;
-	PGconn	   *c;
-
-	kw[i] = "dbname";
-	val[i] = conninfo ? conninfo :
-		(getenv("PGDATABASE") ? getenv("PGDATABASE") : "postgres");
-	i++;
-	if (dbname)
-	{
-		kw[i] = "dbname";
-		val[i] = dbname;
-		i++;
-	}
-	kw[i] = "application_name";
-	val[i] = "readmodel_fuzz";
-	i++;
-	kw[i] = NULL;
-	val[i] = NULL;
-	c = PQconnectdbParams(kw, val, 1);
-	if (PQstatus(c) != CONNECTION_OK)
-	{
-		fprintf(stderr, "fuzz: cannot connect%s%s: %s", dbname ? " to " : "",
-				dbname ? dbname : "", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	PQsetNoticeProcessor(c, notice_quiet, NULL);
-	return c;
+	return pg_connect(conninfo, dbname, "readmodel_fuzz", &opt.verbose);
 }
 
 /* the server lost the connection (a crashed backend, a restart) */

@@ -12,6 +12,7 @@ OBJS = \
 	src/model_cache.o \
 	src/maintainable.o \
 	src/analyze.o \
+	src/analyze_expand.o \
 	src/analyze_walk.o \
 	src/analyze_functions.o \
 	src/analyze_edges.o \
@@ -29,6 +30,7 @@ OBJS = \
 	src/lifecycle.o \
 	src/triggers.o \
 	src/ddl_events.o \
+	src/ddl_views.o \
 	src/introspect.o \
 	src/verify.o \
 	src/health.o \
@@ -39,7 +41,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
 REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
-	shape_group_by dml_kinds savepoints_nested cascades drop_refresh \
+	shape_group_by shape_views dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.

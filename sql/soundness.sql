@@ -187,7 +187,7 @@ SELECT readmodel.create('tv_words', $$
     SELECT p.pk_post, array_agg(w.word ORDER BY w.word) AS words
     FROM tb_post p LEFT JOIN LATERAL regexp_split_to_table(p.title, 'e') AS w(word) ON true
     GROUP BY p.pk_post $$);
---   and the WITH hint leads to an accepted form:
+--   a WITH query is inlined where it is read, and accepted:
 SELECT readmodel.create('tv_with', $$
     WITH n AS (SELECT c.fk_post, count(*) AS n FROM tb_comment c GROUP BY c.fk_post)
     SELECT p.pk_post, n.n FROM tb_post p LEFT JOIN n ON n.fk_post = p.pk_post $$);

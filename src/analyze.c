@@ -9,6 +9,8 @@
  * routes compute from that row's old and new values.  The analyzer proves
  * it for a definition by construction:
  *
+ *	0. analyze_expand.c expands views, WITH queries and plain subqueries in
+ *	   FROM as the planner does, so they are analysed as what they read;
  *	1. analyze_walk.c visits every query level and expression and accepts
  *	   only the constructs proven sound at their position (an allow-list);
  *	   functions must be deterministic and owned by roles the model's owner
@@ -136,6 +138,7 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	st.viewid = viewid;
 	st.owner = owner;
 
+	query = analyze_expand(&st, query);
 	top = analyze_walk(&st, query);
 	analyze_collect_edges(&st);
 	root = analyze_find_root(&st, top);
@@ -149,5 +152,6 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	result->range_tables = st.rtes;
 	result->functions = st.functions;
 	result->types = st.types;
+	result->views = st.views;
 	return result;
 }

@@ -3,6 +3,8 @@
  * analyze_int.h
  *	  The analysis state shared by the stages of the analyzer:
  *
+ *	  analyze_expand.c     views, WITH queries and plain FROM subqueries
+ *	                       expanded as the planner would
  *	  analyze_walk.c       the allow-list walk over every query level and
  *	                       expression (the soundness rule's constructs)
  *	  analyze_functions.c  functions, operators, aggregates and types:
@@ -110,6 +112,7 @@ typedef struct AnalysisState
 	List	   *rtes;			/* RangeTblEntry *, relations only */
 	List	   *functions;		/* Oid list: functions used */
 	List	   *types;			/* Oid list: types of values */
+	List	   *views;			/* Oid list: views expanded */
 } AnalysisState;
 
 /* analyze.c */
@@ -121,6 +124,9 @@ extern RelNode *analyze_find_node(AnalysisState *st, QueryLevel *level,
 extern QueryLevel *analyze_find_level(AnalysisState *st, Query *query);
 extern RelNode *analyze_node(AnalysisState *st, int id);
 extern const char *analyze_node_label(RelNode *node);
+
+/* analyze_expand.c */
+extern Query *analyze_expand(AnalysisState *st, Query *query);
 
 /* analyze_walk.c */
 extern QueryLevel *analyze_walk(AnalysisState *st, Query *query);

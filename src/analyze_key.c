@@ -35,10 +35,16 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 	Node	   *jt = linitial(top->query->jointree->fromlist);
 	RelNode    *root;
 
-	while (IsA(jt, JoinExpr))
+	/* a view or subquery first in FROM has been pulled up: look inside */
+	while (IsA(jt, JoinExpr) || IsA(jt, FromExpr))
 	{
 		JoinExpr   *join = (JoinExpr *) jt;
 
+		if (IsA(jt, FromExpr))
+		{
+			jt = linitial(((FromExpr *) jt)->fromlist);
+			continue;
+		}
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
 			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a RIGHT or FULL join.",
 						   "Put the entity the read model is about first in FROM and join the rest with JOIN or LEFT JOIN.");

@@ -13,7 +13,9 @@
  *	  arguments) also DISTINCT, DISTINCT ON and LIMIT/OFFSET with constant
  *	  counts (their order must be determined: analyze_order.c), functions
  *	  and VALUES in FROM;
- *	- nowhere: set operations, WITH, window functions, set-returning
+ *	  (views, WITH queries and plain subqueries in FROM were expanded
+ *	  before the walk: analyze_expand.c);
+ *	- nowhere: set operations, WITH RECURSIVE, window functions, set-returning
  *	  functions in a select list, grouping sets, FOR UPDATE, TABLESAMPLE,
  *	  system columns, whole-row references.
  * Expressions: column references, constants, operators and functions
@@ -144,8 +146,8 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 				 errmsg("read model \"%s\" reads \"%s\", which is %s",
 						st->model_name, relname, relkind_name(relkind)),
 				 errdetail("Read models are maintained by triggers on the ordinary tables they read."),
-				 relkind == RELKIND_VIEW ?
-				 errhint("Write the view's query into the definition.") :
+				 relkind == RELKIND_MATVIEW ?
+				 errhint("Read the tables it is made from, or declare its query as a read model, which is maintained without REFRESH.") :
 				 relkind == RELKIND_PARTITIONED_TABLE ?
 				 errhint("Declare one read model per partition, or keep the data in an ordinary table.") :
 				 errhint("Read the ordinary tables it is made from.")));

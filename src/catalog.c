@@ -210,35 +210,59 @@ readmodel_catalog_is_model(Oid relid)
 	return n > 0;
 }
 
-/* The models whose catalog row lists `relid` among their sources. */
-List *
-readmodel_catalog_readers(Oid relid)
+/* The first column of a catalog query with one oid parameter. */
+static List *
+catalog_oids(const char *sql, Oid arg)
 {
 	Oid			type = OIDOID;
-	Datum		value = ObjectIdGetDatum(relid);
+	Datum		value = ObjectIdGetDatum(arg);
 	List	   *result = NIL;
 	uint64		n;
 	uint64		i;
 	MemoryContext caller = CurrentMemoryContext;
 
 	readmodel_spi_connect();
-	n = catalog_run("SELECT m.relid::pg_catalog.oid FROM readmodel.model m "
-					"WHERE $1 OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[]) "
-					"ORDER BY 1",
-					1, &type, &value, true, SPI_OK_SELECT);
+	n = catalog_run(sql, 1, &type, &value, true, SPI_OK_SELECT);
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
-		Oid			reader = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc,
-															1, &isnull));
+		Oid			oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc,
+														 1, &isnull));
 		MemoryContext spi = MemoryContextSwitchTo(caller);
 
-		result = lappend_oid(result, reader);
+		result = lappend_oid(result, oid);
 		MemoryContextSwitchTo(spi);
 	}
 	readmodel_spi_finish();
 	return result;
+}
+
+/* The models whose catalog row lists `relid` among their sources. */
+List *
+readmodel_catalog_readers(Oid relid)
+{
+	return catalog_oids("SELECT m.relid::pg_catalog.oid FROM readmodel.model m "
+						"WHERE $1 OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[]) "
+						"ORDER BY 1", relid);
+}
+
+/* The models whose definition view reads `view`, through views at any depth. */
+List *
+readmodel_catalog_view_readers(Oid view)
+{
+	return catalog_oids("WITH RECURSIVE reader(oid) AS ("
+						"  SELECT $1"
+						"  UNION"
+						"  SELECT r.ev_class FROM pg_catalog.pg_depend d"
+						"  JOIN pg_catalog.pg_rewrite r ON r.oid OPERATOR(pg_catalog.=) d.objid"
+						"  JOIN reader ON d.refobjid OPERATOR(pg_catalog.=) reader.oid"
+						"  WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+						"    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+						"    AND r.ev_class OPERATOR(pg_catalog.<>) reader.oid) "
+						"SELECT m.relid::pg_catalog.oid FROM readmodel.model m"
+						"  JOIN reader ON m.viewid::pg_catalog.oid OPERATOR(pg_catalog.=) reader.oid "
+						"ORDER BY 1", view);
 }
 
 /*

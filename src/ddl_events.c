@@ -19,7 +19,8 @@
  *	  definition view cannot be altered or replaced; rules and deferrable
  *	  triggers (which cannot fire inside maintenance's security-restricted
  *	  operation) are refused on model tables.  Disabling triggers on a
- *	  source makes the models that read it stale.
+ *	  source makes the models that read it stale.  Replacing a view that
+ *	  models read analyses and rebuilds them (ddl_views.c).
  *
  * The extension's own DDL (readmodel.create, replace) is let through.
  *
@@ -44,6 +45,7 @@
 #include "cache.h"
 #include "capture.h"
 #include "catalog.h"
+#include "ddl_views.h"
 #include "lifecycle.h"
 #include "sandbox.h"
 #include "triggers.h"
@@ -306,9 +308,12 @@ toggles_triggers(CollectedCommand *cmd)
 	return false;
 }
 
-/* A rule, a renamed column, a replaced view: never on a model. */
+/*
+ * A rule, a renamed column, a replaced view: never on a model.  Other
+ * replaced views are added to *replaced.
+ */
 static void
-check_simple_command(CollectedCommand *cmd, List *models)
+check_simple_command(CollectedCommand *cmd, List *models, List **replaced)
 {
 	Node	   *tree = cmd->parsetree;
 	CatalogRow *row;
@@ -321,8 +326,14 @@ check_simple_command(CollectedCommand *cmd, List *models)
 		relid = cmd->d.simple.address.objectId;
 	else if (IsA(tree, ViewStmt) && ((ViewStmt *) tree)->replace)
 		relid = cmd->d.simple.address.objectId;
-	if (!OidIsValid(relid) || (row = model_of(models, relid, &is_view)) == NULL)
+	if (!OidIsValid(relid))
 		return;
+	if ((row = model_of(models, relid, &is_view)) == NULL)
+	{
+		if (IsA(tree, ViewStmt))
+			*replaced = list_append_unique_oid(*replaced, relid);
+		return;
+	}
 	if (IsA(tree, RuleStmt))
 		refuse_model_ddl(row->relid, "create a rule on");
 	if (IsA(tree, RenameStmt))
@@ -358,14 +369,15 @@ check_no_deferrable_triggers(void)
 }
 
 static bool
-check_command(CollectedCommand *cmd, List *models, bool *toggled)
+check_command(CollectedCommand *cmd, List *models, bool *toggled,
+			  List **replaced)
 {
 	CatalogRow *row;
 	bool		is_view;
 
 	if (cmd->type == SCT_Simple)
 	{
-		check_simple_command(cmd, models);
+		check_simple_command(cmd, models, replaced);
 		return IsA(cmd->parsetree, CreateTrigStmt) || IsA(cmd->parsetree, CreateStmt);
 	}
 	if (cmd->type != SCT_AlterTable)
@@ -384,6 +396,8 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	List	   *models;
 	bool		toggled = false;
 	bool		may_add_triggers = false;
+	List	   *replaced = NIL;
+	MemoryContext caller = CurrentMemoryContext;
 	CollectedCommand **commands;
 	uint64		i;
 	uint64		n;
@@ -410,11 +424,17 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < n; i++)
 		if (commands[i] != NULL)
-			may_add_triggers |= check_command(commands[i], models, &toggled);
+			may_add_triggers |= check_command(commands[i], models, &toggled,
+											  &replaced);
 	if (may_add_triggers && models != NIL)
 		check_no_deferrable_triggers();
+	/* out of SPI's memory before it goes */
+	MemoryContextSwitchTo(caller);
+	replaced = list_copy(replaced);
 	readmodel_spi_finish();
 	if (toggled)
 		mark_broken_models_stale();
+	if (models != NIL)
+		readmodel_views_replaced(replaced);
 	PG_RETURN_VOID();
 }

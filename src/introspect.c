@@ -263,6 +263,9 @@ readmodel_explain(PG_FUNCTION_ARGS)
 						 model->key_name, model->depth,
 						 model->statement_mode ? "statement" : "commit",
 						 trigger_list(relid, READMODEL_GUARD_TRIGGER, false)));
+	foreach(ls, model->analysis->views)
+		explain_row(rsinfo, lfirst_oid(ls), "view",
+					"expanded into the tables it reads; replacing it re-analyses and rebuilds the model");
 	foreach(ls, model->analysis->sources)
 	{
 		ModelSource *msource = lfirst(ls);

@@ -85,15 +85,23 @@ readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
 	foreach(lc, analysis->range_tables)
 	{
 		RangeTblEntry *rte = lfirst(lc);
+		/* tables a view reads are read as the view's owner */
+		Oid			reader = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : owner;
 
-		if (check_enable_rls(rte->relid, InvalidOid, true) == RLS_ENABLED)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("row-level security policies of table %s apply to role %s, the owner of read model %s",
-							readmodel_relation_name(rte->relid),
-							GetUserNameFromId(owner, false), qualname),
-					 errdetail("The model's content would depend on the session that maintains it."),
-					 errhint("Declare the model as the table's owner or as a role with BYPASSRLS, or disable row-level security on the table.")));
+		if (rte->relkind == RELKIND_VIEW ||
+			check_enable_rls(rte->relid, reader, true) != RLS_ENABLED)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security policies of table %s apply to role %s, %s read model %s",
+						readmodel_relation_name(rte->relid),
+						GetUserNameFromId(reader, false),
+						reader == owner ? "the owner of" :
+						"which reads it through a view for", qualname),
+				 errdetail("The model's content would depend on the session that maintains it."),
+				 reader == owner ?
+				 errhint("Declare the model as the table's owner or as a role with BYPASSRLS, or disable row-level security on the table.") :
+				 errhint("Have the view owned by the table's owner or by a role with BYPASSRLS, or disable row-level security on the table.")));
 	}
 }
 

@@ -311,6 +311,8 @@ index_model(ModelCache *c, ReadModel *model)
 	watch(c, model->viewid);
 	watch_objects(c, PROCOID, analysis->functions);
 	watch_objects(c, TYPEOID, analysis->types);
+	foreach(ls, analysis->views)
+		watch(c, lfirst_oid(ls));
 	foreach(ls, analysis->sources)
 	{
 		ModelSource *msource = lfirst(ls);

@@ -191,6 +191,7 @@ typedef struct ModelAnalysis
 	List	   *patches;		/* PatchTarget *, all sources */
 	List	   *functions;		/* Oid list: functions the definition calls */
 	List	   *types;			/* Oid list: types its values have */
+	List	   *views;			/* Oid list: views it reads, at any depth */
 } ModelAnalysis;
 
 /* A declared read model, as cached per backend. */

@@ -146,9 +146,11 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	analyze_find_key(&st, top, root, explicit_key, result);
 	grouped = analyze_check_grouping(&st, top, root, result);
 	analyze_check_cardinality(&st, top, root);
-	analyze_check_orders(&st, top, root, grouped);
+	analyze_check_orders(&st, top, root, grouped && result->key_unique);
 	analyze_build_routes(&st, root, result);
-	analyze_patches(&st, top, root, result);
+	/* a group's copied values come from one of its rows: recompute it */
+	if (result->key_unique)
+		analyze_patches(&st, top, root, result);
 	result->range_tables = st.rtes;
 	result->functions = st.functions;
 	result->types = st.types;

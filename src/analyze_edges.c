@@ -327,8 +327,8 @@ collect_jointree(AnalysisState *st, Node *jt, QueryLevel *level)
  * at all, which no route reaches, so it gives no edge, unless neither
  * side can be NULL: then the result is just whether a matching row exists.
  */
-static bool
-column_not_null(Oid relid, AttrNumber att)
+bool
+analyze_column_not_null(Oid relid, AttrNumber att)
 {
 	HeapTuple	tuple = SearchSysCacheAttNum(relid, att);
 	bool		result;
@@ -357,7 +357,7 @@ never_null(AnalysisState *st, Node *expr, QueryLevel *level)
 		node->level != level)
 		return false;
 	rte = rt_fetch(var->varno, level->query->rtable);
-	if (rte->rtekind != RTE_RELATION || !column_not_null(node->relid, att))
+	if (rte->rtekind != RTE_RELATION || !analyze_column_not_null(node->relid, att))
 		return false;
 	return !bms_is_member(var->varno,
 						  analyze_nullable_rtindexes((Node *) level->query->jointree));
@@ -428,7 +428,7 @@ analyze_collect_edges(AnalysisState *st)
 bool
 analyze_is_unique_column(Oid relid, AttrNumber att)
 {
-	return column_not_null(relid, att) && readmodel_has_unique_index(relid, att);
+	return analyze_column_not_null(relid, att) && readmodel_has_unique_index(relid, att);
 }
 
 /*

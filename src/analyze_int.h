@@ -148,6 +148,7 @@ extern Bitmapset *analyze_nullable_rtindexes(Node *jt);
 extern void analyze_written_var(Node *expr, Index *rtindex, AttrNumber *attno);
 extern bool analyze_is_equality(OpExpr *op);
 extern bool analyze_is_unique_column(Oid relid, AttrNumber att);
+extern bool analyze_column_not_null(Oid relid, AttrNumber att);
 extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);
 extern void analyze_build_routes(AnalysisState *st, RelNode *root,
 								 ModelAnalysis *result);

@@ -5,7 +5,10 @@
  *
  * The root is the first table in FROM, the key its primary key (or a
  * unique NOT NULL column named with options->'key') selected as an output
- * column.  Each root row is one read-model row: either the definition is
+ * column, or else the one column of the root the top level groups by
+ * (GROUP BY, DISTINCT, DISTINCT ON): then each key is a group of root rows,
+ * and the column must be NOT NULL and of an equal-image type.  With a
+ * unique key, each root row is one read-model row: either the definition is
  * grouped by the key (then other grouping columns must be the root's or
  * those of tables joined to it N:1), or every other table at the top level
  * is joined N:1 (on a unique key, directly or through other N:1 tables) and
@@ -23,6 +26,7 @@
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
 #include "optimizer/optimizer.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -100,7 +104,76 @@ refuse_no_key(AnalysisState *st, RelNode *root, const char *explicit_key,
 					   get_attname(root->relid, pk, false), rootname) :
 			 errdetail("The root table \"%s\" has no single-column primary key.",
 					   rootname),
-			 errhint("Select the root table's primary key column, or name a unique column with options => '{\"key\": \"column\"}'.")));
+			 errhint("Select the root table's primary key column, name a unique column with options => '{\"key\": \"column\"}', or GROUP BY one column of the root table.")));
+}
+
+/* Is a NULL root `att` excluded by a top-level WHERE condition? */
+static bool
+filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
+{
+	Node	   *quals = top->query->jointree->quals;
+	List	   *conds = quals == NULL ? NIL :
+		is_andclause(quals) ? ((BoolExpr *) quals)->args : list_make1(quals);
+	ListCell   *lc;
+
+	foreach(lc, conds)
+	{
+		NullTest   *test = lfirst(lc);
+		Var		   *var;
+
+		if (!IsA(test, NullTest) || test->nulltesttype != IS_NOT_NULL ||
+			test->argisrow || !IsA(test->arg, Var))
+			continue;
+		var = (Var *) test->arg;
+		if (var->varlevelsup == 0 && var->varno == (int) root->rtindex &&
+			var->varattno == att)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The one column of the root the top level groups by (GROUP BY, DISTINCT
+ * of one output column, DISTINCT ON), as the key.
+ */
+static bool
+find_group_key(AnalysisState *st, QueryLevel *top, RelNode *root,
+			   const char *explicit_key, ModelAnalysis *result)
+{
+	Query	   *q = top->query;
+	List	   *clauses = q->groupClause != NIL ? q->groupClause : q->distinctClause;
+	TargetEntry *tle;
+	RelNode    *node;
+	AttrNumber	att;
+	Node	   *expr;
+
+	if (list_length(clauses) != 1 || q->groupingSets != NIL)
+		return false;
+	tle = get_sortgroupclause_tle(linitial(clauses), q->targetList);
+	expr = (Node *) tle->expr;
+	if (tle->resjunk || tle->resname == NULL ||
+		(explicit_key && strcmp(tle->resname, explicit_key) != 0))
+		return false;
+	if (!analyze_resolve_column(st, expr, top, true, &node, &att) || node != root)
+		analyze_refuse(st, psprintf("The definition groups by \"%s\", which is not a column of the root table \"%s\" (the first table in FROM).",
+									tle->resname, get_rel_name(root->relid)),
+					   "Put the table whose column you group by first in FROM, and group by that column as written.");
+	if (!analyze_column_not_null(root->relid, att) && !filtered_not_null(top, root, att))
+		analyze_refuse(st, psprintf("The key \"%s\" (the column the definition groups by) may be NULL, and a read-model key cannot be.",
+									tle->resname),
+					   psprintf("Declare the column NOT NULL, or add WHERE %s.%s IS NOT NULL.",
+								root->rte->eref->aliasname, get_attname(root->relid, att, false)));
+	if (!analyze_equal_image_type(exprType(expr), exprTypmod(expr), exprCollation(expr)))
+		analyze_refuse(st, psprintf("The key \"%s\" is of type %s: of several equal values with different representations (1.0 and 1.00), which one is the key would depend on the order rows are read in.",
+									tle->resname, format_type_be(exprType(expr))),
+					   "Group by a column of a type whose equal values are identical (an integer or text key), or cast it to text in the definition.");
+	result->root_key_att = att;
+	result->key_name = pstrdup(tle->resname);
+	result->key_resno = tle->resno;
+	result->key_type = exprType(expr);
+	result->key_collation = exprCollation(expr);
+	result->key_unique = false;
+	return true;
 }
 
 void
@@ -110,6 +183,15 @@ analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 	AttrNumber	pk = primary_key_column(root->relid);
 	ListCell   *lc;
 
+	/* DISTINCT is only meaningful over what a key groups */
+	if (top->query->distinctClause != NIL)
+	{
+		if (!find_group_key(st, top, root, explicit_key, result))
+			analyze_refuse(st, "The definition uses DISTINCT over more than one column, or DISTINCT ON more than one value.",
+						   "Use SELECT DISTINCT of one root column, DISTINCT ON (one root column), or GROUP BY one root column.");
+		return;
+	}
+	result->key_unique = true;
 	foreach(lc, top->query->targetList)
 	{
 		TargetEntry *tle = lfirst(lc);
@@ -123,6 +205,8 @@ analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 			node != root ||
 			(explicit_key ? !analyze_is_unique_column(root->relid, att) : att != pk))
 		{
+			if (explicit_key && find_group_key(st, top, root, explicit_key, result))
+				return;
 			if (explicit_key)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -139,6 +223,8 @@ analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 		result->key_collation = exprCollation((Node *) tle->expr);
 		return;
 	}
+	if (find_group_key(st, top, root, explicit_key, result))
+		return;
 	refuse_no_key(st, root, explicit_key, pk);
 }
 

@@ -475,7 +475,14 @@ check_level_order(AnalysisState *st, QueryLevel *level)
 	bool		single_row = q->hasAggs && q->groupClause == NIL;
 
 	if (level->position == POS_TOP)
+	{
+		/* the key's own image is checked in analyze_key.c */
+		if (q->hasDistinctOn &&
+			!order_is_total(st, level, NULL, order_columns(st, level, q->sortClause, q->targetList)))
+			analyze_refuse(st, "DISTINCT ON picks one row per key, and the ORDER BY does not fix which.",
+						   "Order by the key, then by columns that end with a unique key of every table, e.g. ORDER BY e.entity_id, e.created_at DESC, e.pk_event DESC.");
 		return;
+	}
 	check_group_outputs(st, level);
 	if (q->hasDistinctOn &&
 		!order_is_total(st, level, NULL, order_columns(st, level, q->sortClause, q->targetList)))

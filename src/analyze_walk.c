@@ -106,9 +106,6 @@ check_level(AnalysisState *st, QueryLevel *level)
 	if (top && (q->limitCount != NULL || q->limitOffset != NULL))
 		refuse_at(st, level, "LIMIT or OFFSET, so a row's presence depends on other rows",
 				  "Filter with WHERE, or apply LIMIT when reading the read model.");
-	if (top && q->distinctClause != NIL)
-		refuse_at(st, level, "DISTINCT",
-				  "Each read-model row must come from one root row; use GROUP BY the root key.");
 	if (top && (q->jointree == NULL || q->jointree->fromlist == NIL))
 		analyze_refuse(st, "The definition has no FROM clause, so it has no root table.", NULL);
 	if (!constant_count(q->limitCount) || !constant_count(q->limitOffset))

@@ -182,6 +182,8 @@ typedef struct ModelAnalysis
 	AttrNumber	key_resno;		/* its position in the output */
 	Oid			key_type;
 	Oid			key_collation;
+	bool		key_unique;		/* each key is one root row; else a group of
+								 * them (GROUP BY, DISTINCT, DISTINCT ON) */
 	List	   *sources;		/* ModelSource *, one per distinct table */
 	List	   *range_tables;	/* every RangeTblEntry, for permission checks */
 	List	   *edge_relids;	/* join columns: Oid list ... */

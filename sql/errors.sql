@@ -148,13 +148,12 @@ SELECT readmodel.create('tv_bad', $$
 $$);
 SELECT * FROM leftovers;
 
--- partitioned tables, inheritance parents with children, system catalogs
+-- inheritance parents with children, system catalogs (partitioned tables
+-- are sources: shape_partitions; a partition alone is not, below)
 CREATE TABLE tb_event (pk_event integer PRIMARY KEY, kind text NOT NULL) PARTITION BY RANGE (pk_event);
 CREATE TABLE tb_event_low PARTITION OF tb_event FOR VALUES FROM (0) TO (100);
 CREATE TABLE tb_animal (pk_animal integer PRIMARY KEY, name text NOT NULL);
 CREATE TABLE tb_dog () INHERITS (tb_animal);
-SELECT readmodel.create('tv_bad', 'SELECT e.pk_event, e.kind FROM tb_event e');
-SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', 'SELECT a.pk_animal, a.name FROM tb_animal a');
 SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', 'SELECT c.oid, c.relname FROM pg_class c');

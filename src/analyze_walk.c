@@ -130,14 +130,18 @@ relkind_name(char relkind)
 	}
 }
 
-/* Only ordinary, permanent, user tables whose every change is captured. */
+/*
+ * Only ordinary or partitioned, permanent, user tables whose every change
+ * is captured (a partitioned table's partitions capture for it:
+ * partitions.h).
+ */
 static void
 check_source(AnalysisState *st, RangeTblEntry *rte)
 {
 	char		relkind = get_rel_relkind(rte->relid);
 	const char *relname = get_rel_name(rte->relid);
 
-	if (relkind != RELKIND_RELATION)
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("read model \"%s\" reads \"%s\", which is %s",
@@ -145,8 +149,6 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 				 errdetail("Read models are maintained by triggers on the ordinary tables they read."),
 				 relkind == RELKIND_MATVIEW ?
 				 errhint("Read the tables it is made from, or declare its query as a read model, which is maintained without REFRESH.") :
-				 relkind == RELKIND_PARTITIONED_TABLE ?
-				 errhint("Declare one read model per partition, or keep the data in an ordinary table.") :
 				 errhint("Read the ordinary tables it is made from.")));
 	if (get_rel_relispartition(rte->relid))
 		ereport(ERROR,
@@ -154,7 +156,7 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 				 errmsg("read model \"%s\" reads \"%s\", which is a partition",
 						st->model_name, relname),
 				 errdetail("Writes made through the partitioned parent would not be captured."),
-				 errhint("Keep the data in an ordinary table.")));
+				 errhint("Read the partitioned table, with a WHERE condition on its partition key if only some rows are wanted.")));
 	if (IsCatalogRelationOid(rte->relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -166,7 +168,7 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 				 errmsg("read model \"%s\" reads temporary table \"%s\"",
 						st->model_name, relname),
 				 errdetail("A read model outlives the session that owns a temporary table.")));
-	if (rte->inh && has_subclass(rte->relid))
+	if (rte->inh && relkind == RELKIND_RELATION && has_subclass(rte->relid))
 		analyze_refuse(st, psprintf("Table \"%s\" has inheritance children, whose changes would not be captured.", relname),
 					   "Read the parent with ONLY, or read the children explicitly.");
 	if (rte->tablesample != NULL)

@@ -35,6 +35,7 @@
 #include "cascade.h"
 #include "catalog.h"
 #include "locks.h"
+#include "partitions.h"
 #include "queue.h"
 #include "sandbox.h"
 #include "stats.h"
@@ -468,36 +469,78 @@ next_row(Tuplestorestate *store, TupleTableSlot *slot)
 	return slot;
 }
 
+/*
+ * Transition rows in the source's row type: a partition's rows are
+ * converted to its partitioned source's when their columns differ.
+ */
+typedef struct RowReader
+{
+	Tuplestorestate *store;
+	TupleTableSlot *slot;		/* as stored */
+	TupleTableSlot *converted;	/* in the source's row type, or NULL */
+	TupleConversionMap *map;
+} RowReader;
+
+static void
+reader_init(RowReader *reader, Tuplestorestate *store, TupleDesc desc,
+			TupleConversionMap *map)
+{
+	reader->store = store;
+	reader->map = map;
+	reader->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	reader->converted = map ? MakeSingleTupleTableSlot(map->outdesc, &TTSOpsVirtual) : NULL;
+	if (store)
+		open_reader(store);
+}
+
+static TupleTableSlot *
+reader_next(RowReader *reader)
+{
+	TupleTableSlot *slot = next_row(reader->store, reader->slot);
+
+	if (slot == NULL || reader->map == NULL)
+		return slot;
+	return execute_attr_map_slot(reader->map->attrMap, slot, reader->converted);
+}
+
+static void
+reader_end(RowReader *reader)
+{
+	ExecDropSingleTupleTableSlot(reader->slot);
+	if (reader->converted)
+		ExecDropSingleTupleTableSlot(reader->converted);
+}
+
 /* Scan the transition tables once, then map what changed to keys. */
 static int64
 capture_rows(TriggerData *trig, SourceTable *source, int op,
 			 MemoryContext workcxt)
 {
-	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
-	Tuplestorestate *olds = (op & (RM_OP_UPDATE | RM_OP_DELETE)) ? trig->tg_oldtable : NULL;
-	Tuplestorestate *news = (op & (RM_OP_UPDATE | RM_OP_INSERT)) ? trig->tg_newtable : NULL;
-	TupleTableSlot *oslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	TupleTableSlot *nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	Relation	rel = trig->tg_relation;
+	TupleConversionMap *map = RelationGetRelid(rel) == source->relid ? NULL :
+		readmodel_member_map(rel, source->relid);
+	RowReader	olds;
+	RowReader	news;
 	CaptureState state;
 	int64		queued;
 
-	capture_init(&state, source, desc);
-	if (olds)
-		open_reader(olds);
-	if (news)
-		open_reader(news);
+	reader_init(&olds, (op & (RM_OP_UPDATE | RM_OP_DELETE)) ? trig->tg_oldtable : NULL,
+				RelationGetDescr(rel), map);
+	reader_init(&news, (op & (RM_OP_UPDATE | RM_OP_INSERT)) ? trig->tg_newtable : NULL,
+				RelationGetDescr(rel), map);
+	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel));
 	for (;;)
 	{
-		TupleTableSlot *old = next_row(olds, oslot);
-		TupleTableSlot *new = next_row(news, nslot);
+		TupleTableSlot *old = reader_next(&olds);
+		TupleTableSlot *new = reader_next(&news);
 
 		if (old == NULL && new == NULL)
 			break;
 		capture_row(&state, old, new);
 	}
 	queued = capture_finish(&state, op, workcxt);
-	ExecDropSingleTupleTableSlot(oslot);
-	ExecDropSingleTupleTableSlot(nslot);
+	reader_end(&olds);
+	reader_end(&news);
 	return queued;
 }
 

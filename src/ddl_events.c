@@ -47,6 +47,7 @@
 #include "catalog.h"
 #include "ddl_views.h"
 #include "lifecycle.h"
+#include "partitions.h"
 #include "sandbox.h"
 #include "triggers.h"
 #include "util.h"
@@ -161,6 +162,8 @@ readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 		forget_models(relations);
 	readmodel_spi_finish();
 	readmodel_invalidate_cache();
+	if (triggers && relations != NIL)
+		readmodel_partition_dropped();
 	if (triggers)
 		mark_broken_models_stale();
 	PG_RETURN_VOID();
@@ -368,13 +371,23 @@ check_no_deferrable_triggers(void)
 				 errhint("Make the trigger or constraint NOT DEFERRABLE.")));
 }
 
+/* What DDL did to partition trees, for readmodel_partitions_changed(). */
+typedef struct PartitionChanges
+{
+	List	   *changed;
+	List	   *added;
+	List	   *detached;
+} PartitionChanges;
+
 static bool
 check_command(CollectedCommand *cmd, List *models, bool *toggled,
-			  List **replaced)
+			  List **replaced, PartitionChanges *parts)
 {
 	CatalogRow *row;
 	bool		is_view;
 
+	(void) readmodel_partition_command(cmd, &parts->changed, &parts->added,
+									   &parts->detached);
 	if (cmd->type == SCT_Simple)
 	{
 		check_simple_command(cmd, models, replaced);
@@ -397,6 +410,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	bool		toggled = false;
 	bool		may_add_triggers = false;
 	List	   *replaced = NIL;
+	PartitionChanges parts = {NIL, NIL, NIL};
 	MemoryContext caller = CurrentMemoryContext;
 	CollectedCommand **commands;
 	uint64		i;
@@ -425,16 +439,22 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 		if (commands[i] != NULL)
 			may_add_triggers |= check_command(commands[i], models, &toggled,
-											  &replaced);
+											  &replaced, &parts);
 	if (may_add_triggers && models != NIL)
 		check_no_deferrable_triggers();
 	/* out of SPI's memory before it goes */
 	MemoryContextSwitchTo(caller);
 	replaced = list_copy(replaced);
+	parts.changed = list_copy(parts.changed);
+	parts.added = list_copy(parts.added);
+	parts.detached = list_copy(parts.detached);
 	readmodel_spi_finish();
 	if (toggled)
 		mark_broken_models_stale();
 	if (models != NIL)
+	{
 		readmodel_views_replaced(replaced);
+		readmodel_partitions_changed(parts.changed, parts.added, parts.detached);
+	}
 	PG_RETURN_VOID();
 }

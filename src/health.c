@@ -147,6 +147,10 @@ readmodel_orphan_capture_tables(PG_FUNCTION_ARGS)
 					"WHERE t.tgname OPERATOR(pg_catalog.~~) 'readmodel\\_capture\\_%' "
 					"AND NOT EXISTS (SELECT FROM readmodel.model m "
 					"  WHERE t.tgrelid OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[])) "
+	/* a partition captures for the partitioned tables above it */
+					"AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(t.tgrelid) a "
+					"  JOIN readmodel.model m "
+					"  ON a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[])) "
 					"ORDER BY 1", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_trigger");
 	readmodel_sandbox_leave(&sandbox);

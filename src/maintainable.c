@@ -30,6 +30,7 @@
 
 #include "catalog.h"
 #include "maintainable.h"
+#include "partitions.h"
 #include "triggers.h"
 #include "util.h"
 
@@ -218,7 +219,15 @@ readmodel_check_maintainable(ReadModel *model, bool triggers)
 	check_table_shape(model);
 	check_privileges(model);
 	readmodel_check_row_security(model->analysis, model->owner, model->qualname);
-	if (triggers)
-		foreach(lc, model->analysis->sources)
-			check_capture_triggers(model, ((ModelSource *) lfirst(lc))->relid, capture);
+	if (!triggers)
+		return;
+	foreach(lc, model->analysis->sources)
+	{
+		Oid			relid = ((ModelSource *) lfirst(lc))->relid;
+		ListCell   *lm;
+
+		check_capture_triggers(model, relid, capture);
+		foreach(lm, readmodel_partition_members(relid))
+			check_capture_triggers(model, lfirst_oid(lm), capture);
+	}
 }

@@ -24,6 +24,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "maintainable.h"
+#include "partitions.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -166,6 +167,25 @@ watch_objects(ModelCache *c, int cacheid, List *oids)
 																	 ObjectIdGetDatum(lfirst_oid(lc))));
 }
 
+/*
+ * The partitions of a partitioned source capture for it: they map to its
+ * entry (whose relid tells the capture to convert their rows).
+ */
+static void
+index_partitions(ModelCache *c, SourceTable *source)
+{
+	ListCell   *lc;
+
+	foreach(lc, readmodel_partition_members(source->relid))
+	{
+		Oid			member = lfirst_oid(lc);
+		SourceEntry *entry = hash_search(c->sources, &member, HASH_ENTER, NULL);
+
+		entry->source = source;
+		watch(c, member);
+	}
+}
+
 static SourceTable *
 source_entry(ModelCache *c, Oid relid)
 {
@@ -176,6 +196,7 @@ source_entry(ModelCache *c, Oid relid)
 	{
 		entry->source = palloc0(sizeof(SourceTable));
 		entry->source->relid = relid;
+		index_partitions(c, entry->source);
 	}
 	return entry->source;
 }

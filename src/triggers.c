@@ -33,6 +33,7 @@
 #include "utils/rel.h"
 
 #include "apply.h"
+#include "partitions.h"
 #include "pg_readmodel.h"
 #include "sandbox.h"
 #include "triggers.h"
@@ -83,9 +84,9 @@ readmodel_find_capture_trigger(Relation rel, int event, Oid capture)
 	return NULL;
 }
 
-/* Create the missing capture triggers on relid, as `role`. */
-void
-readmodel_install_capture_triggers(Oid relid, Oid role)
+/* Create the missing capture triggers on one table, as `role`. */
+static void
+install_capture_triggers(Oid relid, Oid role)
 {
 	char	   *table = readmodel_relation_name(relid);
 	Sandbox		sandbox;
@@ -110,12 +111,23 @@ readmodel_install_capture_triggers(Oid relid, Oid role)
 	CommandCounterIncrement();
 }
 
+/* ... on relid and, if it is partitioned, on every partition below it. */
+void
+readmodel_install_capture_triggers(Oid relid, Oid role)
+{
+	ListCell   *lc;
+
+	install_capture_triggers(relid, role);
+	foreach(lc, readmodel_partition_members(relid))
+		install_capture_triggers(lfirst_oid(lc), role);
+}
+
 /*
- * Remove the capture triggers of a table no model reads any more.
- * Returns false when the table could not be locked at once (they stay).
+ * Remove the capture triggers of one table.  Returns false when it could
+ * not be locked at once (they stay).
  */
-bool
-readmodel_remove_capture_triggers(Oid relid)
+static bool
+remove_capture_triggers(Oid relid)
 {
 	Oid			capture = readmodel_capture_function();
 	List	   *doomed = NIL;
@@ -143,6 +155,19 @@ readmodel_remove_capture_triggers(Oid relid)
 	}
 	CommandCounterIncrement();
 	return true;
+}
+
+/* ... of a table no model reads any more, and of its partitions. */
+bool
+readmodel_remove_capture_triggers(Oid relid)
+{
+	List	   *members = readmodel_partition_members(relid);
+	bool		removed = remove_capture_triggers(relid);
+	ListCell   *lc;
+
+	foreach(lc, members)
+		removed &= remove_capture_triggers(lfirst_oid(lc));
+	return removed;
 }
 
 /* An orphaned model table becomes writable again (if it can be locked now). */

@@ -256,7 +256,7 @@ SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', 'SELECT 1 AS pk_user');
 SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', $$
-    SELECT u.pk_user, p.title FROM tb_post p RIGHT JOIN tb_user u ON u.pk_user = p.fk_user
+    SELECT u.pk_user, p.title FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$);
 SELECT * FROM leftovers;
 

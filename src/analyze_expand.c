@@ -15,7 +15,9 @@
  *	   into the level that reads it, its conditions kept at its place in the
  *	   join tree, as the planner's pull-up does.  Its outputs that nothing
  *	   reads are kept as junk columns: the planner may still evaluate them,
- *	   so the walk must check them.
+ *	   so the walk must check them;
+ *	4. "a RIGHT JOIN b" becomes "b LEFT JOIN a", so the entity a model is
+ *	   about may be written on the right.
  *
  * The result is only analysed: maintenance runs the definition as stored,
  * and the planner expands it the same way.
@@ -358,6 +360,34 @@ flatten_join_references(Query *query)
 	}
 }
 
+/* "a RIGHT JOIN b" is "b LEFT JOIN a": the analysis knows LEFT JOIN only. */
+static void
+right_joins_as_left(Node *jt)
+{
+	if (IsA(jt, FromExpr))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((FromExpr *) jt)->fromlist)
+			right_joins_as_left(lfirst(lc));
+	}
+	else if (IsA(jt, JoinExpr))
+	{
+		JoinExpr   *join = (JoinExpr *) jt;
+
+		if (join->jointype == JOIN_RIGHT)
+		{
+			Node	   *left = join->larg;
+
+			join->larg = join->rarg;
+			join->rarg = left;
+			join->jointype = JOIN_LEFT;
+		}
+		right_joins_as_left(join->larg);
+		right_joins_as_left(join->rarg);
+	}
+}
+
 /* Expand one query level and everything below it, in place. */
 static void
 expand_level(ExpandState *es, Query *query)
@@ -384,6 +414,7 @@ expand_level(ExpandState *es, Query *query)
 			pull_up(query, rtindex);
 	}
 	flatten_join_references(query);
+	right_joins_as_left((Node *) query->jointree);
 }
 
 Query *

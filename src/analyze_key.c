@@ -50,7 +50,7 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 			continue;
 		}
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
-			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a RIGHT or FULL join.",
+			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a FULL join.",
 						   "Put the entity the read model is about first in FROM and join the rest with JOIN or LEFT JOIN.");
 		jt = join->larg;
 	}

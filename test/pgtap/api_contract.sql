@@ -24,7 +24,7 @@ CREATE TABLE tap.tb_user (pk_user int PRIMARY KEY, name text);
 CREATE TABLE tap.tb_post (pk_post int PRIMARY KEY,
                           fk_user int NOT NULL REFERENCES tap.tb_user ON DELETE CASCADE,
                           title text, views int NOT NULL DEFAULT 0);
-CREATE VIEW tap.v_post AS SELECT * FROM tap.tb_post;
+CREATE MATERIALIZED VIEW tap.mv_post AS SELECT * FROM tap.tb_post;
 INSERT INTO tap.tb_user VALUES (1, 'ann'), (2, 'bo');
 INSERT INTO tap.tb_post VALUES (1, 1, 'one', 0), (2, 1, 'two', 0), (3, 2, 'three', 0);
 
@@ -62,8 +62,8 @@ SELECT throws_ok($$SELECT readmodel.create('tap.tv_x', 'SELECT p.pk_post, now() 
                  '42P17', NULL, 'time-dependent function refused');
 SELECT throws_ok($$SELECT readmodel.create('tap.tv_x', 'SELECT p.pk_post FROM tap.tb_post p LIMIT 1')$$,
                  '0A000', NULL, 'LIMIT refused as not maintainable');
-SELECT throws_ok($$SELECT readmodel.create('tap.tv_x', 'SELECT v.pk_post FROM tap.v_post v')$$,
-                 '42809', NULL, 'a view as source: wrong_object_type');
+SELECT throws_ok($$SELECT readmodel.create('tap.tv_x', 'SELECT v.pk_post FROM tap.mv_post v')$$,
+                 '42809', NULL, 'a materialized view as source: wrong_object_type');
 SELECT throws_ok($$SELECT readmodel.create('tap.tv_post', 'SELECT p.pk_post FROM tap.tb_post p')$$,
                  '42P07', NULL, 'existing name: duplicate_table');
 SELECT throws_ok($$SELECT readmodel.create('tap.tv_x', 'SELECT u.pk_user, p.title FROM tap.tb_user u JOIN tap.tb_post p ON p.fk_user = u.pk_user')$$,

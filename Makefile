@@ -133,11 +133,14 @@ test-pgtap:
 	@bash test/pgtap.sh
 
 # The security suite (test/security): every attack of test/security/README.md
-# against real roles, each printing "blocked" or "SUCCEEDED".
+# against real roles, each printing "blocked" or "SUCCEEDED".  security runs
+# last (its attack 15d crashes a vulnerable server).  views_found holds the
+# attacks that still succeed: make test-security SECURITY_TESTS=views_found
 PG_REGRESS_BIN = $(dir $(PGXS))../../src/test/regress/pg_regress
+SECURITY_TESTS ?= views security
 test-security:
 	@$(CLUSTER) run $(PG_REGRESS_BIN) --inputdir=test/security --outputdir=test/security \
-		--bindir=$(shell $(PG_CONFIG) --bindir) --user=postgres security
+		--bindir=$(shell $(PG_CONFIG) --bindir) --user=postgres $(SECURITY_TESTS)
 
 # Definitions in the shapes of other projects' tests (test/corpus): every
 # accepted one exact by binary image, every decision as recorded.

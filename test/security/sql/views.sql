@@ -703,6 +703,35 @@ RESET SESSION AUTHORIZATION;
 SELECT rmsec.report('16p', 'CREATE OR REPLACE RULE "_RETURN" on a definition view',
     :'st_c' <> 'ok' OR :'st_r' = 'ok' OR rmsec.silently_stale('rmsec_b.tv_16p'));
 
+-- 16x: (since c83117a, partitioned tables as sources) Mallory's view reads
+-- her partitioned table.  Under Bob's model she attaches a table that
+-- already has rows, creates a partition and writes it directly, and
+-- detaches a partition and writes it.  Her writes must go on, and the
+-- model must never say it is maintained while it differs.
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE TABLE rmsec_m.t16x (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+CREATE TABLE rmsec_m.t16x_1 PARTITION OF rmsec_m.t16x FOR VALUES FROM (0) TO (100);
+INSERT INTO rmsec_m.t16x VALUES (1, 'a'), (2, 'b');
+CREATE VIEW rmsec_m.v16x AS SELECT id, v FROM rmsec_m.t16x;
+GRANT SELECT ON rmsec_m.v16x TO rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.t16x', 'rmsec_bob')$t$) AS st \gset
+SET SESSION AUTHORIZATION rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16x', 'SELECT x.id, x.v FROM rmsec_m.v16x x')$t$) AS st_c \gset
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE TABLE rmsec_m.t16x_2 (id int PRIMARY KEY, v text);
+INSERT INTO rmsec_m.t16x_2 VALUES (150, 'attached-with-rows');
+SELECT rmsec.try($t$ALTER TABLE rmsec_m.t16x ATTACH PARTITION rmsec_m.t16x_2 FOR VALUES FROM (100) TO (200)$t$)
+    || rmsec.try($t$CREATE TABLE rmsec_m.t16x_3 PARTITION OF rmsec_m.t16x FOR VALUES FROM (200) TO (300)$t$) AS st_ddl1 \gset
+SELECT rmsec.try($t$INSERT INTO rmsec_m.t16x_3 VALUES (250, 'into-partition')$t$) AS st_w1 \gset
+SELECT rmsec.try($t$INSERT INTO rmsec_m.t16x VALUES (251, 'into-parent')$t$) AS st_w2 \gset
+SELECT rmsec.try($t$ALTER TABLE rmsec_m.t16x DETACH PARTITION rmsec_m.t16x_1$t$) AS st_ddl2 \gset
+SELECT rmsec.try($t$UPDATE rmsec_m.t16x_1 SET v = 'detached'$t$) AS st_w3 \gset
+SELECT rmsec.try($t$UPDATE rmsec_m.t16x SET v = v || '.'$t$) AS st_w4 \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('16x', 'partitions attached, created, detached under a view',
+    :'st_c' = 'ok' AND (:'st_w1' <> 'ok' OR :'st_w2' <> 'ok' OR :'st_w3' <> 'ok' OR :'st_w4' <> 'ok'
+                        OR rmsec.silently_stale('rmsec_b.tv_16x')));
+
 ---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------

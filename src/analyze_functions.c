@@ -40,6 +40,9 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
+#include "catalog/pg_ts_config.h"
+#include "catalog/pg_ts_config_map.h"
+#include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -302,6 +305,112 @@ check_range_type(AnalysisState *st, Oid typid)
 	check_support_function(st, range->rngsubdiff, "range difference function");
 	analyze_check_type(st, range->rngsubtype);
 	ReleaseSysCache(tuple);
+}
+
+/*
+ * A text search configuration named by a constant: its mapping and its
+ * dictionaries' options decide what to_tsvector() returns, and their
+ * owners can change them, so they must be trusted like a function's.
+ */
+static void
+check_text_search_config(AnalysisState *st, Oid cfgid)
+{
+	HeapTuple	tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(cfgid));
+	Oid			owner;
+	Relation	map;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	entry;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	owner = ((Form_pg_ts_config) GETSTRUCT(tuple))->cfgowner;
+	ReleaseSysCache(tuple);
+	if (!trusted_owner(st, owner))
+		refuse_untrusted(st, psprintf("text search configuration %u", cfgid), owner);
+	map = table_open(TSConfigMapRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_ts_config_map_mapcfg, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(cfgid));
+	scan = systable_beginscan(map, TSConfigMapIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(entry = systable_getnext(scan)))
+	{
+		Oid			dict = ((Form_pg_ts_config_map) GETSTRUCT(entry))->mapdict;
+		HeapTuple	dtuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(dict));
+
+		if (!HeapTupleIsValid(dtuple))
+			continue;
+		owner = ((Form_pg_ts_dict) GETSTRUCT(dtuple))->dictowner;
+		ReleaseSysCache(dtuple);
+		if (!trusted_owner(st, owner))
+			refuse_untrusted(st, psprintf("text search dictionary %u", dict), owner);
+	}
+	systable_endscan(scan);
+	table_close(map, AccessShareLock);
+}
+
+/*
+ * Values that name text search objects: only constants, of trusted
+ * configurations and dictionaries.
+ */
+void
+analyze_check_text_search(AnalysisState *st, Node *expr)
+{
+	Oid			type = exprType(expr);
+	Const	   *c = (Const *) expr;
+
+	if (type != REGCONFIGOID && type != REGDICTIONARYOID)
+		return;
+	if (!IsA(expr, Const))
+		analyze_refuse(st, "A text search configuration or dictionary is chosen by a value that is not a constant.",
+					   "Name the configuration as a constant, e.g. to_tsvector('english', ...).");
+	if (c->constisnull || is_builtin(DatumGetObjectId(c->constvalue)))
+		return;
+	if (type == REGCONFIGOID)
+		check_text_search_config(st, DatumGetObjectId(c->constvalue));
+	else
+	{
+		HeapTuple	tuple = SearchSysCache1(TSDICTOID, c->constvalue);
+
+		if (!HeapTupleIsValid(tuple))
+			return;
+		if (!trusted_owner(st, ((Form_pg_ts_dict) GETSTRUCT(tuple))->dictowner))
+			refuse_untrusted(st, "a text search dictionary",
+							 ((Form_pg_ts_dict) GETSTRUCT(tuple))->dictowner);
+		ReleaseSysCache(tuple);
+	}
+}
+
+/*
+ * A cast through text into `type` runs its input function, which for
+ * dates and times reads 'now' and 'today' and for reg* types searches the
+ * catalog: only IMMUTABLE ones (and enum_in, which reads the type's
+ * labels) are accepted.
+ */
+void
+analyze_check_text_input(AnalysisState *st, Oid type)
+{
+	Oid			infunc;
+	Oid			ioparam;
+	Oid			base = getBaseType(type);
+
+	/* an array's or a domain's input is its element's or base type's */
+	if (base != type)
+	{
+		analyze_check_text_input(st, base);
+		return;
+	}
+	if (OidIsValid(get_element_type(type)) && type_is_array(type))
+	{
+		analyze_check_text_input(st, get_element_type(type));
+		return;
+	}
+	getTypeInputInfo(type, &infunc, &ioparam);
+	st->functions = list_append_unique_oid(st->functions, infunc);
+	if (func_volatile(infunc) != PROVOLATILE_IMMUTABLE && infunc != F_ENUM_IN)
+		analyze_refuse(st,
+					   psprintf("A value is converted to type %s through its text input function %s(), which is not IMMUTABLE (dates and times accept 'now' and 'today'; reg* types search the catalog).",
+								format_type_be(type), get_func_name(infunc)),
+					   "Store the value with that type, or convert it with an IMMUTABLE function.");
 }
 
 void

@@ -138,6 +138,8 @@ extern void analyze_check_operator(AnalysisState *st, Oid opno);
 extern void analyze_check_aggregate(AnalysisState *st, Aggref *aggref);
 extern void analyze_check_type(AnalysisState *st, Oid typid);
 extern void analyze_check_rendered(AnalysisState *st, Node *expr);
+extern void analyze_check_text_search(AnalysisState *st, Node *expr);
+extern void analyze_check_text_input(AnalysisState *st, Oid type);
 
 /* analyze_edges.c */
 extern bool analyze_resolve_column(AnalysisState *st, Node *expr,

@@ -322,6 +322,7 @@ check_callable(Node *node, WalkContext *ctx)
 		case T_CoerceViaIO:
 			analyze_check_rendered(st, (Node *) ((CoerceViaIO *) node)->arg);
 			analyze_check_type(st, ((CoerceViaIO *) node)->resulttype);
+			analyze_check_text_input(st, ((CoerceViaIO *) node)->resulttype);
 			return true;
 		case T_CoerceToDomain:
 			analyze_check_type(st, ((CoerceToDomain *) node)->resulttype);
@@ -397,6 +398,7 @@ check_expr(Node *node, WalkContext *ctx)
 	if (IsA(node, Var))
 	{
 		check_var((Var *) node, ctx);
+		analyze_check_text_search(ctx->st, node);
 		return false;
 	}
 	if (IsA(node, SubLink))
@@ -421,7 +423,10 @@ check_expr(Node *node, WalkContext *ctx)
 	if (!check_callable(node, ctx) && !is_plain_node(node))
 		refuse_at(ctx->st, ctx->level, refused_expression(node), NULL);
 	if (IsA(node, Const))
+	{
 		analyze_check_type(ctx->st, ((Const *) node)->consttype);
+		analyze_check_text_search(ctx->st, node);
+	}
 	return expression_tree_walker(node, check_expr, (void *) ctx);
 }
 

@@ -333,7 +333,8 @@ check_simple_command(CollectedCommand *cmd, List *models, List **replaced)
 		return;
 	if ((row = model_of(models, relid, &is_view)) == NULL)
 	{
-		if (IsA(tree, ViewStmt))
+		/* CREATE RULE "_RETURN" replaces a view's query as well */
+		if (IsA(tree, ViewStmt) || IsA(tree, RuleStmt))
 			*replaced = list_append_unique_oid(*replaced, relid);
 		return;
 	}

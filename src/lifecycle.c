@@ -205,7 +205,7 @@ check_sources_allowed(ModelAnalysis *analysis)
 		by_owner = lappend_oid(by_owner, relid);
 	}
 	/* SELECT on every table and column read, as the declaring user */
-	ExecCheckRTPerms(analysis->range_tables, true);
+	readmodel_check_owner_reads(analysis);
 	return by_owner;
 }
 

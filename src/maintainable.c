@@ -48,13 +48,48 @@ check_owners(ReadModel *model)
 						model->qualname, GetUserNameFromId(model->owner, false))));
 }
 
+/*
+ * The tables a view reads, the current user (the owner) must be able to
+ * read as well: routes and patches read them directly, not through the
+ * view.
+ */
+static List *
+read_as_current_user(List *range_tables)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, range_tables)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->relkind != RELKIND_VIEW && OidIsValid(rte->checkAsUser))
+		{
+			rte = copyObject(rte);
+			rte->checkAsUser = InvalidOid;
+			result = lappend(result, rte);
+		}
+	}
+	return result;
+}
+
+/* At declaration: errors as for a query the declaring user runs. */
+void
+readmodel_check_owner_reads(ModelAnalysis *analysis)
+{
+	ExecCheckRTPerms(analysis->range_tables, true);
+	ExecCheckRTPerms(read_as_current_user(analysis->range_tables), true);
+}
+
 /* The owner reads every source (columns too) and writes the model table. */
 static void
 check_privileges(ReadModel *model)
 {
+	List	   *rtes = list_concat(list_copy(model->analysis->range_tables),
+								   read_as_current_user(model->analysis->range_tables));
 	ListCell   *lc;
 
-	foreach(lc, model->analysis->range_tables)
+	foreach(lc, rtes)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
@@ -74,8 +109,37 @@ check_privileges(ReadModel *model)
 }
 
 /*
+ * Maintenance reads without FORCE ROW LEVEL SECURITY (the sandbox, like a
+ * foreign-key check), so a forced policy that applies to `reader` as the
+ * table's owner outside it would be bypassed: refused.
+ */
+static void
+check_forced_row_security(Oid relid, Oid reader, const char *qualname)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	bool		forced;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	forced = form->relrowsecurity && form->relforcerowsecurity &&
+		has_privs_of_role(reader, form->relowner) &&
+		!has_bypassrls_privilege(reader) && !superuser_arg(reader);
+	ReleaseSysCache(tuple);
+	if (forced)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security of table %s is forced on its owner, and role %s reads it for read model %s",
+						readmodel_relation_name(relid), GetUserNameFromId(reader, false), qualname),
+				 errdetail("Maintenance reads as foreign-key checks do, without FORCE ROW LEVEL SECURITY, so the model would hold rows its definition hides."),
+				 errhint("Use ALTER TABLE ... NO FORCE ROW LEVEL SECURITY, or read the table as a role the policies do not apply to.")));
+}
+
+/*
  * Maintenance must see every row whoever triggers it: no policy may apply
- * to the owner (called in the owner's sandbox).
+ * to the owner, or to the owner of a view it reads the table through
+ * (called in the owner's sandbox).
  */
 void
 readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
@@ -86,11 +150,16 @@ readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
 	foreach(lc, analysis->range_tables)
 	{
 		RangeTblEntry *rte = lfirst(lc);
-		/* tables a view reads are read as the view's owner */
+		/* a view's tables are read as its owner, and directly as ours */
 		Oid			reader = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : owner;
 
-		if (rte->relkind == RELKIND_VIEW ||
-			check_enable_rls(rte->relid, reader, true) != RLS_ENABLED)
+		if (rte->relkind == RELKIND_VIEW)
+			continue;
+		check_forced_row_security(rte->relid, reader, qualname);
+		check_forced_row_security(rte->relid, owner, qualname);
+		if (check_enable_rls(rte->relid, owner, true) == RLS_ENABLED)
+			reader = owner;
+		else if (check_enable_rls(rte->relid, reader, true) != RLS_ENABLED)
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

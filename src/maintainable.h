@@ -22,5 +22,6 @@
 extern void readmodel_check_maintainable(ReadModel *model, bool triggers);
 extern void readmodel_check_row_security(ModelAnalysis *analysis, Oid owner,
 										 const char *qualname);
+extern void readmodel_check_owner_reads(ModelAnalysis *analysis);
 
 #endif							/* READMODEL_MAINTAINABLE_H */

@@ -37,6 +37,8 @@ typedef struct ModelCache
 	List	   *watched_objects;	/* syscache hash values of functions and
 									 * types definitions use (int list) */
 	List	   *model_list;		/* ReadModel * */
+	bool		watch_all;		/* a model could not be analysed: which
+								 * relations it reads is unknown */
 } ModelCache;
 
 typedef struct ModelEntry
@@ -68,7 +70,8 @@ relcache_callback(Datum arg, Oid relid)
 	if (!OidIsValid(relid) || relid == readmodel_catalog_relid_known())
 		readmodel_invalidate_cache();
 	else if (cache_valid && cache != NULL &&
-			 hash_search(cache->watched, &relid, HASH_FIND, NULL))
+			 (cache->watch_all ||
+			  hash_search(cache->watched, &relid, HASH_FIND, NULL)))
 		cache_valid = false;
 }
 
@@ -365,6 +368,12 @@ index_broken_model(ModelCache *c, ReadModel *model, List *sources)
 
 	watch(c, model->relid);
 	watch(c, model->viewid);
+	/* e.g. a view it reads was replaced by a change that may roll back */
+	if (model->analysis == NULL)
+		c->watch_all = true;
+	else
+		foreach(lc, model->analysis->views)
+			watch(c, lfirst_oid(lc));
 	foreach(lc, sources)
 	{
 		SourceTable *source = source_entry(c, lfirst_oid(lc));

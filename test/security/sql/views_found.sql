@@ -192,6 +192,7 @@ INSERT INTO rmsec_m.t16q VALUES (1, 'a'), (2, 'b');
 CREATE VIEW rmsec_m.v16q AS SELECT id, v FROM rmsec_m.t16q;
 GRANT SELECT ON rmsec_m.v16q TO rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.t16q', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.t16q TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SET SESSION AUTHORIZATION rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16q', 'SELECT x.id, x.v FROM rmsec_m.v16q x')$t$) AS st_c \gset
 SET SESSION AUTHORIZATION rmsec_mallory;
@@ -244,7 +245,9 @@ CREATE VIEW rmsec_m.v16s AS
     SELECT p.id, p.title, u.name FROM rmsec_m.post16s p JOIN rmsec_m.usr16s u ON u.id = p.uid;
 GRANT SELECT ON rmsec_m.v16s TO rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.usr16s', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.usr16s TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.post16s', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.post16s TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SET SESSION AUTHORIZATION rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16s',
     'SELECT x.id, jsonb_build_object(''title'', x.title, ''author'', x.name) AS data FROM rmsec_m.v16s x')$t$) AS st_c \gset
@@ -269,6 +272,7 @@ CREATE POLICY p16t ON rmsec_m.t16t USING (NOT hidden);
 CREATE VIEW rmsec_m.v16t AS SELECT id, v FROM rmsec_m.t16t;
 GRANT SELECT ON rmsec_m.v16t TO rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.t16t', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.t16t TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SET SESSION AUTHORIZATION rmsec_bob;
 SELECT rmsec.val($t$SELECT count(*) FROM rmsec_m.v16t WHERE v = 'mallory-hidden-16t'$t$) AS n_view \gset
 SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16t', 'SELECT x.id, x.v FROM rmsec_m.v16t x')$t$) AS st_c \gset
@@ -291,6 +295,7 @@ GRANT SELECT, UPDATE ON rmsec_m.t16u TO rmsec_carol;
 CREATE VIEW rmsec_m.v16u AS SELECT id, v, NULL::timestamptz AS ts, NULL::oid AS o FROM rmsec_m.t16u;
 GRANT SELECT ON rmsec_m.v16u TO rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.t16u', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.t16u TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SET SESSION AUTHORIZATION rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16u', 'SELECT x.id, x.v, x.ts, x.o FROM rmsec_m.v16u x')$t$) AS st_c \gset
 SET SESSION AUTHORIZATION rmsec_mallory;
@@ -348,6 +353,7 @@ CREATE TEXT SEARCH CONFIGURATION rmsec_m.cfg16w (COPY = pg_catalog.english);
 CREATE VIEW rmsec_m.v16w AS SELECT id, to_tsvector('rmsec_m.cfg16w', body) AS ts FROM rmsec_m.t16w;
 GRANT SELECT ON rmsec_m.v16w TO rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.allow_models('rmsec_m.t16w', 'rmsec_bob')$t$) AS st \gset
+GRANT SELECT ON rmsec_m.t16w TO rmsec_bob;  -- maintenance reads the view's tables as Bob
 SET SESSION AUTHORIZATION rmsec_bob;
 SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_16w', 'SELECT x.id, x.ts FROM rmsec_m.v16w x')$t$) AS st_c \gset
 SET SESSION AUTHORIZATION rmsec_mallory;

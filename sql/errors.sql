@@ -247,7 +247,7 @@ SELECT readmodel.create('tv_bad', $$
     UNION SELECT p.pk_post, p.title FROM tb_post p
 $$);
 SELECT * FROM leftovers;
-SELECT readmodel.create('tv_bad', 'SELECT DISTINCT u.pk_user, u.name FROM tb_user u');
+SELECT readmodel.create('tv_bad', 'SELECT DISTINCT u.name, p.title FROM tb_user u JOIN tb_post p ON p.fk_user = u.pk_user');
 SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', $$
     SELECT u.pk_user, regexp_split_to_table(u.name, 'i') AS part FROM tb_user u

@@ -148,8 +148,11 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	analyze_check_cardinality(&st, top, root);
 	analyze_check_orders(&st, top, root, grouped && result->key_unique);
 	analyze_build_routes(&st, root, result);
-	/* a group's copied values come from one of its rows: recompute it */
-	if (result->key_unique)
+	/*
+	 * A group's copied values come from one of its rows, and patches find
+	 * their rows by one key column: recompute those models.
+	 */
+	if (result->key_unique && list_length(result->key_columns) == 1)
 		analyze_patches(&st, top, root, result);
 	result->range_tables = st.rtes;
 	result->functions = st.functions;

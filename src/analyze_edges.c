@@ -23,6 +23,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
@@ -664,6 +665,75 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	return route;
 }
 
+static List *
+key_atts(ModelAnalysis *result)
+{
+	List	   *atts = NIL;
+	ListCell   *lc;
+
+	foreach(lc, result->key_columns)
+		atts = lappend_int(atts, ((KeyColumn *) lfirst(lc))->root_att);
+	return atts;
+}
+
+/*
+ * A composite key: routes were searched for its anchor column.  The root's
+ * own rows start from their whole key; a route whose last hop reads the
+ * root emits the whole key; one that ends with anchor values (a column
+ * equal to it) gets a last hop reading the root by the anchor.
+ */
+static void
+complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
+						 SourceRoute *route)
+{
+	RouteHop   *last = route->hops ? llast(route->hops) : NULL;
+	AttrNumber	anchor = result->root_key_att;
+	RouteHop   *hop;
+	TypeCacheEntry *tc;
+
+	StringInfoData keys;
+	ListCell   *lc;
+
+	if (list_length(result->key_columns) < 2)
+		return;
+	initStringInfo(&keys);
+	foreach(lc, result->key_columns)
+		appendStringInfo(&keys, "%s%s", keys.len ? ", " : "(", ((KeyColumn *) lfirst(lc))->name);
+	appendStringInfoChar(&keys, ')');
+	/* the description ends in " -> key" */
+	route->description[strlen(route->description) - strlen(" -> key")] = '\0';
+	if (node == root && route->hops == NIL && route->start_att == anchor)
+	{
+		route->start_key = true;
+		route->description = psprintf("%s %s -> key", get_rel_name(root->relid), keys.data);
+		return;
+	}
+	if (last != NULL && last->relid == root->relid && last->emit_att == anchor)
+	{
+		last->emit_key_atts = key_atts(result);
+		route->description = psprintf("%s %s -> key", route->description, keys.data);
+		return;
+	}
+	route->description = psprintf("%s -> %s.%s %s -> key", route->description,
+								  get_rel_name(root->relid),
+								  get_attname(root->relid, anchor, false), keys.data);
+	tc = lookup_type_cache(get_atttype(root->relid, anchor), TYPECACHE_EQ_OPR);
+	hop = palloc0(sizeof(RouteHop));
+	hop->relid = root->relid;
+	hop->match_att = anchor;
+	hop->emit_att = anchor;
+	hop->in_type = last ? last->emit_type : route->start_type;
+	hop->emit_type = RECORDOID;
+	hop->opno = tc->eq_opr;
+	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr,
+									 ((KeyColumn *) llast(result->key_columns))->collation);
+	hop->emit_key_atts = key_atts(result);
+	route->hops = lappend(route->hops, hop);
+	/* writers of the root lock their anchor values, as for a join */
+	result->edge_relids = lappend_oid(result->edge_relids, root->relid);
+	result->edge_attnos = lappend_int(result->edge_attnos, anchor);
+}
+
 static ModelSource *
 source_for(List **sources, Oid relid)
 {
@@ -710,6 +780,7 @@ analyze_build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 			refuse_unconnected(st, node, root);
 		route = route_from_search(st, node, result->root_key_att, &rs);
 		route->in_subquery = (node->level->position != POS_TOP);
+		complete_composite_route(node, root, result, route);
 		source->routes = lappend(source->routes, route);
 		foreach(lh, route->hops)
 		{

@@ -23,6 +23,8 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
 #include "optimizer/optimizer.h"
@@ -32,6 +34,7 @@
 #include "utils/syscache.h"
 
 #include "analyze_int.h"
+#include "keys.h"
 
 RelNode *
 analyze_find_root(AnalysisState *st, QueryLevel *top)
@@ -61,12 +64,13 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 	return root;
 }
 
-static AttrNumber
-primary_key_column(Oid relid)
+/* The root's primary key columns, in index order (an integer list). */
+static List *
+primary_key_columns(Oid relid)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	Oid			pkindex = RelationGetPrimaryKeyIndex(rel);
-	AttrNumber	result = InvalidAttrNumber;
+	List	   *result = NIL;
 
 	if (OidIsValid(pkindex))
 	{
@@ -75,9 +79,10 @@ primary_key_column(Oid relid)
 		if (HeapTupleIsValid(tuple))
 		{
 			Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+			int			i;
 
-			if (index->indnkeyatts == 1)
-				result = index->indkey.values[0];
+			for (i = 0; i < index->indnkeyatts; i++)
+				result = lappend_int(result, index->indkey.values[i]);
 			ReleaseSysCache(tuple);
 		}
 	}
@@ -85,26 +90,135 @@ primary_key_column(Oid relid)
 	return result;
 }
 
-static void
-refuse_no_key(AnalysisState *st, RelNode *root, const char *explicit_key,
-			  AttrNumber pk)
+/* Do these root columns, all NOT NULL, hold a unique index's key? */
+static bool
+unique_set(Oid relid, List *columns)
 {
-	const char *rootname = get_rel_name(root->relid);
+	Relation	rel;
+	List	   *indexes;
+	Bitmapset  *atts = NULL;
+	bool		found = false;
+	ListCell   *lc;
 
-	if (explicit_key)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("key column \"%s\" is not an output column of read model \"%s\"",
-						explicit_key, st->model_name)));
+	foreach(lc, columns)
+	{
+		KeyColumn  *col = lfirst(lc);
+
+		if (!analyze_column_not_null(relid, col->root_att))
+			return false;
+		atts = bms_add_member(atts, col->root_att);
+	}
+	rel = relation_open(relid, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+		bool		covered = index->indisunique && index->indimmediate &&
+			heap_attisnull(tuple, Anum_pg_index_indpred, NULL) &&
+			heap_attisnull(tuple, Anum_pg_index_indexprs, NULL);
+		int			i;
+
+		for (i = 0; covered && i < index->indnkeyatts; i++)
+			covered = bms_is_member(index->indkey.values[i], atts);
+		found |= covered;
+		ReleaseSysCache(tuple);
+	}
+	relation_close(rel, AccessShareLock);
+	return found;
+}
+
+static KeyColumn *
+key_column(TargetEntry *tle, AttrNumber att)
+{
+	KeyColumn  *col = palloc0(sizeof(KeyColumn));
+
+	col->name = pstrdup(tle->resname);
+	col->resno = tle->resno;
+	col->root_att = att;
+	col->type = exprType((Node *) tle->expr);
+	col->collation = exprCollation((Node *) tle->expr);
+	return col;
+}
+
+/* The output column that is root column `att` as written, or NULL. */
+static KeyColumn *
+output_of(AnalysisState *st, QueryLevel *top, RelNode *root, AttrNumber att)
+{
+	ListCell   *lc;
+
+	foreach(lc, top->query->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+		RelNode    *node;
+		AttrNumber	a;
+
+		if (!tle->resjunk && tle->resname != NULL &&
+			analyze_resolve_column(st, (Node *) tle->expr, top, true, &node, &a) &&
+			node == root && a == att)
+			return key_column(tle, att);
+	}
+	return NULL;
+}
+
+/* The output column called `name`, as a root column, or NULL. */
+static KeyColumn *
+output_named(AnalysisState *st, QueryLevel *top, RelNode *root, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, top->query->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+		RelNode    *node;
+		AttrNumber	att;
+
+		if (tle->resjunk || tle->resname == NULL || strcmp(tle->resname, name) != 0)
+			continue;
+		if (analyze_resolve_column(st, (Node *) tle->expr, top, true, &node, &att) &&
+			node == root)
+			return key_column(tle, att);
+		return NULL;
+	}
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-			 errmsg("read model \"%s\" has no usable key", st->model_name),
-			 OidIsValid(pk) ?
-			 errdetail("The key is the first output column that is the primary key column \"%s\" of the root table \"%s\", and the definition does not select it.",
-					   get_attname(root->relid, pk, false), rootname) :
-			 errdetail("The root table \"%s\" has no single-column primary key.",
-					   rootname),
-			 errhint("Select the root table's primary key column, name a unique column with options => '{\"key\": \"column\"}', or GROUP BY one column of the root table.")));
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("key column \"%s\" is not an output column of read model \"%s\"",
+					name, st->model_name)));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * A unique key: the columns named in options->'key' if they are root
+ * columns holding a unique index, else the root's primary key, all of its
+ * columns selected.  NIL when there is none.
+ */
+static List *
+unique_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
+{
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	if (names != NIL)
+	{
+		foreach(lc, names)
+		{
+			KeyColumn  *col = output_named(st, top, root, strVal(lfirst(lc)));
+
+			if (col == NULL)
+				return NIL;
+			columns = lappend(columns, col);
+		}
+		return unique_set(root->relid, columns) ? columns : NIL;
+	}
+	foreach(lc, primary_key_columns(root->relid))
+	{
+		KeyColumn  *col = output_of(st, top, root, lfirst_int(lc));
+
+		if (col == NULL)
+			return NIL;
+		columns = lappend(columns, col);
+	}
+	return columns;
 }
 
 /* Is a NULL root `att` excluded by a top-level WHERE condition? */
@@ -132,100 +246,169 @@ filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
 	return false;
 }
 
-/*
- * The one column of the root the top level groups by (GROUP BY, DISTINCT
- * of one output column, DISTINCT ON), as the key.
- */
-static bool
-find_group_key(AnalysisState *st, QueryLevel *top, RelNode *root,
-			   const char *explicit_key, ModelAnalysis *result)
+/* A column grouped by, as a key column: a root column, never NULL, exact. */
+static KeyColumn *
+group_column(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle)
 {
-	Query	   *q = top->query;
-	List	   *clauses = q->groupClause != NIL ? q->groupClause : q->distinctClause;
-	TargetEntry *tle;
+	Node	   *expr = (Node *) tle->expr;
 	RelNode    *node;
 	AttrNumber	att;
-	Node	   *expr;
 
-	if (list_length(clauses) != 1 || q->groupingSets != NIL)
-		return false;
-	tle = get_sortgroupclause_tle(linitial(clauses), q->targetList);
-	expr = (Node *) tle->expr;
-	if (tle->resjunk || tle->resname == NULL ||
-		(explicit_key && strcmp(tle->resname, explicit_key) != 0))
-		return false;
+	if (tle->resjunk || tle->resname == NULL)
+		return NULL;			/* rows of two groups could look alike */
 	if (!analyze_resolve_column(st, expr, top, true, &node, &att) || node != root)
 		analyze_refuse(st, psprintf("The definition groups by \"%s\", which is not a column of the root table \"%s\" (the first table in FROM).",
 									tle->resname, get_rel_name(root->relid)),
-					   "Put the table whose column you group by first in FROM, and group by that column as written.");
+					   "Put the table whose columns you group by first in FROM, and group by its columns as written.");
 	if (!analyze_column_not_null(root->relid, att) && !filtered_not_null(top, root, att))
-		analyze_refuse(st, psprintf("The key \"%s\" (the column the definition groups by) may be NULL, and a read-model key cannot be.",
+		analyze_refuse(st, psprintf("The key column \"%s\" (a column the definition groups by) may be NULL, and a read-model key cannot be.",
 									tle->resname),
 					   psprintf("Declare the column NOT NULL, or add WHERE %s.%s IS NOT NULL.",
 								root->rte->eref->aliasname, get_attname(root->relid, att, false)));
 	if (!analyze_equal_image_type(exprType(expr), exprTypmod(expr), exprCollation(expr)))
-		analyze_refuse(st, psprintf("The key \"%s\" is of type %s: of several equal values with different representations (1.0 and 1.00), which one is the key would depend on the order rows are read in.",
+		analyze_refuse(st, psprintf("The key column \"%s\" is of type %s: of several equal values with different representations (1.0 and 1.00), which one is the key would depend on the order rows are read in.",
 									tle->resname, format_type_be(exprType(expr))),
 					   "Group by a column of a type whose equal values are identical (an integer or text key), or cast it to text in the definition.");
-	result->root_key_att = att;
-	result->key_name = pstrdup(tle->resname);
-	result->key_resno = tle->resno;
-	result->key_type = exprType(expr);
-	result->key_collation = exprCollation(expr);
-	result->key_unique = false;
-	return true;
+	return key_column(tle, att);
+}
+
+/* Put `columns` in the order of `names`; NIL unless they are the same set. */
+static List *
+in_named_order(List *columns, List *names)
+{
+	List	   *result = NIL;
+	ListCell   *ln;
+
+	if (list_length(columns) != list_length(names))
+		return NIL;
+	foreach(ln, names)
+	{
+		ListCell   *lc;
+		KeyColumn  *found = NULL;
+
+		foreach(lc, columns)
+			if (strcmp(((KeyColumn *) lfirst(lc))->name, strVal(lfirst(ln))) == 0)
+				found = lfirst(lc);
+		if (found == NULL)
+			return NIL;
+		result = lappend(result, found);
+	}
+	return result;
+}
+
+/*
+ * A group key: the root columns the top level groups by (GROUP BY,
+ * DISTINCT, DISTINCT ON), in that order or the order options->'key' names
+ * them.  NIL when there is none.
+ */
+static List *
+group_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
+{
+	Query	   *q = top->query;
+	List	   *clauses = q->groupClause != NIL ? q->groupClause : q->distinctClause;
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	if (clauses == NIL || q->groupingSets != NIL)
+		return NIL;
+	foreach(lc, clauses)
+	{
+		KeyColumn  *col = group_column(st, top, root,
+									   get_sortgroupclause_tle(lfirst(lc), q->targetList));
+
+		if (col == NULL)
+			return NIL;
+		columns = lappend(columns, col);
+	}
+	return names != NIL ? in_named_order(columns, names) : columns;
+}
+
+static void
+refuse_no_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
+{
+	const char *rootname = get_rel_name(root->relid);
+	List	   *pk = primary_key_columns(root->relid);
+	StringInfoData pknames;
+	ListCell   *lc;
+
+	initStringInfo(&pknames);
+	foreach(lc, pk)
+		appendStringInfo(&pknames, "%s%s", pknames.len ? ", " : "",
+						 get_attname(root->relid, lfirst_int(lc), false));
+	if (top->query->distinctClause != NIL)
+		analyze_refuse(st, "The definition uses DISTINCT, and some of its columns are not columns of the root table.",
+					   "Use SELECT DISTINCT or DISTINCT ON of root columns only, or GROUP BY root columns.");
+	if (names != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("key %s of read model \"%s\" is neither unique in root table \"%s\" nor what the definition groups by",
+						list_length(names) == 1 ? psprintf("\"%s\"", strVal(linitial(names))) :
+						readmodel_key_spelling(names), st->model_name, rootname),
+				 errdetail("The key must be output columns that are plain references to NOT NULL columns of the root table holding a unique index, or the root columns of the GROUP BY, DISTINCT or DISTINCT ON."),
+				 errhint("Name the root table's primary key columns as the key.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("read model \"%s\" has no usable key", st->model_name),
+			 pk != NIL ?
+			 errdetail("The key is the primary key of the root table \"%s\" (%s), and the definition does not select all of it.",
+					   rootname, pknames.data) :
+			 errdetail("The root table \"%s\" has no primary key.", rootname),
+			 errhint("Select the root table's primary key columns, name unique columns with options => '{\"key\": [\"a\", \"b\"]}', or GROUP BY columns of the root table.")));
+}
+
+/*
+ * Key fields from its columns.  For several, the routes are searched for
+ * the last one (the anchor: in (tenant_id, id) the selective one).
+ */
+static void
+set_key(ModelAnalysis *result, List *columns, bool unique)
+{
+	KeyColumn  *first = linitial(columns);
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	result->key_columns = columns;
+	result->key_unique = unique;
+	result->root_key_att = ((KeyColumn *) llast(columns))->root_att;
+	result->key_resno = first->resno;
+	if (list_length(columns) == 1)
+	{
+		result->key_name = first->name;
+		result->key_type = first->type;
+		result->key_collation = first->collation;
+		return;
+	}
+	foreach(lc, columns)
+		names = lappend(names, makeString(((KeyColumn *) lfirst(lc))->name));
+	result->key_name = readmodel_key_spelling(names);
+	/* the catalog keeps the spelling in a column of type name */
+	if (strlen(result->key_name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("the key columns' names are too long together: %s",
+						result->key_name),
+				 errdetail("A composite key is recorded as a JSON array of its column names, of at most %d bytes.",
+						   NAMEDATALEN - 1),
+				 errhint("Give the key columns shorter names in the definition (e.g. SELECT b.tenant_id AS t, ...).")));
+	result->key_type = RECORDOID;
+	result->key_collation = InvalidOid;
 }
 
 void
 analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 				 const char *explicit_key, ModelAnalysis *result)
 {
-	AttrNumber	pk = primary_key_column(root->relid);
-	ListCell   *lc;
+	List	   *names = explicit_key ? readmodel_key_parse(explicit_key) : NIL;
+	List	   *columns;
 
 	/* DISTINCT is only meaningful over what a key groups */
-	if (top->query->distinctClause != NIL)
-	{
-		if (!find_group_key(st, top, root, explicit_key, result))
-			analyze_refuse(st, "The definition uses DISTINCT over more than one column, or DISTINCT ON more than one value.",
-						   "Use SELECT DISTINCT of one root column, DISTINCT ON (one root column), or GROUP BY one root column.");
-		return;
-	}
-	result->key_unique = true;
-	foreach(lc, top->query->targetList)
-	{
-		TargetEntry *tle = lfirst(lc);
-		RelNode    *node;
-		AttrNumber	att;
-
-		if (tle->resjunk || tle->resname == NULL ||
-			(explicit_key && strcmp(tle->resname, explicit_key) != 0))
-			continue;
-		if (!analyze_resolve_column(st, (Node *) tle->expr, top, true, &node, &att) ||
-			node != root ||
-			(explicit_key ? !analyze_is_unique_column(root->relid, att) : att != pk))
-		{
-			if (explicit_key && find_group_key(st, top, root, explicit_key, result))
-				return;
-			if (explicit_key)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("key column \"%s\" of read model \"%s\" is not a unique column of root table \"%s\"",
-								explicit_key, st->model_name, get_rel_name(root->relid)),
-						 errdetail("The key must be an output column that is a plain reference to a NOT NULL column of the root table with a single-column unique index."),
-						 errhint("Name the root table's primary key column as the key.")));
-			continue;
-		}
-		result->root_key_att = att;
-		result->key_name = pstrdup(tle->resname);
-		result->key_resno = tle->resno;
-		result->key_type = exprType((Node *) tle->expr);
-		result->key_collation = exprCollation((Node *) tle->expr);
-		return;
-	}
-	if (find_group_key(st, top, root, explicit_key, result))
-		return;
-	refuse_no_key(st, root, explicit_key, pk);
+	if (top->query->distinctClause == NIL &&
+		(columns = unique_key(st, top, root, names)) != NIL)
+		set_key(result, columns, true);
+	else if ((columns = group_key(st, top, root, names)) != NIL)
+		set_key(result, columns, false);
+	else
+		refuse_no_key(st, top, root, names);
 }
 
 /*
@@ -239,7 +422,8 @@ analyze_check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 {
 	Bitmapset  *determined;
 	ListCell   *lc;
-	bool		has_key = false;
+	ListCell   *lk;
+	int			grouped_key_columns = 0;
 
 	if (top->query->groupClause == NIL)
 		return false;
@@ -255,10 +439,11 @@ analyze_check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 			analyze_refuse(st, "The definition groups by an expression that is not a column of the root table or of a table joined to it on a unique key, so one key could give several rows.",
 						   psprintf("GROUP BY the root key \"%s\" alone; PostgreSQL then lets you select the root's other columns.",
 									result->key_name));
-		if (node == root && att == result->root_key_att)
-			has_key = true;
+		foreach(lk, result->key_columns)
+			if (node == root && att == ((KeyColumn *) lfirst(lk))->root_att)
+				grouped_key_columns++;
 	}
-	if (!has_key)
+	if (grouped_key_columns < list_length(result->key_columns))
 		analyze_refuse(st, "The definition uses GROUP BY without the key column.",
 					   psprintf("GROUP BY the root key \"%s\" so that each read-model row comes from one root row.",
 								result->key_name));

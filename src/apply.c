@@ -34,6 +34,7 @@
 
 #include "apply.h"
 #include "catalog.h"
+#include "keys.h"
 #include "locks.h"
 #include "patch.h"
 #include "sandbox.h"
@@ -95,8 +96,8 @@ char *
 readmodel_diff_sql(ReadModel *model, bool keyed)
 {
 	List	   *columns = readmodel_model_columns(model->relid);
-	const char *key = quote_identifier(model->key_name);
-	const char *eq = readmodel_operator_name(model->key_eq_opr);
+	const char *n_is_t = readmodel_key_equal_sql(model, "n", "t");
+	const char *t_is_n = readmodel_key_equal_sql(model, "t", "n");
 	StringInfoData set;
 	ListCell   *lc;
 
@@ -106,22 +107,20 @@ readmodel_diff_sql(ReadModel *model, bool keyed)
 						 (char *) lfirst(lc), (char *) lfirst(lc));
 
 	return psprintf("WITH n AS MATERIALIZED (SELECT * FROM %s v%s), "
-					"d AS (DELETE FROM %s t WHERE %s NOT EXISTS (SELECT FROM n WHERE n.%s %s t.%s) RETURNING 1), "
-					"u AS (UPDATE %s t SET %s FROM n WHERE t.%s %s n.%s AND %s RETURNING 1), "
-					"i AS (INSERT INTO %s (%s) SELECT %s FROM n WHERE NOT EXISTS (SELECT FROM %s t WHERE t.%s %s n.%s) RETURNING 1) "
+					"d AS (DELETE FROM %s t WHERE %s NOT EXISTS (SELECT FROM n WHERE %s) RETURNING 1), "
+					"u AS (UPDATE %s t SET %s FROM n WHERE %s AND %s RETURNING 1), "
+					"i AS (INSERT INTO %s (%s) SELECT %s FROM n WHERE NOT EXISTS (SELECT FROM %s t WHERE %s) RETURNING 1) "
 					"SELECT (SELECT pg_catalog.count(*) FROM d), (SELECT pg_catalog.count(*) FROM u), "
 					"(SELECT pg_catalog.count(*) FROM i)",
 					model->view_qualname,
-					keyed ? psprintf(" WHERE %s",
-									 readmodel_any_qual(psprintf("v.%s", key), model->key_eq_opr)) : "",
+					keyed ? psprintf(" WHERE %s", readmodel_key_any_sql(model, "v")) : "",
 					model->qualname,
-					keyed ? psprintf("%s AND",
-									 readmodel_any_qual(psprintf("t.%s", key), model->key_eq_opr)) : "",
-					key, eq, key,
-					model->qualname, set.data, key, eq, key,
+					keyed ? psprintf("%s AND", readmodel_key_any_sql(model, "t")) : "",
+					n_is_t,
+					model->qualname, set.data, t_is_n,
 					readmodel_row_image_differs("t", "n", columns),
 					model->qualname, column_list(NULL, columns),
-					column_list("n", columns), model->qualname, key, eq, key);
+					column_list("n", columns), model->qualname, t_is_n);
 }
 
 /* Run the diff; returns rows written and adds to the counters. */
@@ -148,23 +147,26 @@ run_diff(SPIPlanPtr plan, int nkeys, Datum *arg, ReadModelCounters *delta)
 static void
 apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 {
-	Oid			arraytype = get_array_type(model->key_type);
+	int			nargs = readmodel_key_ncolumns(model);
+	Oid		   *argtypes = palloc(sizeof(Oid) * nargs);
+	Datum	   *args = palloc(sizeof(Datum) * nargs);
 	int			chunk = Max(readmodel_apply_chunk, 1);
 	int			start;
 
+	readmodel_key_arg_types(model, argtypes);
 	for (start = 0; start < nkeys; start += chunk)
 	{
 		int			n = Min(chunk, nkeys - start);
-		Datum		arg;
 		int64		written;
 		SPIPlanPtr	plan;
 
-		arg = PointerGetDatum(readmodel_datum_array(keys + start, n, model->key_type));
+		readmodel_key_args(model, keys + start, n, args);
 		plan = readmodel_keyed_plan(&model->apply_plan, n);
 		if (plan == NULL)
-			plan = readmodel_keyed_plan_prepare(&model->apply_plan,
-												readmodel_diff_sql(model, true), arraytype, n);
-		written = run_diff(plan, n, &arg, delta);
+			plan = readmodel_keyed_plan_prepare_args(&model->apply_plan,
+													 readmodel_diff_sql(model, true),
+													 nargs, argtypes, n);
+		written = run_diff(plan, n, args, delta);
 		delta->keys_recomputed += n;
 		delta->rows_skipped_noop += Max(n - written, 0);
 	}

@@ -18,7 +18,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "lib/stringinfo.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -34,6 +36,7 @@
 #include "capture.h"
 #include "cascade.h"
 #include "catalog.h"
+#include "keys.h"
 #include "locks.h"
 #include "partitions.h"
 #include "queue.h"
@@ -101,6 +104,20 @@ values_add_attr(ValueList *list, TupleTableSlot *slot, AttrNumber att)
 {
 	if (slot != NULL && !slot->tts_isnull[att - 1])
 		values_add(list, slot->tts_values[att - 1]);
+}
+
+/* A root row's composite key (none if a key column is NULL). */
+static void
+values_add_key(ValueList *list, ReadModel *model, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		key;
+
+	if (slot == NULL)
+		return;
+	key = readmodel_key_from_slot(model, slot, &isnull);
+	if (!isnull)
+		values_add(list, key);
 }
 
 typedef struct HashedDatum
@@ -251,7 +268,11 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 		mc->msource = lfirst(ls);
 		mc->starts = palloc(sizeof(ValueList) * Max(list_length(mc->msource->routes), 1));
 		foreach(lr, mc->msource->routes)
-			values_init(&mc->starts[r++], ((SourceRoute *) lfirst(lr))->start_type);
+		{
+			SourceRoute *route = lfirst(lr);
+
+			values_init(&mc->starts[r++], route->start_key ? RECORDOID : route->start_type);
+		}
 		mc->patches = palloc(sizeof(ValueList) * Max(list_length(mc->msource->patches), 1));
 		r = 0;
 		foreach(lr, mc->msource->patches)
@@ -303,30 +324,72 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 		{
 			SourceRoute *route = lfirst(lr);
 
-			values_add_attr(&mc->starts[r], old, route->start_att);
-			values_add_attr(&mc->starts[r], new, route->start_att);
+			if (route->start_key)
+			{
+				values_add_key(&mc->starts[r], mc->model, old);
+				values_add_key(&mc->starts[r], mc->model, new);
+			}
+			else
+			{
+				values_add_attr(&mc->starts[r], old, route->start_att);
+				values_add_attr(&mc->starts[r], new, route->start_att);
+			}
 			r++;
 		}
 	}
 }
 
-/* Read hop->relid where match OP any incoming value, emitting emit_att. */
+/*
+ * Read hop->relid where match OP any incoming value, emitting emit_att (or
+ * the columns of a composite key).
+ */
 char *
 readmodel_hop_sql(RouteHop *hop)
 {
-	char	   *emit = readmodel_column_name(hop->relid, hop->emit_att);
 	char	   *match = psprintf("t.%s", readmodel_column_name(hop->relid, hop->match_att));
+	StringInfoData emit;
+	StringInfoData not_null;
+	ListCell   *lc;
 
+	initStringInfo(&emit);
+	initStringInfo(&not_null);
+	if (hop->emit_key_atts == NIL)
+		appendStringInfo(&emit, "t.%s", readmodel_column_name(hop->relid, hop->emit_att));
+	foreach(lc, hop->emit_key_atts)
+		appendStringInfo(&emit, "%st.%s", emit.len ? ", " : "",
+						 readmodel_column_name(hop->relid, lfirst_int(lc)));
+	appendStringInfo(&not_null, "ROW(%s) IS NOT NULL", emit.data);
 	if (OidIsValid(hop->match_cast))
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
-	return psprintf("SELECT t.%s FROM ONLY %s t WHERE %s AND t.%s IS NOT NULL",
-					emit, readmodel_relation_name(hop->relid),
-					readmodel_any_qual(match, hop->opno), emit);
+	return psprintf("SELECT %s FROM ONLY %s t WHERE %s AND %s",
+					emit.data, readmodel_relation_name(hop->relid),
+					readmodel_any_qual(match, hop->opno),
+					hop->emit_key_atts == NIL ? psprintf("%s IS NOT NULL", emit.data) :
+					not_null.data);
+}
+
+/* The value a hop emits from one row of its result. */
+static Datum
+hop_result(RouteHop *hop, ReadModel *model, HeapTuple tuple, TupleDesc desc,
+		   bool *isnull)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	int			i;
+
+	if (hop->emit_key_atts == NIL)
+		return SPI_getbinval(tuple, desc, 1, isnull);
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	for (i = 0; i < desc->natts; i++)
+		values[i] = SPI_getbinval(tuple, desc, i + 1, &nulls[i]);
+	return readmodel_key_form(model, values, nulls, isnull);
 }
 
 /* Run a hop for the incoming values; return the emits. */
 static void
-run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
+run_hop(RouteHop *hop, ReadModel *model, ValueList *in, ValueList *out,
+		MemoryContext workcxt)
 {
 	Datum		arg;
 	uint64		i;
@@ -342,12 +405,12 @@ run_hop(RouteHop *hop, ValueList *in, ValueList *out, MemoryContext workcxt)
 		elog(ERROR, "route query failed");
 
 	old = MemoryContextSwitchTo(workcxt);
-	values_init(out, hop->emit_type);
+	values_init(out, hop->emit_key_atts != NIL ? RECORDOID : hop->emit_type);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Datum		value = SPI_getbinval(SPI_tuptable->vals[i],
-										  SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		value = hop_result(hop, model, SPI_tuptable->vals[i],
+									   SPI_tuptable->tupdesc, &isnull);
 
 		if (!isnull)
 			values_add(out, value);
@@ -381,7 +444,7 @@ follow_route(ReadModel *model, SourceRoute *route, ValueList *start,
 
 			readmodel_lock_route_values(hop->relid, &hop->lock, false,
 										current->values, current->n);
-			run_hop(hop, current, next, workcxt);
+			run_hop(hop, model, current, next, workcxt);
 			values_dedupe(next);
 			current = next;
 			if (current->n == 0)

@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "capture.h"
 #include "catalog.h"
+#include "keys.h"
 #include "patch.h"
 #include "sandbox.h"
 #include "util.h"
@@ -68,14 +69,20 @@ readmodel_model_state(PG_FUNCTION_ARGS)
 }
 
 static void
-prepare_one(const char *sql, Oid argtype)
+prepare_args(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, OidIsValid(argtype) ? 1 : 0, &argtype);
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));
 	SPI_freeplan(plan);
+}
+
+static void
+prepare_one(const char *sql, Oid argtype)
+{
+	prepare_args(sql, OidIsValid(argtype) ? 1 : 0, &argtype);
 }
 
 /* Parse and analyse every statement maintenance would run for the model. */
@@ -84,13 +91,15 @@ prepare_statements(void *arg)
 {
 	ReadModel  *model = arg;
 	Sandbox		sandbox;
+	Oid		   *keytypes = palloc(sizeof(Oid) * readmodel_key_ncolumns(model));
 	ListCell   *ls,
 			   *lr,
 			   *lh;
 
+	readmodel_key_arg_types(model, keytypes);
 	readmodel_spi_connect();
 	readmodel_sandbox_enter(&sandbox, model->owner);
-	prepare_one(readmodel_diff_sql(model, true), get_array_type(model->key_type));
+	prepare_args(readmodel_diff_sql(model, true), readmodel_key_ncolumns(model), keytypes);
 	prepare_one(readmodel_diff_sql(model, false), InvalidOid);
 	foreach(ls, model->analysis->sources)
 		foreach(lr, ((ModelSource *) lfirst(ls))->routes)

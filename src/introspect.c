@@ -23,6 +23,7 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "keys.h"
 #include "lifecycle.h"
 #include "queue.h"
 #include "stats.h"
@@ -260,7 +261,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 	}
 	explain_row(rsinfo, relid, "model",
 				psprintf("key %s, depth %d, mode %s, write guard: %s",
-						 model->key_name, model->depth,
+						 readmodel_key_display(model), model->depth,
 						 model->statement_mode ? "statement" : "commit",
 						 trigger_list(relid, READMODEL_GUARD_TRIGGER, false)));
 	foreach(ls, model->analysis->views)

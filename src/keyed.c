@@ -39,9 +39,17 @@ SPIPlanPtr
 readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql, Oid argtype,
 							 int nvalues)
 {
+	return readmodel_keyed_plan_prepare_args(plan, sql, 1, &argtype, nvalues);
+}
+
+/* ... with several array parameters (a composite key's columns). */
+SPIPlanPtr
+readmodel_keyed_plan_prepare_args(KeyedPlan *plan, const char *sql, int nargs,
+								  Oid *argtypes, int nvalues)
+{
 	SPIPlanPtr	prepared;
 
-	prepared = SPI_prepare_cursor(sql, 1, &argtype,
+	prepared = SPI_prepare_cursor(sql, nargs, argtypes,
 								  nvalues <= READMODEL_GENERIC_PLAN_MAX_VALUES
 								  ? CURSOR_OPT_GENERIC_PLAN : CURSOR_OPT_CUSTOM_PLAN);
 	if (prepared == NULL)

@@ -36,6 +36,9 @@ extern char *readmodel_any_qual(const char *expr, Oid opno);
 extern SPIPlanPtr readmodel_keyed_plan(KeyedPlan *plan, int nvalues);
 extern SPIPlanPtr readmodel_keyed_plan_prepare(KeyedPlan *plan, const char *sql,
 											   Oid argtype, int nvalues);
+extern SPIPlanPtr readmodel_keyed_plan_prepare_args(KeyedPlan *plan, const char *sql,
+													int nargs, Oid *argtypes,
+													int nvalues);
 extern int	readmodel_execute_keyed(SPIPlanPtr plan, int nvalues, Datum *arg,
 									bool read_only, bool fire_triggers,
 									bool index_probes);

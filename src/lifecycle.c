@@ -51,6 +51,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "keys.h"
 #include "lifecycle.h"
 #include "maintainable.h"
 #include "sandbox.h"
@@ -70,6 +71,22 @@ typedef struct CreateOptions
 	bool		replace;
 } CreateOptions;
 
+/* options->'key': a column name, or an array of them. */
+static char *
+key_option(JsonbValue *v)
+{
+	if (v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+		return readmodel_key_spelling(
+									  readmodel_key_parse(JsonbToCString(NULL, v->val.binary.data,
+																		 v->val.binary.len)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"key\" must be a column name or an array of column names")));
+	return NULL;				/* keep compiler quiet */
+}
+
 static void
 set_option(CreateOptions *out, const char *name, JsonbValue *v)
 {
@@ -77,13 +94,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
 
 	if (strcmp(name, "key") == 0)
-	{
-		if (text == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"key\" must be a column name string")));
-		out->key = text;
-	}
+		out->key = key_option(v);
 	else if (strcmp(name, "mode") == 0)
 	{
 		if (text == NULL || (strcmp(text, "commit") != 0 && strcmp(text, "statement") != 0))
@@ -258,16 +269,30 @@ lock_sources(List *sources)
 		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
 }
 
+/* The key columns, quoted: "a, b". */
+static char *
+key_column_list(ModelAnalysis *analysis)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, analysis->key_columns)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 quote_identifier(((KeyColumn *) lfirst(lc))->name));
+	return buf.data;
+}
+
 static void
-create_key_index(const char *table, const char *key, const char *name)
+create_key_index(const char *table, ModelAnalysis *analysis, const char *name)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *key = key_column_list(analysis);
 
 	PG_TRY();
 	{
 		/* a primary key: other models can join to it and use it as root */
-		readmodel_spi_exec(psprintf("ALTER TABLE %s ADD PRIMARY KEY (%s)", table,
-									quote_identifier(key)),
+		readmodel_spi_exec(psprintf("ALTER TABLE %s ADD PRIMARY KEY (%s)", table, key),
 						   SPI_OK_UTILITY);
 	}
 	PG_CATCH();
@@ -281,7 +306,7 @@ create_key_index(const char *table, const char *key, const char *name)
 		FlushErrorState();
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("key column \"%s\" of read model \"%s\" is not unique", key, name),
+				 errmsg("key (%s) of read model \"%s\" is not unique", key, name),
 				 edata->detail ? errdetail("%s", edata->detail) : 0,
 				 errhint("A read model has one row per root row; aggregate children in a subquery or GROUP BY the key.")));
 	}
@@ -467,7 +492,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	*rows = build_table(qualname, view_qualname);
 	relid = get_relname_relid(rv->relname, nsp);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	create_key_index(qualname, analysis->key_name, qualname);
+	create_key_index(qualname, analysis, qualname);
 	create_patch_indexes(relid, analysis);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_install_write_guard(relid);
@@ -479,13 +504,24 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	return relid;
 }
 
+static bool
+is_key_column(ModelAnalysis *analysis, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, analysis->key_columns)
+		if (strcmp(((KeyColumn *) lfirst(lc))->name, name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Make the table's columns those of the new definition: add new ones, drop
  * gone ones, retype changed ones (their values are recomputed right after).
  * Dependent models keep working as long as the columns they read stay.
  */
 static void
-align_columns(Oid relid, Oid viewid, const char *table, const char *key)
+align_columns(Oid relid, Oid viewid, const char *table, ModelAnalysis *analysis)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	Relation	view = relation_open(viewid, AccessShareLock);
@@ -512,11 +548,11 @@ align_columns(Oid relid, Oid viewid, const char *table, const char *key)
 			found = true;
 			if (t->atttypid == v->atttypid && t->atttypmod == v->atttypmod)
 				continue;
-			if (strcmp(NameStr(t->attname), key) == 0)
+			if (is_key_column(analysis, NameStr(t->attname)))
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot change the type of key column \"%s\" of read model %s",
-								key, table),
+								NameStr(t->attname), table),
 						 errhint("Drop the read model and create it again.")));
 			readmodel_spi_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING NULL",
 										table, quote_identifier(NameStr(t->attname)),
@@ -619,7 +655,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	install_triggers(sources, by_owner);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	align_columns(relid, viewid, qualname, analysis->key_name);
+	align_columns(relid, viewid, qualname, analysis);
 	CommandCounterIncrement();
 	create_patch_indexes(relid, analysis);
 	readmodel_sandbox_leave(&sandbox);

@@ -23,6 +23,7 @@
 #include "analysis.h"
 #include "cache.h"
 #include "catalog.h"
+#include "keys.h"
 #include "maintainable.h"
 #include "partitions.h"
 #include "sandbox.h"
@@ -245,6 +246,7 @@ analyze_model(void *arg)
 	model->key_type = model->analysis->key_type;
 	model->key_collation = model->analysis->key_collation;
 	set_key_operators(model);
+	readmodel_key_init(model, GetMemoryChunkContext(model));
 	readmodel_sandbox_leave(&sandbox);
 }
 

@@ -113,6 +113,8 @@ typedef struct RouteHop
 	Oid			match_cast;		/* the column's binary-compatible type for
 								 * opno, or InvalidOid: its own */
 	Oid			emit_type;
+	List	   *emit_key_atts;	/* integer list: the root's key columns,
+								 * to emit the composite key instead */
 	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */
 } RouteHop;
@@ -127,6 +129,8 @@ typedef struct SourceRoute
 	AttrNumber	start_att;
 	Oid			start_type;
 	List	   *hops;			/* RouteHop * */
+	bool		start_key;		/* the root itself: its rows' composite key
+								 * is the start (start_att unused) */
 	char	   *description;	/* human-readable, for debug_queue/explain */
 	bool		in_subquery;	/* the occurrence is below the top level */
 } SourceRoute;
@@ -173,7 +177,23 @@ typedef struct ModelSource
 	List	   *patches;		/* PatchTarget * */
 } ModelSource;
 
-/* The result of analysing a definition. */
+/* One column of a model's key: an output column that is a root column. */
+typedef struct KeyColumn
+{
+	char	   *name;
+	AttrNumber	resno;			/* in the output */
+	AttrNumber	root_att;		/* in the root table */
+	Oid			type;
+	Oid			collation;
+} KeyColumn;
+
+/*
+ * The result of analysing a definition.  A key of several columns (a
+ * composite key) is handled as one value of an anonymous record type whose
+ * columns are the key columns (keys.h); key_type is then RECORD, key_name
+ * the key's spelling in the catalog, and root_key_att the column routes
+ * are searched for (the anchor: the last key column).
+ */
 typedef struct ModelAnalysis
 {
 	Oid			root_relid;
@@ -182,6 +202,7 @@ typedef struct ModelAnalysis
 	AttrNumber	key_resno;		/* its position in the output */
 	Oid			key_type;
 	Oid			key_collation;
+	List	   *key_columns;	/* KeyColumn *, in key order */
 	bool		key_unique;		/* each key is one root row; else a group of
 								 * them (GROUP BY, DISTINCT, DISTINCT ON) */
 	List	   *sources;		/* ModelSource *, one per distinct table */
@@ -211,6 +232,8 @@ typedef struct ReadModel
 	Oid			key_eq_opr;		/* the key type's default equality */
 	Oid			key_hash_fn;	/* and its hash function, or InvalidOid */
 	Oid			key_collation;
+	struct TupleDescData *key_desc; /* a composite key's record type
+									 * (blessed), or NULL */
 	bool		statement_mode;
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */

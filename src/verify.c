@@ -25,6 +25,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "keys.h"
 #include "lifecycle.h"
 #include "sandbox.h"
 #include "util.h"
@@ -35,22 +36,25 @@ static char *
 verify_sql(ReadModel *model)
 {
 	List	   *columns = readmodel_model_columns(model->relid);
-	const char *key = quote_identifier(model->key_name);
+	/* key columns are never NULL: one NULL says the row is missing */
+	const char *key = quote_identifier(((KeyColumn *) linitial(model->analysis->key_columns))->name);
+	const char *key_text = readmodel_key_text_sql(model, "t", "d");
 
 	return psprintf("WITH t AS (SELECT * FROM %s), d AS (SELECT * FROM %s) "
 					"SELECT CASE WHEN t.%s IS NULL THEN 'missing' "
 					"            WHEN d.%s IS NULL THEN 'extra' ELSE 'different' END, "
-					"       COALESCE(t.%s, d.%s)::pg_catalog.text, "
+					"       %s, "
 					"       CASE WHEN t.%s IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END, "
 					"       CASE WHEN d.%s IS NULL THEN NULL ELSE pg_catalog.to_jsonb(d.*) END "
-					"FROM t FULL JOIN d ON t.%s %s d.%s "
+					"FROM t FULL JOIN d ON %s "
 					"WHERE t.%s IS NULL OR d.%s IS NULL OR %s "
-					"ORDER BY COALESCE(t.%s, d.%s)",
+					"ORDER BY %s",
 					model->qualname, model->view_qualname,
-					key, key, key, key, key, key,
-					key, readmodel_operator_name(model->key_eq_opr), key,
+					key, key, key_text, key, key,
+					readmodel_key_equal_sql(model, "t", "d"),
 					key, key, readmodel_row_image_differs("t", "d", columns),
-					key, key);
+					readmodel_key_is_composite(model) ? "2" :
+					psprintf("COALESCE(t.%s, d.%s)", key, key));
 }
 
 static void
@@ -86,7 +90,7 @@ readmodel_verify(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be owner of read model %s to verify it", model->qualname),
 				 errdetail("verify() evaluates the definition with the owner's rights.")));
-	if (!OidIsValid(model->key_eq_opr))
+	if (!OidIsValid(model->key_eq_opr) || model->analysis == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("read model %s cannot be verified", model->qualname),

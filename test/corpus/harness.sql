@@ -196,6 +196,12 @@ AS $fn$
 DECLARE
     def     text := (SELECT r.definition FROM corpus_result r WHERE r.name = model);
     keycol  text := (SELECT m.key FROM readmodel.models m WHERE m.name = to_regclass(model));
+    -- a composite key is spelled as a JSON array of its columns
+    keycols text[] := CASE WHEN left(keycol, 1) = '['
+                           THEN ARRAY(SELECT jsonb_array_elements_text(keycol::jsonb))
+                           ELSE ARRAY[keycol] END;
+    kx      text := (SELECT 'ROW(' || string_agg(format('x.%I', c), ', ') || ')' FROM unnest(keycols) c);
+    ky      text := (SELECT 'ROW(' || string_agg(format('y.%I', c), ', ') || ')' FROM unnest(keycols) c);
     msg     text;
 BEGIN
     BEGIN
@@ -206,8 +212,8 @@ BEGIN
     END;
     BEGIN
         EXECUTE format($q$
-            WITH t AS (SELECT x.%1$I AS k, x AS img FROM %2$I x),
-                 f AS (SELECT y.%1$I AS k, y AS img FROM (%3$s) y),
+            WITH t AS (SELECT %1$s AS k, x AS img FROM %2$I x),
+                 f AS (SELECT %4$s AS k, y AS img FROM (%3$s) y),
                  j AS (SELECT t.k AS tk, f.k AS fk, t.img AS ti, f.img AS fi
                        FROM t FULL JOIN f ON t.k = f.k)
             SELECT (SELECT count(*) FROM j
@@ -218,7 +224,7 @@ BEGIN
                                   COALESCE(ti::text, '(none)'), COALESCE(fi::text, '(none)'))
                       FROM j WHERE tk IS NULL OR fk IS NULL OR NOT (ti *= fi)
                       ORDER BY COALESCE(tk, fk) LIMIT 1)
-            $q$, keycol, model, def)
+            $q$, kx, model, def, ky)
           INTO image_diff, table_rows, fresh_rows, sample;
         sample := left(sample, 600);
     EXCEPTION WHEN OTHERS THEN

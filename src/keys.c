@@ -1,0 +1,340 @@
+/*-------------------------------------------------------------------------
+ *
+ * keys.c
+ *	  A read model's key: spelling, composite values, and the SQL that
+ *	  selects rows by keys (see keys.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "keys.h"
+#include "util.h"
+
+/* Column names of options->'key' or the catalog: a String list. */
+List *
+readmodel_key_parse(const char *spelling)
+{
+	Jsonb	   *json;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	List	   *names = NIL;
+
+	if (spelling[0] != '[')
+		return list_make1(makeString(pstrdup(spelling)));
+	json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(spelling)));
+	if (!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a read model key must be a column name or an array of them")));
+	it = JsonbIteratorInit(&json->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a read model key must be a column name or an array of them")));
+		names = lappend(names, makeString(pnstrdup(v.val.string.val, v.val.string.len)));
+	}
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a read model key needs at least one column")));
+	return names;
+}
+
+/* The inverse of readmodel_key_parse(). */
+char *
+readmodel_key_spelling(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (list_length(names) == 1 && strVal(linitial(names))[0] != '[')
+		return pstrdup(strVal(linitial(names)));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, names)
+	{
+		if (lc != list_head(names))
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, strVal(lfirst(lc)));
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+static List *
+key_columns(ReadModel *model)
+{
+	if (model->analysis == NULL)
+		elog(ERROR, "read model %s has no analysis", model->qualname);
+	return model->analysis->key_columns;
+}
+
+/* "a, b": for messages. */
+char *
+readmodel_key_display(ReadModel *model)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (model->analysis == NULL)
+		return pstrdup(model->key_name);
+	initStringInfo(&buf);
+	foreach(lc, key_columns(model))
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 ((KeyColumn *) lfirst(lc))->name);
+	return buf.data;
+}
+
+bool
+readmodel_key_is_composite(ReadModel *model)
+{
+	return model->key_desc != NULL;
+}
+
+int
+readmodel_key_ncolumns(ReadModel *model)
+{
+	return model->key_desc ? model->key_desc->natts : 1;
+}
+
+/* A composite key's record type, blessed in `context`. */
+void
+readmodel_key_init(ReadModel *model, MemoryContext context)
+{
+	List	   *columns = key_columns(model);
+	MemoryContext old;
+	TupleDesc	desc;
+	ListCell   *lc;
+	int			i = 0;
+
+	model->key_desc = NULL;
+	if (list_length(columns) < 2)
+		return;
+	old = MemoryContextSwitchTo(context);
+	desc = CreateTemplateTupleDesc(list_length(columns));
+	foreach(lc, columns)
+	{
+		KeyColumn  *col = lfirst(lc);
+
+		i++;
+		TupleDescInitEntry(desc, i, col->name, col->type, -1, 0);
+		TupleDescInitEntryCollation(desc, i, col->collation);
+	}
+	model->key_desc = BlessTupleDesc(desc);
+	MemoryContextSwitchTo(old);
+}
+
+/* A composite key from its columns' values; NULL if one of them is. */
+Datum
+readmodel_key_form(ReadModel *model, Datum *values, bool *nulls, bool *isnull)
+{
+	TupleDesc	desc = model->key_desc;
+	Datum	   *flat = palloc(sizeof(Datum) * desc->natts);
+	int			i;
+
+	*isnull = false;
+	for (i = 0; i < desc->natts; i++)
+	{
+		if (nulls[i])
+		{
+			*isnull = true;
+			return (Datum) 0;
+		}
+		/* compressed or out-of-line values would give other images */
+		flat[i] = TupleDescAttr(desc, i)->attlen == -1 ?
+			PointerGetDatum(PG_DETOAST_DATUM_PACKED(values[i])) : values[i];
+	}
+	return HeapTupleGetDatum(heap_form_tuple(desc, flat, nulls));
+}
+
+/* The key of a root row (a source slot in the root's row type). */
+Datum
+readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot, bool *isnull)
+{
+	List	   *columns = key_columns(model);
+	Datum	   *values = palloc(sizeof(Datum) * list_length(columns));
+	bool	   *nulls = palloc(sizeof(bool) * list_length(columns));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, columns)
+	{
+		values[i] = slot_getattr(slot, ((KeyColumn *) lfirst(lc))->root_att, &nulls[i]);
+		i++;
+	}
+	return readmodel_key_form(model, values, nulls, isnull);
+}
+
+/* The array types of the statement parameters keys are passed as. */
+void
+readmodel_key_arg_types(ReadModel *model, Oid *types)
+{
+	int			i;
+
+	if (!readmodel_key_is_composite(model))
+	{
+		types[0] = get_array_type(model->key_type);
+		return;
+	}
+	for (i = 0; i < model->key_desc->natts; i++)
+		types[i] = get_array_type(TupleDescAttr(model->key_desc, i)->atttypid);
+}
+
+/* Keys as statement parameters: one array, or one per key column. */
+void
+readmodel_key_args(ReadModel *model, Datum *keys, int nkeys, Datum *args)
+{
+	TupleDesc	desc = model->key_desc;
+	Datum	   *column;
+	int			c;
+	int			k;
+
+	if (!readmodel_key_is_composite(model))
+	{
+		args[0] = PointerGetDatum(readmodel_datum_array(keys, nkeys, model->key_type));
+		return;
+	}
+	column = palloc(sizeof(Datum) * Max(nkeys, 1));
+	for (c = 0; c < desc->natts; c++)
+	{
+		for (k = 0; k < nkeys; k++)
+		{
+			HeapTupleHeader header = DatumGetHeapTupleHeader(keys[k]);
+			HeapTupleData tuple;
+			bool		isnull;
+
+			tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+			ItemPointerSetInvalid(&tuple.t_self);
+			tuple.t_tableOid = InvalidOid;
+			tuple.t_data = header;
+			column[k] = heap_getattr(&tuple, c + 1, desc, &isnull);
+		}
+		args[c] = PointerGetDatum(readmodel_datum_array(column, nkeys,
+														TupleDescAttr(desc, c)->atttypid));
+	}
+}
+
+static const char *
+column_name(ReadModel *model, int i)
+{
+	return quote_identifier(((KeyColumn *) list_nth(key_columns(model), i))->name);
+}
+
+static const char *
+column_equality(ReadModel *model, int i)
+{
+	KeyColumn  *col = list_nth(key_columns(model), i);
+	TypeCacheEntry *tc = lookup_type_cache(col->type, TYPECACHE_EQ_OPR);
+
+	if (!OidIsValid(tc->eq_opr))
+		elog(ERROR, "key type %s has no default equality operator",
+			 format_type_be(col->type));
+	return readmodel_operator_name(tc->eq_opr);
+}
+
+/*
+ * "alias.k = ANY ($1)"; for a composite key each column against its array
+ * (conditions the planner pushes into the definition and into indexes),
+ * then the exact pairs.
+ */
+char *
+readmodel_key_any_sql(ReadModel *model, const char *alias)
+{
+	StringInfoData buf;
+	StringInfoData rows;
+	StringInfoData pairs;
+	int			n = readmodel_key_ncolumns(model);
+	int			i;
+
+	if (!readmodel_key_is_composite(model))
+		return readmodel_any_qual(psprintf("%s.%s", alias, quote_identifier(model->key_name)),
+								  model->key_eq_opr);
+	initStringInfo(&buf);
+	initStringInfo(&rows);
+	initStringInfo(&pairs);
+	for (i = 0; i < n; i++)
+	{
+		appendStringInfo(&buf, "%s.%s %s ANY ($%d) AND ", alias, column_name(model, i),
+						 column_equality(model, i), i + 1);
+		appendStringInfo(&rows, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
+		appendStringInfo(&pairs, "%sk.c%d %s %s.%s", i ? " AND " : "", i + 1,
+						 column_equality(model, i), alias, column_name(model, i));
+	}
+	appendStringInfo(&buf, "EXISTS (SELECT FROM ROWS FROM (%s) AS k(", rows.data);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%sc%d", i ? ", " : "", i + 1);
+	appendStringInfo(&buf, ") WHERE %s)", pairs.data);
+	return buf.data;
+}
+
+/* "l.a = r.a AND l.b = r.b" */
+char *
+readmodel_key_equal_sql(ReadModel *model, const char *left, const char *right)
+{
+	StringInfoData buf;
+	int			i;
+
+	if (!readmodel_key_is_composite(model))
+		return psprintf("%s.%s %s %s.%s", left, quote_identifier(model->key_name),
+						readmodel_operator_name(model->key_eq_opr), right,
+						quote_identifier(model->key_name));
+	initStringInfo(&buf);
+	for (i = 0; i < readmodel_key_ncolumns(model); i++)
+		appendStringInfo(&buf, "%s%s.%s %s %s.%s", i ? " AND " : "",
+						 left, column_name(model, i), column_equality(model, i),
+						 right, column_name(model, i));
+	return buf.data;
+}
+
+/* "alias.a, alias.b" */
+char *
+readmodel_key_list_sql(ReadModel *model, const char *alias)
+{
+	StringInfoData buf;
+	int			i;
+
+	if (!readmodel_key_is_composite(model))
+		return psprintf("%s.%s", alias, quote_identifier(model->key_name));
+	initStringInfo(&buf);
+	for (i = 0; i < readmodel_key_ncolumns(model); i++)
+		appendStringInfo(&buf, "%s%s.%s", i ? ", " : "", alias, column_name(model, i));
+	return buf.data;
+}
+
+/* The key of a row of "l FULL JOIN r", as text (for verify()). */
+char *
+readmodel_key_text_sql(ReadModel *model, const char *left, const char *right)
+{
+	StringInfoData buf;
+	int			i;
+
+	if (!readmodel_key_is_composite(model))
+		return psprintf("COALESCE(%s.%s, %s.%s)::pg_catalog.text",
+						left, quote_identifier(model->key_name),
+						right, quote_identifier(model->key_name));
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "ROW(");
+	for (i = 0; i < readmodel_key_ncolumns(model); i++)
+		appendStringInfo(&buf, "%sCOALESCE(%s.%s, %s.%s)", i ? ", " : "",
+						 left, column_name(model, i), right, column_name(model, i));
+	appendStringInfoString(&buf, ")::pg_catalog.text");
+	return buf.data;
+}

@@ -43,7 +43,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
 REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
-	shape_group_by shape_group_keys shape_composite_keys shape_views shape_partitions shape_lateral dml_kinds savepoints_nested cascades drop_refresh \
+	shape_group_by shape_group_keys shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
@@ -52,7 +52,8 @@ REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
-	drop_vs_writer equal_values_lock group_key_writers composite_key_writers
+	drop_vs_writer equal_values_lock group_key_writers composite_key_writers \
+	array_route_writers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 # t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own

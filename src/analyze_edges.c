@@ -209,6 +209,48 @@ add_edge(AnalysisState *st, QualSite *site, OpExpr *op, bool start1, bool start2
 	analyze_written_var(lsecond(op->args), &edge->var2_rtindex, &edge->var2_attno);
 }
 
+/*
+ * "x = ANY (t.arr)": x is compared with the elements of the array column,
+ * with the element type's own equality (what the && of a route hop uses).
+ * Only routes use it: one x matches many rows, nothing is determined.
+ */
+static void
+add_array_edge(AnalysisState *st, QualSite *site, ScalarArrayOpExpr *op)
+{
+	Node	   *scalar = linitial(op->args);
+	Node	   *array = lsecond(op->args);
+	RelNode    *n1,
+			   *n2;
+	AttrNumber	a1,
+				a2;
+	Oid			elem;
+	Edge	   *edge;
+
+	if (!op->useOr || list_length(op->args) != 2 ||
+		!IsA(strip_relabel(array), Var) ||
+		!analyze_resolve_column(st, scalar, site->level, false, &n1, &a1) ||
+		!analyze_resolve_column(st, array, site->level, false, &n2, &a2) ||
+		n1 == n2)
+		return;
+	elem = get_element_type(get_atttype(n2->relid, a2));
+	if (!OidIsValid(elem) || elem != get_atttype(n1->relid, a1) ||
+		op->opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
+		op->inputcollid != get_typcollation(elem))
+		return;
+	edge = palloc0(sizeof(Edge));
+	edge->n1 = n1->id;
+	edge->a1 = a1;
+	edge->n2 = n2->id;
+	edge->a2 = a2;
+	edge->opno = op->opno;
+	edge->collation = op->inputcollid;
+	edge->level = site->level;
+	edge->array2 = true;
+	edge->start1 = may_start(site, scalar);
+	edge->start2 = may_start(site, array);
+	st->array_edges = lappend(st->array_edges, edge);
+}
+
 static void
 collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 {
@@ -228,6 +270,11 @@ collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 	{
 		site->sole_on = false;
 		collect_qual(st, (Node *) ((BoolExpr *) qual)->args, site);
+		return;
+	}
+	if (IsA(qual, ScalarArrayOpExpr))
+	{
+		add_array_edge(st, site, (ScalarArrayOpExpr *) qual);
 		return;
 	}
 	if (!IsA(qual, OpExpr) || !analyze_is_equality((OpExpr *) qual))
@@ -464,7 +511,7 @@ oriented_operator(Edge *edge, int other)
 	return edge->n1 == other ? edge->opno : get_commutator(edge->opno);
 }
 
-/* Follow `edge` from node `current`?  Fills the other end. */
+/* Follow an edge from node `current` by its direction rules. */
 static bool
 edge_leads(Edge *edge, int current, int *other, AttrNumber *from_att,
 		   AttrNumber *other_att)
@@ -486,19 +533,40 @@ edge_leads(Edge *edge, int current, int *other, AttrNumber *from_att,
 	return OidIsValid(oriented_operator(edge, *other));
 }
 
+/*
+ * Follow `edge` from node `current`?  Fills the other end.  An array edge
+ * leads from its scalar side to the rows whose array holds the value, and
+ * from its array side only where a route starts (the changed row's
+ * elements are the values).
+ */
+static bool
+edge_leads_from(Edge *edge, int current, bool at_start, int *other,
+				AttrNumber *from_att, AttrNumber *other_att)
+{
+	if (edge->array2 && edge->n2 == current && !at_start)
+		return false;
+	return edge_leads(edge, current, other, from_att, other_att);
+}
+
 /* Does the edge give the root's key itself, with the key's own equality? */
 static bool
-lands_on_key(AnalysisState *st, Edge *edge, int current, RelNode *root,
-			 AttrNumber key_att)
+lands_on_key(AnalysisState *st, Edge *edge, int current, bool at_start,
+			 RelNode *root, AttrNumber key_att)
 {
 	int			other;
 	AttrNumber	from_att,
 				other_att;
 	Oid			key_type = get_atttype(root->relid, key_att);
 
-	return edge_leads(edge, current, &other, &from_att, &other_att) &&
-		other == root->id && other_att == key_att &&
-		get_atttype(analyze_node(st, current)->relid, from_att) == key_type &&
+	Oid			from_type;
+
+	if (!edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) ||
+		other != root->id || other_att != key_att)
+		return false;
+	from_type = get_atttype(analyze_node(st, current)->relid, from_att);
+	if (edge->array2)
+		from_type = get_element_type(from_type);
+	return from_type == key_type &&
 		edge->opno == lookup_type_cache(key_type, TYPECACHE_EQ_OPR)->eq_opr;
 }
 
@@ -521,6 +589,7 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 {
 	int			nnodes = list_length(st->nodes);
 	int		   *queue = palloc(sizeof(int) * nnodes);
+	List	   *all_edges = list_concat_copy(st->edges, st->array_edges);
 	int			head = 0,
 				tail = 0;
 	int			i;
@@ -543,20 +612,21 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 			rs->end = current;
 			return true;
 		}
-		foreach(lc, st->edges)
+		foreach(lc, all_edges)
 		{
 			Edge	   *edge = lfirst(lc);
 			int			other;
 			AttrNumber	from_att,
 						other_att;
+			bool		at_start = (current == start->id);
 
-			if (lands_on_key(st, edge, current, root, key_att))
+			if (lands_on_key(st, edge, current, at_start, root, key_att))
 			{
 				rs->end = current;
 				rs->final_edge = edge;
 				return true;
 			}
-			if (edge_leads(edge, current, &other, &from_att, &other_att) &&
+			if (edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) &&
 				rs->dist[other] < 0)
 			{
 				rs->dist[other] = rs->dist[current] + 1;
@@ -588,6 +658,12 @@ operator_types(RouteHop *hop)
 	hop->in_type = right;
 }
 
+/*
+ * Read next's rows by the edge's column.  Over an array edge towards the
+ * array, those whose array holds an incoming value (the element type's
+ * equality, as "= ANY" has): "match && $1", and writers of the column lock
+ * each element's value.
+ */
 static RouteHop *
 make_hop(RelNode *next, AttrNumber match_att, AttrNumber emit_att, Oid in_type,
 		 Edge *edge)
@@ -599,9 +675,12 @@ make_hop(RelNode *next, AttrNumber match_att, AttrNumber emit_att, Oid in_type,
 	hop->emit_att = emit_att;
 	hop->in_type = in_type;
 	hop->emit_type = get_atttype(next->relid, emit_att);
-	hop->opno = oriented_operator(edge, next->id);
+	hop->match_overlap = edge->array2 && edge->n2 == next->id;
+	hop->opno = hop->match_overlap ? edge->opno : oriented_operator(edge, next->id);
 	hop->lock = *analyze_lock_scheme(match_att, hop->opno, edge->collation);
-	operator_types(hop);
+	hop->lock.elements = hop->match_overlap;
+	if (!hop->match_overlap)
+		operator_types(hop);
 	return hop;
 }
 
@@ -623,6 +702,7 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	int			at = start->id;
 	int			i;
 	Oid			in_type;
+	Edge	   *first;
 
 	for (i = rs->end; i != start->id;)
 	{
@@ -630,12 +710,17 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 		i = (rs->via[i]->n1 == i) ? rs->via[i]->n2 : rs->via[i]->n1;
 	}
 	initStringInfo(&desc);
-	if (path == NIL)
-		route->start_att = rs->final_edge ? edge_att(rs->final_edge, start->id) : key_att;
-	else
-		route->start_att = edge_att(linitial(path), start->id);
+	first = path != NIL ? linitial(path) : rs->final_edge;
+	route->start_att = first ? edge_att(first, start->id) : key_att;
 	appendStringInfoString(&desc, column_label(start->relid, route->start_att));
 	in_type = get_atttype(start->relid, route->start_att);
+	/* leaving an array column: its elements are the values */
+	route->start_elements = first != NULL && first->array2 && first->n2 == start->id;
+	if (route->start_elements)
+	{
+		in_type = get_element_type(in_type);
+		appendStringInfoString(&desc, " (elements)");
+	}
 	foreach(lc, path)
 	{
 		Edge	   *edge = lfirst(lc);
@@ -653,7 +738,8 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 			emit_att = key_att;	/* read the root itself */
 		route->hops = lappend(route->hops,
 							  make_hop(next_node, match_att, emit_att, in_type, edge));
-		appendStringInfo(&desc, " -> %s", column_label(next_node->relid, match_att));
+		appendStringInfo(&desc, " -> %s%s", column_label(next_node->relid, match_att),
+						 edge->array2 && next == edge->n2 ? " (holding)" : "");
 		if (emit_att != match_att)
 			appendStringInfo(&desc, " (%s)", get_attname(next_node->relid, emit_att, false));
 		in_type = get_atttype(next_node->relid, emit_att);
@@ -661,6 +747,8 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	}
 	appendStringInfoString(&desc, " -> key");
 	route->start_type = get_atttype(start->relid, route->start_att);
+	if (route->start_elements)
+		route->start_type = get_element_type(route->start_type);
 	route->description = desc.data;
 	return route;
 }
@@ -790,7 +878,7 @@ analyze_build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 			result->lock_schemes = lappend(result->lock_schemes, &hop->lock);
 		}
 	}
-	foreach(lc, st->edges)
+	foreach(lc, list_concat_copy(st->edges, st->array_edges))
 	{
 		Edge	   *edge = lfirst(lc);
 

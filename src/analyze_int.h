@@ -82,6 +82,8 @@ typedef struct Edge
 	AttrNumber	var1_attno;		/* before looking through subqueries */
 	Index		var2_rtindex;
 	AttrNumber	var2_attno;
+	bool		array2;			/* "n1.a1 = ANY (n2.a2)": a2 is an array
+								 * column (in array_edges only) */
 } Edge;
 
 typedef struct PendingSublink
@@ -107,6 +109,7 @@ typedef struct AnalysisState
 	List	   *levels;			/* QueryLevel * */
 	List	   *nodes;			/* RelNode * */
 	List	   *edges;			/* Edge * */
+	List	   *array_edges;	/* Edge *, array2: routes only */
 	List	   *sublinks;		/* PendingSublink * */
 	List	   *aggregates;		/* PendingAggregate * */
 	List	   *rtes;			/* RangeTblEntry *, relations only */

@@ -25,6 +25,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -104,6 +105,30 @@ values_add_attr(ValueList *list, TupleTableSlot *slot, AttrNumber att)
 {
 	if (slot != NULL && !slot->tts_isnull[att - 1])
 		values_add(list, slot->tts_values[att - 1]);
+}
+
+/* The elements of an array column (its non-NULL ones). */
+static void
+values_add_elements(ValueList *list, TupleTableSlot *slot, AttrNumber att)
+{
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+	int			i;
+
+	if (slot == NULL || slot->tts_isnull[att - 1])
+		return;
+	array = DatumGetArrayTypeP(slot->tts_values[att - 1]);
+	get_typlenbyvalalign(list->type, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, list->type, typlen, typbyval, typalign,
+					  &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			values_add(list, elems[i]);
 }
 
 /* A root row's composite key (none if a key column is NULL). */
@@ -284,8 +309,12 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 	i = 0;
 	foreach(ls, source->lock_schemes)
 	{
+		Oid			type;
+
 		state->schemes[i] = lfirst(ls);
-		values_init(&state->lockvals[i], TupleDescAttr(desc, state->schemes[i]->att - 1)->atttypid);
+		type = TupleDescAttr(desc, state->schemes[i]->att - 1)->atttypid;
+		values_init(&state->lockvals[i],
+					state->schemes[i]->elements ? get_element_type(type) : type);
 		i++;
 	}
 }
@@ -301,6 +330,12 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 	{
 		for (i = 0; i < state->nschemes; i++)
 		{
+			if (state->schemes[i]->elements)
+			{
+				values_add_elements(&state->lockvals[i], old, state->schemes[i]->att);
+				values_add_elements(&state->lockvals[i], new, state->schemes[i]->att);
+				continue;
+			}
 			values_add_attr(&state->lockvals[i], old, state->schemes[i]->att);
 			values_add_attr(&state->lockvals[i], new, state->schemes[i]->att);
 		}
@@ -328,6 +363,11 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 			{
 				values_add_key(&mc->starts[r], mc->model, old);
 				values_add_key(&mc->starts[r], mc->model, new);
+			}
+			else if (route->start_elements)
+			{
+				values_add_elements(&mc->starts[r], old, route->start_att);
+				values_add_elements(&mc->starts[r], new, route->start_att);
 			}
 			else
 			{
@@ -363,6 +403,8 @@ readmodel_hop_sql(RouteHop *hop)
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
 	return psprintf("SELECT %s FROM ONLY %s t WHERE %s AND %s",
 					emit.data, readmodel_relation_name(hop->relid),
+					hop->match_overlap ?
+					psprintf("%s OPERATOR(pg_catalog.&&) $1", match) :
 					readmodel_any_qual(match, hop->opno),
 					hop->emit_key_atts == NIL ? psprintf("%s IS NOT NULL", emit.data) :
 					not_null.data);

@@ -97,6 +97,8 @@ typedef struct LockScheme
 	Oid			in_hash_fn;
 	Oid			collation;
 	uint32		salt;
+	bool		elements;		/* an array column: writers lock each
+								 * element's value */
 } LockScheme;
 
 /*
@@ -112,6 +114,8 @@ typedef struct RouteHop
 	Oid			opno;			/* match column OP incoming value */
 	Oid			match_cast;		/* the column's binary-compatible type for
 								 * opno, or InvalidOid: its own */
+	bool		match_overlap;	/* match_att is an array column: read the rows
+								 * whose array holds an incoming value */
 	Oid			emit_type;
 	List	   *emit_key_atts;	/* integer list: the root's key columns,
 								 * to emit the composite key instead */
@@ -131,6 +135,8 @@ typedef struct SourceRoute
 	List	   *hops;			/* RouteHop * */
 	bool		start_key;		/* the root itself: its rows' composite key
 								 * is the start (start_att unused) */
+	bool		start_elements; /* start_att is an array column: its
+								 * elements are the start values */
 	char	   *description;	/* human-readable, for debug_queue/explain */
 	bool		in_subquery;	/* the occurrence is below the top level */
 } SourceRoute;

@@ -43,6 +43,11 @@ SELECT readmodel.create('tv_device', $$
     FROM tb_device d $$);
 SELECT readmodel.create('tv_day', $$
     SELECT m.at, count(*) AS readings, sum(m.value) AS total FROM tb_metric m GROUP BY m.at $$);
+-- the partitioned table as the root (its primary key is composite): a
+-- device rename reads the partitioned table by fk_device
+SELECT readmodel.create('tv_reading', $$
+    SELECT m.pk_metric, m.at, m.value, d.name AS device
+    FROM tb_metric m JOIN tb_device d ON d.pk_device = m.fk_device $$);
 -- a partition alone is refused: writes through the parent would be missed
 SELECT readmodel.create('tv_bad', $$ SELECT m.pk_metric, m.at FROM tb_metric_01 m $$);
 
@@ -66,7 +71,7 @@ END $$;
 CREATE VIEW exactness AS
     SELECT m AS model, image_diff(m) AS differing,
            (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
-    FROM unnest(ARRAY['tv_device', 'tv_day']) m;
+    FROM unnest(ARRAY['tv_device', 'tv_day', 'tv_reading']) m;
 
 -- Writes through the parent and to partitions directly, at every depth.
 INSERT INTO tb_metric VALUES (4, 2, '2026-02-10', 7), (5, 1, '2026-03-02', 1);
@@ -77,6 +82,8 @@ UPDATE tb_metric SET at = '2026-02-07' WHERE pk_metric = 3;        -- moves betw
 UPDATE tb_metric SET at = '2026-03-20' WHERE pk_metric = 5;        -- moves between sub-partitions
 UPDATE tb_metric_03 SET value = 2 WHERE pk_metric = 5;             -- to the middle of the tree
 DELETE FROM tb_metric_01 WHERE pk_metric = 1;
+UPDATE tb_device SET name = 'Pump' WHERE pk_device = 1;
+SELECT * FROM tv_reading ORDER BY pk_metric;
 SELECT * FROM tv_device ORDER BY pk_device;
 SELECT * FROM tv_day ORDER BY at;
 SELECT * FROM exactness;
@@ -108,12 +115,12 @@ SELECT status, component FROM readmodel.health_check() WHERE component LIKE 'sha
 -- source's would.
 ALTER TABLE tb_metric_05 DISABLE TRIGGER readmodel_capture_insert;
 SELECT name, status FROM readmodel.models
-WHERE name IN ('tv_device'::regclass, 'tv_day'::regclass) ORDER BY 1;
+WHERE name IN ('tv_device'::regclass, 'tv_day'::regclass, 'tv_reading'::regclass) ORDER BY 1;
 ALTER TABLE tb_metric_05 ENABLE TRIGGER readmodel_capture_insert;
-SELECT readmodel.refresh('tv_device'), readmodel.refresh('tv_day');
+SELECT readmodel.refresh('tv_device'), readmodel.refresh('tv_day'), readmodel.refresh('tv_reading');
 SELECT * FROM exactness;
 
-SELECT readmodel.drop('tv_device'), readmodel.drop('tv_day');
+SELECT readmodel.drop('tv_device'), readmodel.drop('tv_day'), readmodel.drop('tv_reading');
 SELECT count(*) AS capture_triggers_left FROM pg_trigger WHERE tgname LIKE 'readmodel_capture%'
     AND tgrelid::regclass::text LIKE 'tb_metric%';
 DROP SCHEMA shape_parts CASCADE;

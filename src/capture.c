@@ -401,8 +401,8 @@ readmodel_hop_sql(RouteHop *hop)
 	appendStringInfo(&not_null, "ROW(%s) IS NOT NULL", emit.data);
 	if (OidIsValid(hop->match_cast))
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
-	return psprintf("SELECT %s FROM ONLY %s t WHERE %s AND %s",
-					emit.data, readmodel_relation_name(hop->relid),
+	return psprintf("SELECT %s FROM %s t WHERE %s AND %s",
+					emit.data, readmodel_source_scan(hop->relid),
 					hop->match_overlap ?
 					psprintf("%s OPERATOR(pg_catalog.&&) $1", match) :
 					readmodel_any_qual(match, hop->opno),

@@ -3,7 +3,7 @@
  * patch.c
  *	  Patch statements (see patch.h):
  *
- *	WITH s AS MATERIALIZED (SELECT via, v0, v1 ... FROM ONLY source s
+ *	WITH s AS MATERIALIZED (SELECT via, v0, v1 ... FROM [ONLY] source s
  *							WHERE s.via = ANY($1))
  *	UPDATE model t SET doc = jsonb_patch(jsonb_patch(t.doc, p0, s.v0), p1, s.v1)
  *	FROM s WHERE t.out = s.via
@@ -117,9 +117,9 @@ readmodel_patch_sql(ReadModel *model, PatchTarget *target)
 	}
 	foreach(ld, docs)
 		append_document(&set, &differs, target, strVal(lfirst(ld)));
-	return psprintf("WITH s AS MATERIALIZED (SELECT s.%s AS via%s FROM ONLY %s s WHERE %s) "
+	return psprintf("WITH s AS MATERIALIZED (SELECT s.%s AS via%s FROM %s s WHERE %s) "
 					"UPDATE %s t SET %s FROM s WHERE t.%s %s s.via AND (%s)",
-					via, values.data, readmodel_relation_name(target->relid),
+					via, values.data, readmodel_source_scan(target->relid),
 					readmodel_any_qual(psprintf("s.%s", via), target->via_eq_opr),
 					model->qualname, set.data, quote_identifier(target->out_col),
 					readmodel_operator_name(target->via_eq_opr), differs.data);

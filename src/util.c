@@ -35,6 +35,21 @@ readmodel_relation_name(Oid relid)
 									  relname);
 }
 
+/*
+ * A source as a FROM item: "ONLY s.t" for an ordinary table (a model reads
+ * an inheritance parent only that way), "s.t" for a partitioned one, whose
+ * rows are all in its partitions.
+ */
+char *
+readmodel_source_scan(Oid relid)
+{
+	char	   *name = readmodel_relation_name(relid);
+
+	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		return name;
+	return psprintf("ONLY %s", name);
+}
+
 char *
 readmodel_column_name(Oid relid, AttrNumber att)
 {

@@ -21,6 +21,7 @@
 #include "utils/array.h"
 
 extern char *readmodel_relation_name(Oid relid);
+extern char *readmodel_source_scan(Oid relid);
 extern char *readmodel_column_name(Oid relid, AttrNumber att);
 extern Oid	readmodel_column_collation(Oid relid, AttrNumber att);
 extern char *readmodel_operator_name(Oid opno);

@@ -120,7 +120,23 @@ ALTER TABLE tb_metric_05 ENABLE TRIGGER readmodel_capture_insert;
 SELECT readmodel.refresh('tv_device'), readmodel.refresh('tv_day'), readmodel.refresh('tv_reading');
 SELECT * FROM exactness;
 
+-- A foreign partition's writes never reach this server's triggers: one
+-- cannot be attached under a model (its capture triggers cannot be
+-- installed), and a table with one is refused.
+CREATE FOREIGN DATA WRAPPER shape_parts_fdw;
+CREATE SERVER shape_parts_srv FOREIGN DATA WRAPPER shape_parts_fdw;
+CREATE TABLE tb_sample (at integer NOT NULL, v integer) PARTITION BY RANGE (at);
+CREATE TABLE tb_sample_local PARTITION OF tb_sample FOR VALUES FROM (0) TO (10);
+CREATE FOREIGN TABLE tb_sample_remote (at integer NOT NULL, v integer) SERVER shape_parts_srv;
+SELECT readmodel.create('tv_sample', 'SELECT s.at, count(*) AS n FROM tb_sample s GROUP BY s.at');
+ALTER TABLE tb_sample ATTACH PARTITION tb_sample_remote FOR VALUES FROM (10) TO (20);
+SELECT readmodel.drop('tv_sample');
+ALTER TABLE tb_sample ATTACH PARTITION tb_sample_remote FOR VALUES FROM (10) TO (20);
+SELECT readmodel.create('tv_sample', 'SELECT s.at, count(*) AS n FROM tb_sample s GROUP BY s.at');
+
 SELECT readmodel.drop('tv_device'), readmodel.drop('tv_day'), readmodel.drop('tv_reading');
 SELECT count(*) AS capture_triggers_left FROM pg_trigger WHERE tgname LIKE 'readmodel_capture%'
     AND tgrelid::regclass::text LIKE 'tb_metric%';
 DROP SCHEMA shape_parts CASCADE;
+DROP SERVER shape_parts_srv;
+DROP FOREIGN DATA WRAPPER shape_parts_fdw;

@@ -130,6 +130,27 @@ relkind_name(char relkind)
 	}
 }
 
+/* Every partition must be an ordinary table: its writes fire our triggers. */
+static void
+check_partitions(AnalysisState *st, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		char		kind = get_rel_relkind(lfirst_oid(lc));
+
+		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("read model \"%s\" reads \"%s\", whose partition \"%s\" is %s",
+							st->model_name, get_rel_name(relid),
+							get_rel_name(lfirst_oid(lc)), relkind_name(kind)),
+					 errdetail("Writes to it are not captured by triggers on this server."),
+					 errhint("Keep every partition of a table read models read an ordinary table.")));
+	}
+}
+
 /*
  * Only ordinary or partitioned, permanent, user tables whose every change
  * is captured (a partitioned table's partitions capture for it:
@@ -174,6 +195,8 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 	if (rte->tablesample != NULL)
 		analyze_refuse(st, psprintf("Table \"%s\" is read with TABLESAMPLE, which picks rows at random.", relname),
 					   "Read the whole table.");
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+		check_partitions(st, rte->relid);
 }
 
 static void

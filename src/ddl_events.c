@@ -46,6 +46,7 @@
 #include "capture.h"
 #include "catalog.h"
 #include "ddl_views.h"
+#include "keys.h"
 #include "lifecycle.h"
 #include "partitions.h"
 #include "sandbox.h"
@@ -203,7 +204,16 @@ key_constraint(AlterTableCmd *cmd, CatalogRow *row)
 	if (cmd->subtype == AT_CheckNotNull)
 		return true;
 	if (cmd->subtype == AT_SetNotNull)
-		return cmd->name != NULL && strcmp(cmd->name, row->keycol) == 0;
+	{
+		ListCell   *lc;
+
+		if (cmd->name == NULL)
+			return false;
+		foreach(lc, readmodel_key_parse(row->keycol))
+			if (strcmp(cmd->name, strVal(lfirst(lc))) == 0)
+				return true;
+		return false;
+	}
 	if (cmd->subtype == AT_AddConstraint && cmd->def && IsA(cmd->def, Constraint))
 		return ((Constraint *) cmd->def)->contype == CONSTR_PRIMARY ||
 			((Constraint *) cmd->def)->contype == CONSTR_UNIQUE;

@@ -81,7 +81,7 @@ PROVE = bash $(CURDIR)/test/tap-prove.sh
 endif
 
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-fuzz fuzz test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-cookbook test-fuzz fuzz test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -148,6 +148,12 @@ test-security:
 # accepted one exact by binary image, every decision as recorded.
 test-corpus:
 	@$(CLUSTER) run env CORPUS_CHECK=1 CORPUS_KEEP=0 bash test/corpus/run.sh
+
+# The examples of docs/cookbook.md (test/cookbook/cookbook.sql): every
+# accepted recipe exact after its writes, every refusal with the error the
+# cookbook quotes.  COOKBOOK_VERBOSE=1 prints every check.
+test-cookbook:
+	@$(CLUSTER) run bash test/cookbook/run.sh
 
 test-difftest:
 	@if [ -f test/difftest/Makefile ]; then \

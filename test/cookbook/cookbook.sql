@@ -10,9 +10,9 @@
 -- cookbook.exact(), which fails unless readmodel.verify() returns no rows and
 -- the table equals a fresh run of its definition by binary image.  Recipes
 -- B1..B24 are idioms the cookbook says are not accepted yet: cookbook.refused()
--- fails unless the declaration is refused with the SQLSTATE and DETAIL the
--- cookbook shows, and each one's rewrite is then declared and checked like an
--- A recipe.  At the end every source is written once more and every model
+-- fails unless the declaration is refused with exactly the SQLSTATE, message,
+-- DETAIL and HINT the cookbook quotes, and each one's rewrite is then declared
+-- and checked like an A recipe.  At the end every source is written once more and every model
 -- still standing is checked again.
 --
 -- Run with ON_ERROR_STOP: any refusal of an accepted example, any difference,
@@ -77,17 +77,18 @@ LANGUAGE sql AS $$
 $$;
 
 -- The check every "not yet" example ends with: declaring it fails with the
--- SQLSTATE and DETAIL the cookbook shows (the text is printed, so the
--- cookbook can quote it).  An acceptance is a failure too: the cookbook
+-- SQLSTATE, message, DETAIL and HINT the cookbook quotes (want_message and
+-- want_hint NULL: not compared; want_hint '': there must be none).  An acceptance is a failure too: the cookbook
 -- would then be wrong.
-CREATE FUNCTION cookbook.refused(recipe text, definition text, options jsonb,
-                                 want_sqlstate text, want_detail text) RETURNS text
+CREATE FUNCTION cookbook.refused(recipe text, model text, definition text, options jsonb,
+                                 want_sqlstate text, want_detail text,
+                                 want_message text DEFAULT NULL, want_hint text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     s text; m text; d text; h text;
 BEGIN
     BEGIN
-        PERFORM readmodel.create('tv_refused', definition, options);
+        PERFORM readmodel.create(model, definition, options);
         s := 'accepted';
         RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'cookbook: accepted';
     EXCEPTION WHEN OTHERS THEN
@@ -99,17 +100,20 @@ BEGIN
     IF s = 'accepted' THEN
         RAISE EXCEPTION 'COOKBOOK FAIL: [%] was expected to be refused, but it is accepted now; move it to the accepted recipes', recipe;
     END IF;
-    IF s <> want_sqlstate OR COALESCE(d, '') <> COALESCE(want_detail, '') THEN
+    IF s <> want_sqlstate OR COALESCE(d, '') <> COALESCE(want_detail, '')
+       OR m <> COALESCE(want_message, m) OR COALESCE(h, '') <> COALESCE(want_hint, h, '') THEN
         RAISE EXCEPTION 'COOKBOOK FAIL: [%] refused, but not as the cookbook says', recipe
-            USING DETAIL = format(E'want %s: %s\ngot  %s: %s\nmessage: %s', want_sqlstate, want_detail, s, d, m);
+            USING DETAIL = format(E'want %s: %s\n      %s\n      %s\ngot  %s: %s\n      %s\n      %s',
+                                  want_sqlstate, want_message, want_detail, want_hint, s, m, d, h);
     END IF;
     INSERT INTO cookbook.result (recipe, kind, what) VALUES (recipe, 'refused', s);
-    RETURN format(E'ok [%s] refused\n  ERROR:  %s\n  DETAIL:  %s%s', recipe, m, d,
+    RETURN format(E'ok [%s] refused (%s)\n  ERROR:  %s\n  DETAIL:  %s%s', recipe, s, m, d,
                   COALESCE(E'\n  HINT:  ' || NULLIF(h, ''), ''));
 END $$;
 
 -- A statement that must fail (B24), with the SQLSTATE and DETAIL shown.
-CREATE FUNCTION cookbook.fails(recipe text, stmt text, want_sqlstate text, want_detail text)
+CREATE FUNCTION cookbook.fails(recipe text, stmt text, want_sqlstate text, want_detail text,
+                               want_message text DEFAULT NULL, want_hint text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     s text; m text; d text; h text;
@@ -127,9 +131,11 @@ BEGIN
     IF s = 'succeeded' THEN
         RAISE EXCEPTION 'COOKBOOK FAIL: [%] was expected to fail, but it succeeded', recipe;
     END IF;
-    IF s <> want_sqlstate OR COALESCE(d, '') <> COALESCE(want_detail, '') THEN
+    IF s <> want_sqlstate OR COALESCE(d, '') <> COALESCE(want_detail, '')
+       OR m <> COALESCE(want_message, m) OR COALESCE(h, '') <> COALESCE(want_hint, h, '') THEN
         RAISE EXCEPTION 'COOKBOOK FAIL: [%] failed, but not as the cookbook says', recipe
-            USING DETAIL = format(E'want %s: %s\ngot  %s: %s\nmessage: %s', want_sqlstate, want_detail, s, d, m);
+            USING DETAIL = format(E'want %s: %s\n      %s\n      %s\ngot  %s: %s\n      %s\n      %s',
+                                  want_sqlstate, want_message, want_detail, want_hint, s, m, d, h);
     END IF;
     INSERT INTO cookbook.result (recipe, kind, what) VALUES (recipe, 'refused', s);
     RETURN format(E'ok [%s] fails\n  ERROR:  %s\n  DETAIL:  %s%s', recipe, m, d,
@@ -706,10 +712,12 @@ SELECT cookbook.exact('A20', 'tv_user_by_id');
 ------------------------------------------------------------------------------
 
 -- [B1] Composite keys: a root with a two-column primary key.
-SELECT cookbook.refused('B1', $$
+SELECT cookbook.refused('B1', 'tv_post_tag', $$
     SELECT pt.fk_post, pt.fk_tag, t.name
     FROM tb_post_tag pt JOIN tb_tag t ON t.pk_tag = pt.fk_tag
-$$, '{}', '42P17', 'The root table "tb_post_tag" has no single-column primary key.');
+$$, '{}', '42P17', 'The root table "tb_post_tag" has no single-column primary key.',
+    'read model "public.tv_post_tag" has no usable key',
+    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
 --   rewrite: a single-column unique NOT NULL surrogate, named as the key ...
 SELECT readmodel.create('tv_post_tag', $$
     SELECT pt.pk_post_tag, pt.fk_post, pt.fk_tag, t.name AS tag
@@ -723,14 +731,18 @@ SELECT cookbook.exact('B1', 'tv_post_tag');
 
 -- [B2] GROUP BY two columns (pg_ivm: GROUP BY i, j; pg_tviews' aggregate
 --      grouped by fk_user and the user's columns).
-SELECT cookbook.refused('B2', $$
+SELECT cookbook.refused('B2', 'tv_status_user', $$
     SELECT o.status, o.fk_user, count(*) AS n FROM tb_order o GROUP BY o.status, o.fk_user
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.');
-SELECT cookbook.refused('B2', $$
+$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
+    'read model "public.tv_status_user" has no usable key',
+    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
+SELECT cookbook.refused('B2', 'tv_order_user', $$
     SELECT o.fk_user, u.id, count(*) AS n
     FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
     GROUP BY o.fk_user, u.id
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.');
+$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
+    'read model "public.tv_order_user" has no usable key',
+    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
 --   rewrite: one row per status, the second column as a nested breakdown
 --   (for the parent's columns, root the parent: tv_user_summary in A6).
 SELECT readmodel.create('tv_status_by_user', $$
@@ -747,10 +759,12 @@ DELETE FROM tb_order WHERE pk_order = 6;
 SELECT cookbook.exact('B2', 'tv_status_by_user');
 
 -- [B3] A grouping expression as the key: date_trunc('day', ...).
-SELECT cookbook.refused('B3', $$
+SELECT cookbook.refused('B3', 'tv_orders_per_day', $$
     SELECT date_trunc('day', o.placed_at) AS day, count(*) AS n, sum(o.amount) AS total
     FROM tb_order o GROUP BY 1
-$$, '{}', '0A000', 'The definition groups by "day", which is not a column of the root table "tb_order" (the first table in FROM).');
+$$, '{}', '0A000', 'The definition groups by "day", which is not a column of the root table "tb_order" (the first table in FROM).',
+    'read model "public.tv_orders_per_day" cannot be maintained incrementally',
+    'Put the table whose column you group by first in FROM, and group by that column as written.');
 --   rewrite: a stored generated column, NOT NULL, grouped by as a column.
 --   (tb_order.placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED)
 SELECT readmodel.create('tv_orders_per_day', $$
@@ -762,11 +776,13 @@ INSERT INTO tb_order VALUES (11, 1, 'new', 'eu', 2.00, 1.0, '2026-01-02 23:59');
 SELECT cookbook.exact('B3', 'tv_orders_per_day');
 
 -- [B4] UNION ALL of two tables (pg_tviews: UNION TVIEWs with disjoint keys).
-SELECT cookbook.refused('B4', $$
+SELECT cookbook.refused('B4', 'tv_feed', $$
     SELECT a.pk_article AS pk_item, 'article' AS kind, a.title FROM tb_article a
     UNION ALL
     SELECT v.pk_video + 1000000, 'video', v.title FROM tb_video v
-$$, '{}', '0A000', 'The definition''s top level uses a set operation (UNION, INTERSECT or EXCEPT).');
+$$, '{}', '0A000', 'The definition''s top level uses a set operation (UNION, INTERSECT or EXCEPT).',
+    'read model "public.tv_feed" cannot be maintained incrementally',
+    'Declare one read model per branch.');
 --   rewrite: one model per branch; UNION ALL when reading (a plain view).
 SELECT readmodel.create('tv_article', $$
     SELECT a.pk_article, a.title, u.name AS author FROM tb_article a JOIN tb_user u ON u.pk_user = a.fk_user
@@ -786,10 +802,12 @@ SELECT cookbook.exact('B4', 'tv_video');
 SELECT cookbook.must('B4', (SELECT count(*) FROM v_feed) = 3, 'the feed view reads both models');
 
 -- [B5] FULL JOIN (pg_ivm 1.13: full outer joins).
-SELECT cookbook.refused('B5', $$
+SELECT cookbook.refused('B5', 'tv_post_or_user', $$
     SELECT p.pk_post, p.title, u.name AS author
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
-$$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.');
+$$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
+    'read model "public.tv_post_or_user" cannot be maintained incrementally',
+    'Put the entity the read model is about first in FROM and join the rest with JOIN or LEFT JOIN.');
 --   rewrite: a model per side; the unmatched rows of the other side are a
 --   filter when reading (posts always have an author here: tv_post_author
 --   of A12; users without posts):
@@ -804,17 +822,21 @@ SELECT cookbook.exact('B5', 'tv_user_posts');
 
 -- [B6] Window functions: the first order per user with ROW_NUMBER() = 1
 --      (pg_tviews: the first-row join).
-SELECT cookbook.refused('B6', $$
+SELECT cookbook.refused('B6', 'tv_user_first_order_rn', $$
     SELECT u.pk_user, f.pk_order AS first_order
     FROM tb_user u
     LEFT JOIN (SELECT o.fk_user, o.pk_order,
                       row_number() OVER (PARTITION BY o.fk_user ORDER BY o.placed_at, o.pk_order) AS rn
                FROM tb_order o) f ON f.fk_user = u.pk_user AND f.rn = 1
-$$, '{}', '0A000', 'A subquery in FROM uses window functions, so a row depends on other rows.');
-SELECT cookbook.refused('B6', $$
+$$, '{}', '0A000', 'A subquery in FROM uses window functions, so a row depends on other rows.',
+    'read model "public.tv_user_first_order_rn" cannot be maintained incrementally',
+    'Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).');
+SELECT cookbook.refused('B6', 'tv_order_rank', $$
     SELECT o.pk_order, rank() OVER (PARTITION BY o.fk_user ORDER BY o.amount DESC) AS rank_in_user
     FROM tb_order o
-$$, '{}', '0A000', 'The definition''s top level uses window functions, so a row depends on other rows.');
+$$, '{}', '0A000', 'The definition''s top level uses window functions, so a row depends on other rows.',
+    'read model "public.tv_order_rank" cannot be maintained incrementally',
+    'Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).');
 --   rewrite: LATERAL ... ORDER BY ... LIMIT 1 (or the DISTINCT ON subquery
 --   of A13); a rank as a correlated count within the partition.
 SELECT readmodel.create('tv_user_first_order_lateral', $$
@@ -836,7 +858,7 @@ SELECT cookbook.exact('B6', 'tv_user_first_order_lateral');
 SELECT cookbook.exact('B6', 'tv_order_rank');
 
 -- [B7] WITH RECURSIVE over a hierarchy (pg_trickle: recursive CTEs).
-SELECT cookbook.refused('B7', $$
+SELECT cookbook.refused('B7', 'tv_category', $$
     WITH RECURSIVE up(pk_category, fk_ancestor, depth) AS (
         SELECT c.pk_category, c.fk_parent, 1 FROM tb_category c WHERE c.fk_parent IS NOT NULL
         UNION ALL
@@ -845,7 +867,9 @@ SELECT cookbook.refused('B7', $$
         WHERE p.fk_parent IS NOT NULL)
     SELECT c.pk_category, (SELECT max(up.depth) FROM up WHERE up.pk_category = c.pk_category) AS depth
     FROM tb_category c
-$$, '{}', '0A000', 'WITH RECURSIVE query "up" is recursive: a change to one row can reach rows at any depth.');
+$$, '{}', '0A000', 'WITH RECURSIVE query "up" is recursive: a change to one row can reach rows at any depth.',
+    'read model "public.tv_category" cannot be maintained incrementally',
+    'Store the hierarchy''s paths in a table (a closure or materialized-path table) and join it.');
 --   rewrite: keep the paths as rows (a closure table the writer maintains)
 --   and join it.
 SELECT readmodel.create('tv_category', $$
@@ -866,9 +890,11 @@ COMMIT;
 SELECT cookbook.exact('B7', 'tv_category');
 
 -- [B8] GROUPING SETS / ROLLUP / CUBE.
-SELECT cookbook.refused('B8', $$
+SELECT cookbook.refused('B8', 'tv_status_rollup', $$
     SELECT o.status, count(*) AS n FROM tb_order o GROUP BY ROLLUP (o.status)
-$$, '{}', '0A000', 'The definition''s top level uses GROUPING SETS, ROLLUP or CUBE.');
+$$, '{}', '0A000', 'The definition''s top level uses GROUPING SETS, ROLLUP or CUBE.',
+    'read model "public.tv_status_rollup" cannot be maintained incrementally',
+    '');
 --   rewrite: a model per level (tv_order_status of A5); the total row is a
 --   sum over that small table when reading:
 SELECT cookbook.must('B8',
@@ -877,27 +903,33 @@ SELECT cookbook.must('B8',
 
 -- [B9] A correlation through = ANY(array column) (pg_tviews: joining on an
 --      array of keys).
-SELECT cookbook.refused('B9', $$
+SELECT cookbook.refused('B9', 'tv_category_ancestors', $$
     SELECT c.pk_category,
            (SELECT jsonb_agg(a.name ORDER BY a.pk_category) FROM tb_category a
             WHERE a.pk_category = ANY (c.ancestors)) AS path
     FROM tb_category c
-$$, '{}', '0A000', 'Table tb_category (alias a) (in a subquery in a select list) is not connected to the root table "tb_category" by equality conditions that hold for its rows.');
+$$, '{}', '0A000', 'Table tb_category (alias a) (in a subquery in a select list) is not connected to the root table "tb_category" by equality conditions that hold for its rows.',
+    'read model "public.tv_category_ancestors" cannot be maintained incrementally',
+    'Changes are mapped to read-model rows by following conditions like a.x = b.y to the root''s key.  Join or correlate every table that way, in WHERE or in an inner join''s ON, or from the nullable side of an outer join''s ON; compare columns of the same type (int = numeric needs a conversion and does not count).');
 --   rewrite: the array's elements as rows (tb_category_path), joined by
 --   equality: tv_category of B7.
 
 -- [B10] An uncorrelated subquery: a global total in every row.
-SELECT cookbook.refused('B10', $$
+SELECT cookbook.refused('B10', 'tv_post_with_total', $$
     SELECT p.pk_post, p.title, (SELECT count(*) FROM tb_post) AS all_posts FROM tb_post p
-$$, '{}', '0A000', 'Table tb_post (in a subquery in a select list) is not connected to the root table "tb_post" by equality conditions that hold for its rows.');
+$$, '{}', '0A000', 'Table tb_post (in a subquery in a select list) is not connected to the root table "tb_post" by equality conditions that hold for its rows.',
+    'read model "public.tv_post_with_total" cannot be maintained incrementally',
+    'Changes are mapped to read-model rows by following conditions like a.x = b.y to the root''s key.  Join or correlate every table that way, in WHERE or in an inner join''s ON, or from the nullable side of an outer join''s ON; compare columns of the same type (int = numeric needs a conversion and does not count).');
 --   rewrite: read the total when reading (one row per post would otherwise
 --   change on every insert):
 --   SELECT p.*, (SELECT count(*) FROM tv_published) AS all_posts FROM tv_published p;
 
 -- [B11] Aggregates without GROUP BY (pg_ivm: SELECT sum(j), count(j) FROM t).
-SELECT cookbook.refused('B11', $$
+SELECT cookbook.refused('B11', 'tv_order_totals', $$
     SELECT count(*) AS n, sum(o.amount) AS total FROM tb_order o
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.');
+$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
+    'read model "public.tv_order_totals" has no usable key',
+    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
 --   rewrite: group by a column (tv_order_status, A5) and sum its few rows
 --   when reading:
 SELECT cookbook.must('B11',
@@ -906,23 +938,31 @@ SELECT cookbook.must('B11',
 
 -- [B12] A materialized view as a source.
 CREATE MATERIALIZED VIEW mv_user AS SELECT u.pk_user, u.name FROM tb_user u;
-SELECT cookbook.refused('B12', $$
+SELECT cookbook.refused('B12', 'tv_user_from_mv', $$
     SELECT m.pk_user, m.name FROM mv_user m
-$$, '{}', '42809', 'Read models are maintained by triggers on the ordinary tables they read.');
+$$, '{}', '42809', 'Read models are maintained by triggers on the ordinary tables they read.',
+    'read model "public.tv_user_from_mv" reads "mv_user", which is a materialized view',
+    'Read the tables it is made from, or declare its query as a read model, which is maintained without REFRESH.');
 --   rewrite: read a plain view (A11) or a read model (A17) instead:
 --   tv_user reads tb_user and replaces mv_user with no REFRESH.
 
 -- [B13] now(), CURRENT_DATE, random() (pg_tviews: time-dependent TVIEWs
 --       refreshed at a boundary).
-SELECT cookbook.refused('B13', $$
+SELECT cookbook.refused('B13', 'tv_post_recent', $$
     SELECT p.pk_post, p.published_at > now() - interval '7 days' AS recent FROM tb_post p
-$$, '{}', '42P17', 'It is STABLE: it may depend on the time, the session, the catalog or a setting maintenance does not pin.');
-SELECT cookbook.refused('B13', $$
+$$, '{}', '42P17', 'It is STABLE: it may depend on the time, the session, the catalog or a setting maintenance does not pin.',
+    'read model "public.tv_post_recent" uses function now(), whose result can change without any change to the source tables',
+    'Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector(''english'', ...)), or compute the value at query time.');
+SELECT cookbook.refused('B13', 'tv_post_age', $$
     SELECT p.pk_post, CURRENT_DATE - p.published_at::date AS age_days FROM tb_post p
-$$, '{}', '42P17', 'The definition''s top level uses CURRENT_DATE, CURRENT_USER or a similar SQL value function, which depends on the time or the session.');
-SELECT cookbook.refused('B13', $$
+$$, '{}', '42P17', 'The definition''s top level uses CURRENT_DATE, CURRENT_USER or a similar SQL value function, which depends on the time or the session.',
+    'read model "public.tv_post_age" depends on the time or the session',
+    'A read model must be a function of its source tables; compute such values at query time.');
+SELECT cookbook.refused('B13', 'tv_post_shuffled', $$
     SELECT p.pk_post, random() AS shuffle FROM tb_post p
-$$, '{}', '42P17', 'It is VOLATILE.');
+$$, '{}', '42P17', 'It is VOLATILE.',
+    'read model "public.tv_post_shuffled" uses function random(), whose result can change without any change to the source tables',
+    'Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector(''english'', ...)), or compute the value at query time.');
 --   rewrite: keep the timestamp in the model; compare with now() when reading.
 SELECT readmodel.create('tv_post_published', $$
     SELECT p.pk_post, p.title, p.published_at FROM tb_post p WHERE p.published_at IS NOT NULL
@@ -932,9 +972,11 @@ SELECT cookbook.exact('B13', 'tv_post_published');
 --   SELECT * FROM tv_post_published WHERE published_at > now() - interval '7 days';
 
 -- [B14] System columns (pg_ivm refuses them too).
-SELECT cookbook.refused('B14', $$
+SELECT cookbook.refused('B14', 'tv_post_version', $$
     SELECT p.pk_post, p.xmin::text AS row_version FROM tb_post p
-$$, '{}', '0A000', 'The definition''s top level uses a system column (ctid, xmin, tableoid, ...), which changes without the row''s values changing.');
+$$, '{}', '0A000', 'The definition''s top level uses a system column (ctid, xmin, tableoid, ...), which changes without the row''s values changing.',
+    'read model "public.tv_post_version" cannot be maintained incrementally',
+    'Read only user columns.');
 --   rewrite: a version column the writer bumps.
 SELECT readmodel.create('tv_post_version', $$
     SELECT p.pk_post, p.version FROM tb_post p
@@ -943,9 +985,11 @@ UPDATE tb_post SET title = 'Hello again', version = version + 1 WHERE pk_post = 
 SELECT cookbook.exact('B14', 'tv_post_version');
 
 -- [B15] Whole-row references: to_jsonb(t), row_to_json(t.*).
-SELECT cookbook.refused('B15', $$
+SELECT cookbook.refused('B15', 'tv_post_row', $$
     SELECT p.pk_post, to_jsonb(p) AS data FROM tb_post p
-$$, '{}', '0A000', 'The definition''s top level uses a whole-row reference, whose value changes when a column is added.');
+$$, '{}', '0A000', 'The definition''s top level uses a whole-row reference, whose value changes when a column is added.',
+    'read model "public.tv_post_row" cannot be maintained incrementally',
+    'List the columns, e.g. jsonb_build_object(''a'', t.a, ''b'', t.b) instead of to_jsonb(t).');
 --   rewrite: list the columns (SELECT p.* is fine too: it is expanded when
 --   the model is declared).
 SELECT readmodel.create('tv_post_row', $$
@@ -963,9 +1007,11 @@ SELECT cookbook.exact('B15', 'tv_post_star');
 -- [B16] A table without a primary key (pg_ivm keeps duplicates of such rows).
 CREATE TABLE tb_audit (msg text NOT NULL, at timestamp NOT NULL);
 INSERT INTO tb_audit VALUES ('boot', '2026-01-01 00:00'), ('boot', '2026-01-01 00:00');
-SELECT cookbook.refused('B16', $$
+SELECT cookbook.refused('B16', 'tv_audit', $$
     SELECT a.msg, a.at FROM tb_audit a
-$$, '{}', '42P17', 'The root table "tb_audit" has no single-column primary key.');
+$$, '{}', '42P17', 'The root table "tb_audit" has no single-column primary key.',
+    'read model "public.tv_audit" has no usable key',
+    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
 --   rewrite: give it a key.
 ALTER TABLE tb_audit ADD COLUMN pk_audit bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
 SELECT readmodel.create('tv_audit', $$
@@ -978,21 +1024,27 @@ SELECT cookbook.exact('B16', 'tv_audit');
 -- [B17] Aggregates whose result depends on the order rows are read in:
 --       jsonb_agg without ORDER BY (pg_tviews' DDL reference), ORDER BY a
 --       column with ties, sum() over floats.
-SELECT cookbook.refused('B17', $$
+SELECT cookbook.refused('B17', 'tv_post_bodies', $$
     SELECT p.pk_post, COALESCE(jsonb_agg(c.body) FILTER (WHERE c.pk_comment IS NOT NULL), '[]') AS bodies
     FROM tb_post p LEFT JOIN tb_comment c ON c.fk_post = p.pk_post
     GROUP BY p.pk_post
-$$, '{}', '0A000', 'Aggregate jsonb_agg() in the definition''s top level depends on the order of the rows it aggregates, and it has no ORDER BY.');
-SELECT cookbook.refused('B17', $$
+$$, '{}', '0A000', 'Aggregate jsonb_agg() in the definition''s top level depends on the order of the rows it aggregates, and it has no ORDER BY.',
+    'read model "public.tv_post_bodies" cannot be maintained incrementally',
+    'Add ORDER BY ending with a unique key of every table whose rows it aggregates, e.g. jsonb_agg(... ORDER BY c.created_at, c.pk_comment).');
+SELECT cookbook.refused('B17', 'tv_post_bodies', $$
     SELECT p.pk_post,
            (SELECT jsonb_agg(c.body ORDER BY c.created_at) FROM tb_comment c
             WHERE c.fk_post = p.pk_post) AS bodies
     FROM tb_post p
-$$, '{}', '0A000', 'Aggregate jsonb_agg() in a subquery in a select list depends on the order of the rows it aggregates, and its ORDER BY does not fix that order.');
-SELECT cookbook.refused('B17', $$
+$$, '{}', '0A000', 'Aggregate jsonb_agg() in a subquery in a select list depends on the order of the rows it aggregates, and its ORDER BY does not fix that order.',
+    'read model "public.tv_post_bodies" cannot be maintained incrementally',
+    'Add ORDER BY ending with a unique key of every table whose rows it aggregates, e.g. jsonb_agg(... ORDER BY c.created_at, c.pk_comment).');
+SELECT cookbook.refused('B17', 'tv_user_weight', $$
     SELECT u.pk_user, (SELECT sum(o.weight) FROM tb_order o WHERE o.fk_user = u.pk_user) AS weight
     FROM tb_user u
-$$, '{}', '0A000', 'Aggregate sum() in a subquery in a select list depends on the order of the rows it aggregates, and it has no ORDER BY.');
+$$, '{}', '0A000', 'Aggregate sum() in a subquery in a select list depends on the order of the rows it aggregates, and it has no ORDER BY.',
+    'read model "public.tv_user_weight" cannot be maintained incrementally',
+    'Add ORDER BY ending with a unique key of every table whose rows it aggregates, e.g. jsonb_agg(... ORDER BY c.created_at, c.pk_comment).');
 --   rewrite: end ORDER BY with a unique key (A3, A4); sum floats in a fixed
 --   order, or as numeric.
 SELECT readmodel.create('tv_user_weight', $$
@@ -1006,9 +1058,11 @@ INSERT INTO tb_order VALUES (13, 3, 'new', 'eu', 3.00, 0.3, '2026-02-06 10:00');
 SELECT cookbook.exact('B17', 'tv_user_weight');
 
 -- [B18] A group key that may be NULL.
-SELECT cookbook.refused('B18', $$
+SELECT cookbook.refused('B18', 'tv_orders_per_region', $$
     SELECT o.region, count(*) AS n FROM tb_order o GROUP BY o.region
-$$, '{}', '0A000', 'The key "region" (the column the definition groups by) may be NULL, and a read-model key cannot be.');
+$$, '{}', '0A000', 'The key "region" (the column the definition groups by) may be NULL, and a read-model key cannot be.',
+    'read model "public.tv_orders_per_region" cannot be maintained incrementally',
+    'Declare the column NOT NULL, or add WHERE o.region IS NOT NULL.');
 --   rewrite: leave the NULL group out (or declare the column NOT NULL).
 SELECT readmodel.create('tv_orders_per_region', $$
     SELECT o.region, count(*) AS n FROM tb_order o WHERE o.region IS NOT NULL GROUP BY o.region
@@ -1018,11 +1072,13 @@ UPDATE tb_order SET region = 'apac' WHERE pk_order = 3;
 SELECT cookbook.exact('B18', 'tv_orders_per_region');
 
 -- [B19] Grouping by a column of a joined table.
-SELECT cookbook.refused('B19', $$
+SELECT cookbook.refused('B19', 'tv_org_orders', $$
     SELECT g.name AS org, count(*) AS orders
     FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user JOIN tb_org g ON g.pk_org = u.fk_org
     GROUP BY g.name
-$$, '{}', '0A000', 'The definition groups by "org", which is not a column of the root table "tb_order" (the first table in FROM).');
+$$, '{}', '0A000', 'The definition groups by "org", which is not a column of the root table "tb_order" (the first table in FROM).',
+    'read model "public.tv_org_orders" cannot be maintained incrementally',
+    'Put the table whose column you group by first in FROM, and group by that column as written.');
 --   rewrite: root the table you group by, count through a correlated
 --   subquery.
 SELECT readmodel.create('tv_org_orders', $$
@@ -1037,9 +1093,11 @@ SELECT cookbook.exact('B19', 'tv_org_orders');
 
 -- [B20] A 1:N join at the top level with no grouping (pg_ivm join views
 --       that repeat the parent per child).
-SELECT cookbook.refused('B20', $$
+SELECT cookbook.refused('B20', 'tv_comment', $$
     SELECT p.pk_post, p.title, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
-$$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.');
+$$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.',
+    'read model "public.tv_comment" cannot be maintained incrementally',
+    'Join parents on their primary key (N:1); aggregate children in a correlated subquery, or GROUP BY the root key.');
 --   rewrite: make the child the root (one row per comment), or aggregate the
 --   children (A3, A4).
 SELECT readmodel.create('tv_comment', $$
@@ -1051,9 +1109,11 @@ INSERT INTO tb_comment VALUES (11, 3, 3, 'late', '2026-02-08 10:00');
 SELECT cookbook.exact('B20', 'tv_comment');
 
 -- [B21] LIMIT at the top level.
-SELECT cookbook.refused('B21', $$
+SELECT cookbook.refused('B21', 'tv_post_titles', $$
     SELECT p.pk_post, p.title FROM tb_post p ORDER BY p.pk_post DESC LIMIT 10
-$$, '{}', '0A000', 'The definition''s top level uses LIMIT or OFFSET, so a row''s presence depends on other rows.');
+$$, '{}', '0A000', 'The definition''s top level uses LIMIT or OFFSET, so a row''s presence depends on other rows.',
+    'read model "public.tv_post_titles" cannot be maintained incrementally',
+    'Filter with WHERE, or apply LIMIT when reading the read model.');
 --   rewrite: keep all rows; LIMIT when reading (an ORDER BY alone is fine).
 SELECT readmodel.create('tv_post_titles', $$
     SELECT p.pk_post, p.title FROM tb_post p ORDER BY p.pk_post DESC
@@ -1064,9 +1124,11 @@ SELECT cookbook.exact('B21', 'tv_post_titles');
 -- [B22] A STABLE function that reads a table (pg_tviews: "function_reads").
 CREATE FUNCTION org_name(integer) RETURNS text STABLE LANGUAGE sql
     AS $f$ SELECT name FROM tb_org WHERE pk_org = $1 $f$;
-SELECT cookbook.refused('B22', $$
+SELECT cookbook.refused('B22', 'tv_user_org', $$
     SELECT u.pk_user, org_name(u.fk_org) AS org FROM tb_user u
-$$, '{}', '42P17', 'User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.');
+$$, '{}', '42P17', 'User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.',
+    'read model "public.tv_user_org" uses function org_name(), whose result can change without any change to the source tables',
+    'Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector(''english'', ...)), or compute the value at query time.');
 --   rewrite: write the read as a join (A2) or a correlated subquery.
 SELECT readmodel.create('tv_user_org', $$
     SELECT u.pk_user, (SELECT g.name FROM tb_org g WHERE g.pk_org = u.fk_org) AS org FROM tb_user u
@@ -1077,9 +1139,11 @@ SELECT cookbook.exact('B22', 'tv_user_org');
 -- [B23] An inheritance parent (pg_ivm refuses it too).
 CREATE TABLE tb_asset (pk_asset integer PRIMARY KEY, label text NOT NULL);
 CREATE TABLE tb_asset_archived (archived_at timestamp) INHERITS (tb_asset);
-SELECT cookbook.refused('B23', $$
+SELECT cookbook.refused('B23', 'tv_asset', $$
     SELECT a.pk_asset, a.label FROM tb_asset a
-$$, '{}', '0A000', 'Table "tb_asset" has inheritance children, whose changes would not be captured.');
+$$, '{}', '0A000', 'Table "tb_asset" has inheritance children, whose changes would not be captured.',
+    'read model "public.tv_asset" cannot be maintained incrementally',
+    'Read the parent with ONLY, or read the children explicitly.');
 --   rewrite: read the parent's own rows with ONLY (and each child as its
 --   own source), or turn the hierarchy into a partitioned table (A16).
 SELECT readmodel.create('tv_asset', $$
@@ -1097,7 +1161,9 @@ SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_readmodel($|[ ,
 CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name FROM tb_tag t;
 \else
 SELECT cookbook.fails('B24', $s$ CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name FROM tb_tag t $s$,
-    '55000', 'CREATE TABLE ... AS declares a read model only when pg_readmodel is in shared_preload_libraries.');
+    '55000', 'CREATE TABLE ... AS declares a read model only when pg_readmodel is in shared_preload_libraries.',
+    'CREATE TABLE tv_tag AS would create a plain table, not a read model',
+    'Call readmodel.create(), add pg_readmodel to shared_preload_libraries, or set readmodel.ctas_prefix = '''' to create a plain table.');
 --   rewrite: the function form.
 SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.name FROM tb_tag t $$);
 \endif

@@ -9,7 +9,7 @@
 -- declared with readmodel.create(), written to, and checked with
 -- cookbook.exact(), which fails unless readmodel.verify() returns no rows and
 -- the table equals a fresh run of its definition by binary image.  Recipes
--- B1..B24 are idioms the cookbook says are not accepted yet: cookbook.refused()
+-- B1..B25 are idioms the cookbook says are not accepted yet: cookbook.refused()
 -- fails unless the declaration is refused with exactly the SQLSTATE, message,
 -- DETAIL and HINT the cookbook quotes, and each one's rewrite is then declared
 -- and checked like an A recipe.  At the end every source is written once more and every model
@@ -1169,6 +1169,26 @@ SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.name FROM tb_tag t $$);
 \endif
 UPDATE tb_tag SET name = 'Postgres' WHERE pk_tag = 2;
 SELECT cookbook.exact('B24', 'tv_tag');
+
+-- [B25] An aggregating view (or a grouped subquery or WITH query) first in
+--       FROM (pg_tviews: a tv_ over a v_ view that groups).
+CREATE VIEW v_user_order_stats AS
+    SELECT o.fk_user, count(*) AS n, sum(o.amount) AS total FROM tb_order o GROUP BY o.fk_user;
+SELECT cookbook.refused('B25', 'tv_user_order_stats', $$
+    SELECT s.fk_user, s.n, s.total FROM v_user_order_stats s
+$$, '{}', '0A000', 'The first item in FROM is not a table.',
+    'read model "public.tv_user_order_stats" cannot be maintained incrementally',
+    'Put the entity the read model is about first in FROM.');
+--   rewrite: put the entity first and join the view on the column it groups
+--   by (or write the GROUP BY at the top level, tv_user_orders of A6).
+SELECT readmodel.create('tv_user_order_stats', $$
+    SELECT u.pk_user, s.n, s.total
+    FROM tb_user u JOIN v_user_order_stats s ON s.fk_user = u.pk_user
+$$);
+INSERT INTO tb_order VALUES (16, 3, 'new', 'eu', 4.50, 0.2, '2026-02-08 10:00');
+UPDATE tb_order SET fk_user = 1 WHERE pk_order = 16;
+DELETE FROM tb_order WHERE fk_user = 2;
+SELECT cookbook.exact('B25', 'tv_user_order_stats');
 
 ------------------------------------------------------------------------------
 -- Final round: write every source once more, then check every model

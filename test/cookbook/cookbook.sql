@@ -693,6 +693,19 @@ $$, '{"replace": true}');
 UPDATE tb_user SET fk_manager = 2 WHERE pk_user = 1;
 SELECT cookbook.exact('A19', 'tv_post');
 SELECT cookbook.exact('A19', 'tv_active_user');
+-- every model, rebuilt (pg_tviews_refresh_all; models reading others follow)
+SELECT count(readmodel.refresh(m.name::text)) AS refreshed FROM readmodel.models m;
+-- what pg_tviews_health_check / _debug_queue / _mapping_query report
+SELECT cookbook.must('A19', NOT EXISTS (SELECT FROM readmodel.health_check() WHERE status <> 'ok'),
+                     'readmodel.health_check() reports every model ok');
+SELECT cookbook.must('A19', EXISTS (SELECT FROM readmodel.explain('tv_post')
+                                    WHERE source = 'tb_comment'::regclass AND kind = 'subquery'),
+                     'readmodel.explain() shows how tb_comment reaches tv_post');
+BEGIN;
+UPDATE tb_user SET name = 'bob' WHERE pk_user = 2;
+SELECT cookbook.must('A19', EXISTS (SELECT FROM readmodel.debug_queue() WHERE model = 'tv_user_card'::regclass),
+                     'readmodel.debug_queue() lists the keys queued in this transaction');
+COMMIT;
 SELECT readmodel.create('tv_scratch', $$ SELECT t.pk_tag, t.name FROM tb_tag t $$);
 SELECT readmodel.drop('tv_scratch');
 SELECT cookbook.must('A19', to_regclass('tv_scratch') IS NULL AND to_regclass('tv_scratch_def') IS NULL,

@@ -5,11 +5,11 @@
 --   psql -X -v ON_ERROR_STOP=1 -f test/cookbook/cookbook.sql   # any cluster
 --
 -- The script makes (and at the end drops) the database readmodel_cookbook.
--- Recipes A1..A20 are definitions the cookbook says are accepted: each is
+-- Recipes A1..A21 are definitions the cookbook says are accepted: each is
 -- declared with readmodel.create(), written to, and checked with
 -- cookbook.exact(), which fails unless readmodel.verify() returns no rows and
 -- the table equals a fresh run of its definition by binary image.  Recipes
--- B1..B25 are idioms the cookbook says are not accepted yet: cookbook.refused()
+-- B1..B23 are idioms the cookbook says are not accepted yet: cookbook.refused()
 -- fails unless the declaration is refused with exactly the SQLSTATE, message,
 -- DETAIL and HINT the cookbook quotes, and each one's rewrite is then declared
 -- and checked like an A recipe.  At the end every source is written once more and every model
@@ -111,7 +111,7 @@ BEGIN
                   COALESCE(E'\n  HINT:  ' || NULLIF(h, ''), ''));
 END $$;
 
--- A statement that must fail (B24), with the SQLSTATE and DETAIL shown.
+-- A statement that must fail (B22), with the SQLSTATE and DETAIL shown.
 CREATE FUNCTION cookbook.fails(recipe text, stmt text, want_sqlstate text, want_detail text,
                                want_message text DEFAULT NULL, want_hint text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql AS $$
@@ -150,6 +150,22 @@ BEGIN
         RAISE EXCEPTION 'COOKBOOK FAIL: [%] %', recipe, what;
     END IF;
     RETURN format('ok [%s] %s', recipe, what);
+END $$;
+
+-- A known bug (K1...): the model is accepted but not exact.  The check passes
+-- while verify() still finds the difference, and fails once it is fixed, so
+-- that docs/cookbook.md is updated.
+CREATE FUNCTION cookbook.known_bug(recipe text, model text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE v bigint;
+BEGIN
+    SELECT count(*) INTO v FROM readmodel.verify(model);
+    IF v = 0 THEN
+        RAISE EXCEPTION 'COOKBOOK FAIL: [%] the known bug is fixed: % is exact now; update docs/cookbook.md (%)',
+            recipe, model, recipe;
+    END IF;
+    INSERT INTO cookbook.result (recipe, kind, what) VALUES (recipe, 'known bug', model);
+    RETURN format('ok [%s] known bug still present: readmodel.verify(%L) returns %s rows', recipe, model, v);
 END $$;
 
 ------------------------------------------------------------------------------
@@ -204,7 +220,6 @@ CREATE TABLE tb_tag (
 CREATE TABLE tb_post_tag (
     fk_post     integer NOT NULL REFERENCES tb_post ON DELETE CASCADE,
     fk_tag      integer NOT NULL REFERENCES tb_tag,
-    pk_post_tag integer GENERATED ALWAYS AS IDENTITY UNIQUE,    -- B1's surrogate key
     PRIMARY KEY (fk_post, fk_tag)
 );
 CREATE TABLE tb_order (
@@ -215,7 +230,7 @@ CREATE TABLE tb_order (
     amount     numeric(12,2) NOT NULL,
     weight     double precision NOT NULL,
     placed_at  timestamp NOT NULL,
-    placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED   -- B3
+    placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED   -- B1
 );
 -- A partitioned source (A16).
 CREATE TABLE tb_event (
@@ -230,7 +245,7 @@ CREATE TABLE tb_event_2026_01 PARTITION OF tb_event
 CREATE TABLE tb_event_2026_02 PARTITION OF tb_event
     FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
 CREATE TABLE tb_event_rest PARTITION OF tb_event DEFAULT;
--- Two kinds of content a feed would UNION (B4).
+-- Two kinds of content a feed would UNION (B2).
 CREATE TABLE tb_article (
     pk_article integer PRIMARY KEY,
     fk_user    integer NOT NULL REFERENCES tb_user,
@@ -352,7 +367,7 @@ DELETE FROM tb_comment WHERE pk_comment = 3;
 SELECT cookbook.exact('A3', 'tv_post');
 
 -- [A4] GROUP BY the root key with LEFT JOINs that fan out, jsonb_agg with
---      FILTER (pg_tviews' DDL reference shape; ORDER BY added, see B17).
+--      FILTER (pg_tviews' DDL reference shape; ORDER BY added, see B15).
 SELECT readmodel.create('tv_post_grouped', $$
     SELECT p.pk_post, p.id,
            jsonb_build_object(
@@ -530,7 +545,7 @@ SELECT cookbook.exact('A12', 'tv_post_author');
 
 -- [A13] The first or latest child(ren): LEFT JOIN LATERAL ... ORDER BY ...
 --       LIMIT n, and a DISTINCT ON subquery joined on its DISTINCT ON
---       column (pg_tviews: the first-row join; see B6 for ROW_NUMBER).
+--       column (pg_tviews: the first-row join; see B4 for ROW_NUMBER).
 SELECT readmodel.create('tv_post_last_comment', $$
     SELECT p.pk_post, last.body AS last_comment, last.created_at AS last_at
     FROM tb_post p
@@ -720,64 +735,64 @@ UPDATE tb_user SET name = 'carol' WHERE pk_user = 3;
 UPDATE tb_org SET name = 'Globex Corp' WHERE pk_org = 2;
 SELECT cookbook.exact('A20', 'tv_user_by_id');
 
+-- [A21] Composite keys: a root with a two-column primary key, GROUP BY,
+--       DISTINCT and DISTINCT ON of two columns, a partitioned root keyed by
+--       its (id, partition key) primary key (see K1 before joining it to
+--       anything), and options key as an array
+--       (pg_ivm: GROUP BY i, j and DISTINCT over several columns; pg_tviews
+--       refuses a composite DISTINCT ON).
+SELECT readmodel.create('tv_post_tag', $$
+    SELECT pt.fk_post, pt.fk_tag, t.name AS tag
+    FROM tb_post_tag pt JOIN tb_tag t ON t.pk_tag = pt.fk_tag
+$$);
+SELECT readmodel.create('tv_status_user', $$
+    SELECT o.status, o.fk_user, count(*) AS n, sum(o.amount) AS total
+    FROM tb_order o
+    GROUP BY o.status, o.fk_user
+$$);
+SELECT readmodel.create('tv_user_statuses', $$
+    SELECT DISTINCT o.fk_user, o.status FROM tb_order o
+$$);
+SELECT readmodel.create('tv_latest_per_user_status', $$
+    SELECT DISTINCT ON (o.fk_user, o.status) o.fk_user, o.status, o.pk_order, o.amount
+    FROM tb_order o
+    ORDER BY o.fk_user, o.status, o.placed_at DESC, o.pk_order DESC
+$$);
+SELECT readmodel.create('tv_event', $$
+    SELECT e.pk_event, e.occurred_at, e.kind, e.fk_user
+    FROM tb_event e
+$$);
+SELECT readmodel.create('tv_tag_post', $$
+    SELECT pt.fk_tag, pt.fk_post, p.title
+    FROM tb_post_tag pt JOIN tb_post p ON p.pk_post = pt.fk_post
+$$, '{"key": ["fk_tag", "fk_post"]}');
+INSERT INTO tb_post_tag (fk_post, fk_tag) VALUES (4, 1);
+UPDATE tb_tag SET name = 'SQL' WHERE pk_tag = 1;
+DELETE FROM tb_post_tag WHERE fk_post = 3;
+INSERT INTO tb_order VALUES (10, 2, 'paid', 'eu', 6.00, 0.9, '2026-02-04 10:00');
+UPDATE tb_order SET fk_user = 3 WHERE pk_order = 2;       -- moves between (status, user) groups
+UPDATE tb_order SET status = 'paid' WHERE pk_order = 5;
+DELETE FROM tb_order WHERE pk_order = 6;
+UPDATE tb_event SET occurred_at = '2026-02-15 10:00' WHERE pk_event = 4;   -- the key changes
+UPDATE tb_user SET name = 'Carol' WHERE pk_user = 3;
+SELECT cookbook.exact('A21', 'tv_post_tag');
+SELECT cookbook.exact('A21', 'tv_status_user');
+SELECT cookbook.exact('A21', 'tv_user_statuses');
+SELECT cookbook.exact('A21', 'tv_latest_per_user_status');
+SELECT cookbook.exact('A21', 'tv_event');
+SELECT cookbook.exact('A21', 'tv_tag_post');
+
 ------------------------------------------------------------------------------
 -- B. Not accepted yet: the error, and the closest accepted rewrite
 ------------------------------------------------------------------------------
 
--- [B1] Composite keys: a root with a two-column primary key.
-SELECT cookbook.refused('B1', 'tv_post_tag', $$
-    SELECT pt.fk_post, pt.fk_tag, t.name
-    FROM tb_post_tag pt JOIN tb_tag t ON t.pk_tag = pt.fk_tag
-$$, '{}', '42P17', 'The root table "tb_post_tag" has no single-column primary key.',
-    'read model "public.tv_post_tag" has no usable key',
-    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
---   rewrite: a single-column unique NOT NULL surrogate, named as the key ...
-SELECT readmodel.create('tv_post_tag', $$
-    SELECT pt.pk_post_tag, pt.fk_post, pt.fk_tag, t.name AS tag
-    FROM tb_post_tag pt JOIN tb_tag t ON t.pk_tag = pt.fk_tag
-$$, '{"key": "pk_post_tag"}');
---   ... or one row per post with its tags (A14).
-INSERT INTO tb_post_tag (fk_post, fk_tag) VALUES (4, 1);
-UPDATE tb_tag SET name = 'SQL' WHERE pk_tag = 1;
-DELETE FROM tb_post_tag WHERE fk_post = 3;
-SELECT cookbook.exact('B1', 'tv_post_tag');
-
--- [B2] GROUP BY two columns (pg_ivm: GROUP BY i, j; pg_tviews' aggregate
---      grouped by fk_user and the user's columns).
-SELECT cookbook.refused('B2', 'tv_status_user', $$
-    SELECT o.status, o.fk_user, count(*) AS n FROM tb_order o GROUP BY o.status, o.fk_user
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
-    'read model "public.tv_status_user" has no usable key',
-    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
-SELECT cookbook.refused('B2', 'tv_order_user', $$
-    SELECT o.fk_user, u.id, count(*) AS n
-    FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
-    GROUP BY o.fk_user, u.id
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
-    'read model "public.tv_order_user" has no usable key',
-    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
---   rewrite: one row per status, the second column as a nested breakdown
---   (for the parent's columns, root the parent: tv_user_summary in A6).
-SELECT readmodel.create('tv_status_by_user', $$
-    SELECT o.status, count(*) AS n,
-           (SELECT jsonb_object_agg(x.fk_user, x.n ORDER BY x.fk_user)
-            FROM (SELECT o2.fk_user, count(*) AS n FROM tb_order o2
-                  WHERE o2.status = o.status GROUP BY o2.fk_user) x) AS by_user
-    FROM tb_order o
-    GROUP BY o.status
-$$);
-INSERT INTO tb_order VALUES (10, 2, 'paid', 'eu', 6.00, 0.9, '2026-02-04 10:00');
-UPDATE tb_order SET fk_user = 3 WHERE pk_order = 2;
-DELETE FROM tb_order WHERE pk_order = 6;
-SELECT cookbook.exact('B2', 'tv_status_by_user');
-
--- [B3] A grouping expression as the key: date_trunc('day', ...).
-SELECT cookbook.refused('B3', 'tv_orders_per_day', $$
+-- [B1] A grouping expression as the key: date_trunc('day', ...).
+SELECT cookbook.refused('B1', 'tv_orders_per_day', $$
     SELECT date_trunc('day', o.placed_at) AS day, count(*) AS n, sum(o.amount) AS total
     FROM tb_order o GROUP BY 1
 $$, '{}', '0A000', 'The definition groups by "day", which is not a column of the root table "tb_order" (the first table in FROM).',
     'read model "public.tv_orders_per_day" cannot be maintained incrementally',
-    'Put the table whose column you group by first in FROM, and group by that column as written.');
+    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
 --   rewrite: a stored generated column, NOT NULL, grouped by as a column.
 --   (tb_order.placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED)
 SELECT readmodel.create('tv_orders_per_day', $$
@@ -786,10 +801,10 @@ SELECT readmodel.create('tv_orders_per_day', $$
 $$);
 UPDATE tb_order SET placed_at = placed_at + interval '1 day' WHERE pk_order = 4;
 INSERT INTO tb_order VALUES (11, 1, 'new', 'eu', 2.00, 1.0, '2026-01-02 23:59');
-SELECT cookbook.exact('B3', 'tv_orders_per_day');
+SELECT cookbook.exact('B1', 'tv_orders_per_day');
 
--- [B4] UNION ALL of two tables (pg_tviews: UNION TVIEWs with disjoint keys).
-SELECT cookbook.refused('B4', 'tv_feed', $$
+-- [B2] UNION ALL of two tables (pg_tviews: UNION TVIEWs with disjoint keys).
+SELECT cookbook.refused('B2', 'tv_feed', $$
     SELECT a.pk_article AS pk_item, 'article' AS kind, a.title FROM tb_article a
     UNION ALL
     SELECT v.pk_video + 1000000, 'video', v.title FROM tb_video v
@@ -810,12 +825,12 @@ CREATE VIEW v_feed AS
 INSERT INTO tb_video VALUES (2, 2, 'Deep dive', 600);
 UPDATE tb_user SET name = 'bob' WHERE pk_user = 2;
 DELETE FROM tb_article WHERE pk_article = 1;
-SELECT cookbook.exact('B4', 'tv_article');
-SELECT cookbook.exact('B4', 'tv_video');
-SELECT cookbook.must('B4', (SELECT count(*) FROM v_feed) = 3, 'the feed view reads both models');
+SELECT cookbook.exact('B2', 'tv_article');
+SELECT cookbook.exact('B2', 'tv_video');
+SELECT cookbook.must('B2', (SELECT count(*) FROM v_feed) = 3, 'the feed view reads both models');
 
--- [B5] FULL JOIN (pg_ivm 1.13: full outer joins).
-SELECT cookbook.refused('B5', 'tv_post_or_user', $$
+-- [B3] FULL JOIN (pg_ivm 1.13: full outer joins).
+SELECT cookbook.refused('B3', 'tv_post_or_user', $$
     SELECT p.pk_post, p.title, u.name AS author
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
@@ -831,11 +846,11 @@ SELECT readmodel.create('tv_user_posts', $$
 $$);
 DELETE FROM tb_post WHERE pk_post = 4;
 UPDATE tb_post SET fk_user = 3 WHERE pk_post = 2;
-SELECT cookbook.exact('B5', 'tv_user_posts');
+SELECT cookbook.exact('B3', 'tv_user_posts');
 
--- [B6] Window functions: the first order per user with ROW_NUMBER() = 1
+-- [B4] Window functions: the first order per user with ROW_NUMBER() = 1
 --      (pg_tviews: the first-row join).
-SELECT cookbook.refused('B6', 'tv_user_first_order_rn', $$
+SELECT cookbook.refused('B4', 'tv_user_first_order_rn', $$
     SELECT u.pk_user, f.pk_order AS first_order
     FROM tb_user u
     LEFT JOIN (SELECT o.fk_user, o.pk_order,
@@ -844,7 +859,7 @@ SELECT cookbook.refused('B6', 'tv_user_first_order_rn', $$
 $$, '{}', '0A000', 'A subquery in FROM uses window functions, so a row depends on other rows.',
     'read model "public.tv_user_first_order_rn" cannot be maintained incrementally',
     'Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).');
-SELECT cookbook.refused('B6', 'tv_order_rank', $$
+SELECT cookbook.refused('B4', 'tv_order_rank', $$
     SELECT o.pk_order, rank() OVER (PARTITION BY o.fk_user ORDER BY o.amount DESC) AS rank_in_user
     FROM tb_order o
 $$, '{}', '0A000', 'The definition''s top level uses window functions, so a row depends on other rows.',
@@ -867,11 +882,11 @@ $$);
 INSERT INTO tb_order VALUES (12, 2, 'new', 'us', 50.00, 1.1, '2025-06-01 10:00');
 UPDATE tb_order SET amount = 60.00 WHERE pk_order = 10;
 DELETE FROM tb_order WHERE pk_order = 12;
-SELECT cookbook.exact('B6', 'tv_user_first_order_lateral');
-SELECT cookbook.exact('B6', 'tv_order_rank');
+SELECT cookbook.exact('B4', 'tv_user_first_order_lateral');
+SELECT cookbook.exact('B4', 'tv_order_rank');
 
--- [B7] WITH RECURSIVE over a hierarchy (pg_trickle: recursive CTEs).
-SELECT cookbook.refused('B7', 'tv_category', $$
+-- [B5] WITH RECURSIVE over a hierarchy (pg_trickle: recursive CTEs).
+SELECT cookbook.refused('B5', 'tv_category', $$
     WITH RECURSIVE up(pk_category, fk_ancestor, depth) AS (
         SELECT c.pk_category, c.fk_parent, 1 FROM tb_category c WHERE c.fk_parent IS NOT NULL
         UNION ALL
@@ -900,23 +915,23 @@ UPDATE tb_category SET fk_parent = 1 WHERE pk_category = 3;
 DELETE FROM tb_category_path WHERE fk_category = 3 AND fk_ancestor = 2;
 UPDATE tb_category_path SET depth = 1 WHERE fk_category = 3 AND fk_ancestor = 1;
 COMMIT;
-SELECT cookbook.exact('B7', 'tv_category');
+SELECT cookbook.exact('B5', 'tv_category');
 
--- [B8] GROUPING SETS / ROLLUP / CUBE.
-SELECT cookbook.refused('B8', 'tv_status_rollup', $$
+-- [B6] GROUPING SETS / ROLLUP / CUBE.
+SELECT cookbook.refused('B6', 'tv_status_rollup', $$
     SELECT o.status, count(*) AS n FROM tb_order o GROUP BY ROLLUP (o.status)
 $$, '{}', '0A000', 'The definition''s top level uses GROUPING SETS, ROLLUP or CUBE.',
     'read model "public.tv_status_rollup" cannot be maintained incrementally',
     '');
 --   rewrite: a model per level (tv_order_status of A5); the total row is a
 --   sum over that small table when reading:
-SELECT cookbook.must('B8',
+SELECT cookbook.must('B6',
     (SELECT sum(n) FROM tv_order_status) = (SELECT count(*) FROM tb_order),
     'the rollup row, summed from tv_order_status when reading');
 
--- [B9] A correlation through = ANY(array column) (pg_tviews: joining on an
+-- [B7] A correlation through = ANY(array column) (pg_tviews: joining on an
 --      array of keys).
-SELECT cookbook.refused('B9', 'tv_category_ancestors', $$
+SELECT cookbook.refused('B7', 'tv_category_ancestors', $$
     SELECT c.pk_category,
            (SELECT jsonb_agg(a.name ORDER BY a.pk_category) FROM tb_category a
             WHERE a.pk_category = ANY (c.ancestors)) AS path
@@ -925,10 +940,10 @@ $$, '{}', '0A000', 'Table tb_category (alias a) (in a subquery in a select list)
     'read model "public.tv_category_ancestors" cannot be maintained incrementally',
     'Changes are mapped to read-model rows by following conditions like a.x = b.y to the root''s key.  Join or correlate every table that way, in WHERE or in an inner join''s ON, or from the nullable side of an outer join''s ON; compare columns of the same type (int = numeric needs a conversion and does not count).');
 --   rewrite: the array's elements as rows (tb_category_path), joined by
---   equality: tv_category of B7.
+--   equality: tv_category of B5.
 
--- [B10] An uncorrelated subquery: a global total in every row.
-SELECT cookbook.refused('B10', 'tv_post_with_total', $$
+-- [B8] An uncorrelated subquery: a global total in every row.
+SELECT cookbook.refused('B8', 'tv_post_with_total', $$
     SELECT p.pk_post, p.title, (SELECT count(*) FROM tb_post) AS all_posts FROM tb_post p
 $$, '{}', '0A000', 'Table tb_post (in a subquery in a select list) is not connected to the root table "tb_post" by equality conditions that hold for its rows.',
     'read model "public.tv_post_with_total" cannot be maintained incrementally',
@@ -937,21 +952,21 @@ $$, '{}', '0A000', 'Table tb_post (in a subquery in a select list) is not connec
 --   change on every insert):
 --   SELECT p.*, (SELECT count(*) FROM tv_published) AS all_posts FROM tv_published p;
 
--- [B11] Aggregates without GROUP BY (pg_ivm: SELECT sum(j), count(j) FROM t).
-SELECT cookbook.refused('B11', 'tv_order_totals', $$
+-- [B9] Aggregates without GROUP BY (pg_ivm: SELECT sum(j), count(j) FROM t).
+SELECT cookbook.refused('B9', 'tv_order_totals', $$
     SELECT count(*) AS n, sum(o.amount) AS total FROM tb_order o
-$$, '{}', '42P17', 'The key is the first output column that is the primary key column "pk_order" of the root table "tb_order", and the definition does not select it.',
+$$, '{}', '42P17', 'The key is the primary key of the root table "tb_order" (pk_order), and the definition does not select all of it.',
     'read model "public.tv_order_totals" has no usable key',
-    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
+    'Select the root table''s primary key columns, name unique columns with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of the root table.');
 --   rewrite: group by a column (tv_order_status, A5) and sum its few rows
 --   when reading:
-SELECT cookbook.must('B11',
+SELECT cookbook.must('B9',
     (SELECT sum(total) FROM tv_order_status) = (SELECT sum(amount) FROM tb_order),
     'the grand total, summed from tv_order_status when reading');
 
--- [B12] A materialized view as a source.
+-- [B10] A materialized view as a source.
 CREATE MATERIALIZED VIEW mv_user AS SELECT u.pk_user, u.name FROM tb_user u;
-SELECT cookbook.refused('B12', 'tv_user_from_mv', $$
+SELECT cookbook.refused('B10', 'tv_user_from_mv', $$
     SELECT m.pk_user, m.name FROM mv_user m
 $$, '{}', '42809', 'Read models are maintained by triggers on the ordinary tables they read.',
     'read model "public.tv_user_from_mv" reads "mv_user", which is a materialized view',
@@ -959,19 +974,19 @@ $$, '{}', '42809', 'Read models are maintained by triggers on the ordinary table
 --   rewrite: read a plain view (A11) or a read model (A17) instead:
 --   tv_user reads tb_user and replaces mv_user with no REFRESH.
 
--- [B13] now(), CURRENT_DATE, random() (pg_tviews: time-dependent TVIEWs
+-- [B11] now(), CURRENT_DATE, random() (pg_tviews: time-dependent TVIEWs
 --       refreshed at a boundary).
-SELECT cookbook.refused('B13', 'tv_post_recent', $$
+SELECT cookbook.refused('B11', 'tv_post_recent', $$
     SELECT p.pk_post, p.published_at > now() - interval '7 days' AS recent FROM tb_post p
 $$, '{}', '42P17', 'It is STABLE: it may depend on the time, the session, the catalog or a setting maintenance does not pin.',
     'read model "public.tv_post_recent" uses function now(), whose result can change without any change to the source tables',
     'Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector(''english'', ...)), or compute the value at query time.');
-SELECT cookbook.refused('B13', 'tv_post_age', $$
+SELECT cookbook.refused('B11', 'tv_post_age', $$
     SELECT p.pk_post, CURRENT_DATE - p.published_at::date AS age_days FROM tb_post p
 $$, '{}', '42P17', 'The definition''s top level uses CURRENT_DATE, CURRENT_USER or a similar SQL value function, which depends on the time or the session.',
     'read model "public.tv_post_age" depends on the time or the session',
     'A read model must be a function of its source tables; compute such values at query time.');
-SELECT cookbook.refused('B13', 'tv_post_shuffled', $$
+SELECT cookbook.refused('B11', 'tv_post_shuffled', $$
     SELECT p.pk_post, random() AS shuffle FROM tb_post p
 $$, '{}', '42P17', 'It is VOLATILE.',
     'read model "public.tv_post_shuffled" uses function random(), whose result can change without any change to the source tables',
@@ -981,11 +996,11 @@ SELECT readmodel.create('tv_post_published', $$
     SELECT p.pk_post, p.title, p.published_at FROM tb_post p WHERE p.published_at IS NOT NULL
 $$);
 UPDATE tb_post SET published_at = '2026-02-05 10:00' WHERE pk_post = 1;
-SELECT cookbook.exact('B13', 'tv_post_published');
+SELECT cookbook.exact('B11', 'tv_post_published');
 --   SELECT * FROM tv_post_published WHERE published_at > now() - interval '7 days';
 
--- [B14] System columns (pg_ivm refuses them too).
-SELECT cookbook.refused('B14', 'tv_post_version', $$
+-- [B12] System columns (pg_ivm refuses them too).
+SELECT cookbook.refused('B12', 'tv_post_version', $$
     SELECT p.pk_post, p.xmin::text AS row_version FROM tb_post p
 $$, '{}', '0A000', 'The definition''s top level uses a system column (ctid, xmin, tableoid, ...), which changes without the row''s values changing.',
     'read model "public.tv_post_version" cannot be maintained incrementally',
@@ -995,10 +1010,10 @@ SELECT readmodel.create('tv_post_version', $$
     SELECT p.pk_post, p.version FROM tb_post p
 $$);
 UPDATE tb_post SET title = 'Hello again', version = version + 1 WHERE pk_post = 1;
-SELECT cookbook.exact('B14', 'tv_post_version');
+SELECT cookbook.exact('B12', 'tv_post_version');
 
--- [B15] Whole-row references: to_jsonb(t), row_to_json(t.*).
-SELECT cookbook.refused('B15', 'tv_post_row', $$
+-- [B13] Whole-row references: to_jsonb(t), row_to_json(t.*).
+SELECT cookbook.refused('B13', 'tv_post_row', $$
     SELECT p.pk_post, to_jsonb(p) AS data FROM tb_post p
 $$, '{}', '0A000', 'The definition''s top level uses a whole-row reference, whose value changes when a column is added.',
     'read model "public.tv_post_row" cannot be maintained incrementally',
@@ -1014,17 +1029,17 @@ SELECT readmodel.create('tv_post_row', $$
 $$);
 SELECT readmodel.create('tv_post_star', $$ SELECT p.* FROM tb_post p $$);
 UPDATE tb_post SET status = 'archived' WHERE pk_post = 3;
-SELECT cookbook.exact('B15', 'tv_post_row');
-SELECT cookbook.exact('B15', 'tv_post_star');
+SELECT cookbook.exact('B13', 'tv_post_row');
+SELECT cookbook.exact('B13', 'tv_post_star');
 
--- [B16] A table without a primary key (pg_ivm keeps duplicates of such rows).
+-- [B14] A table without a primary key (pg_ivm keeps duplicates of such rows).
 CREATE TABLE tb_audit (msg text NOT NULL, at timestamp NOT NULL);
 INSERT INTO tb_audit VALUES ('boot', '2026-01-01 00:00'), ('boot', '2026-01-01 00:00');
-SELECT cookbook.refused('B16', 'tv_audit', $$
+SELECT cookbook.refused('B14', 'tv_audit', $$
     SELECT a.msg, a.at FROM tb_audit a
-$$, '{}', '42P17', 'The root table "tb_audit" has no single-column primary key.',
+$$, '{}', '42P17', 'The root table "tb_audit" has no primary key.',
     'read model "public.tv_audit" has no usable key',
-    'Select the root table''s primary key column, name a unique column with options => ''{"key": "column"}'', or GROUP BY one column of the root table.');
+    'Select the root table''s primary key columns, name unique columns with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of the root table.');
 --   rewrite: give it a key.
 ALTER TABLE tb_audit ADD COLUMN pk_audit bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
 SELECT readmodel.create('tv_audit', $$
@@ -1032,19 +1047,19 @@ SELECT readmodel.create('tv_audit', $$
 $$);
 INSERT INTO tb_audit (msg, at) VALUES ('login', '2026-01-02 00:00');
 DELETE FROM tb_audit WHERE pk_audit = 1;
-SELECT cookbook.exact('B16', 'tv_audit');
+SELECT cookbook.exact('B14', 'tv_audit');
 
--- [B17] Aggregates whose result depends on the order rows are read in:
+-- [B15] Aggregates whose result depends on the order rows are read in:
 --       jsonb_agg without ORDER BY (pg_tviews' DDL reference), ORDER BY a
 --       column with ties, sum() over floats.
-SELECT cookbook.refused('B17', 'tv_post_bodies', $$
+SELECT cookbook.refused('B15', 'tv_post_bodies', $$
     SELECT p.pk_post, COALESCE(jsonb_agg(c.body) FILTER (WHERE c.pk_comment IS NOT NULL), '[]') AS bodies
     FROM tb_post p LEFT JOIN tb_comment c ON c.fk_post = p.pk_post
     GROUP BY p.pk_post
 $$, '{}', '0A000', 'Aggregate jsonb_agg() in the definition''s top level depends on the order of the rows it aggregates, and it has no ORDER BY.',
     'read model "public.tv_post_bodies" cannot be maintained incrementally',
     'Add ORDER BY ending with a unique key of every table whose rows it aggregates, e.g. jsonb_agg(... ORDER BY c.created_at, c.pk_comment).');
-SELECT cookbook.refused('B17', 'tv_post_bodies', $$
+SELECT cookbook.refused('B15', 'tv_post_bodies', $$
     SELECT p.pk_post,
            (SELECT jsonb_agg(c.body ORDER BY c.created_at) FROM tb_comment c
             WHERE c.fk_post = p.pk_post) AS bodies
@@ -1052,7 +1067,7 @@ SELECT cookbook.refused('B17', 'tv_post_bodies', $$
 $$, '{}', '0A000', 'Aggregate jsonb_agg() in a subquery in a select list depends on the order of the rows it aggregates, and its ORDER BY does not fix that order.',
     'read model "public.tv_post_bodies" cannot be maintained incrementally',
     'Add ORDER BY ending with a unique key of every table whose rows it aggregates, e.g. jsonb_agg(... ORDER BY c.created_at, c.pk_comment).');
-SELECT cookbook.refused('B17', 'tv_user_weight', $$
+SELECT cookbook.refused('B15', 'tv_user_weight', $$
     SELECT u.pk_user, (SELECT sum(o.weight) FROM tb_order o WHERE o.fk_user = u.pk_user) AS weight
     FROM tb_user u
 $$, '{}', '0A000', 'Aggregate sum() in a subquery in a select list depends on the order of the rows it aggregates, and it has no ORDER BY.',
@@ -1068,12 +1083,12 @@ SELECT readmodel.create('tv_user_weight', $$
 $$);
 UPDATE tb_order SET weight = 0.7 WHERE pk_order = 4;
 INSERT INTO tb_order VALUES (13, 3, 'new', 'eu', 3.00, 0.3, '2026-02-06 10:00');
-SELECT cookbook.exact('B17', 'tv_user_weight');
+SELECT cookbook.exact('B15', 'tv_user_weight');
 
--- [B18] A group key that may be NULL.
-SELECT cookbook.refused('B18', 'tv_orders_per_region', $$
+-- [B16] A group key that may be NULL.
+SELECT cookbook.refused('B16', 'tv_orders_per_region', $$
     SELECT o.region, count(*) AS n FROM tb_order o GROUP BY o.region
-$$, '{}', '0A000', 'The key "region" (the column the definition groups by) may be NULL, and a read-model key cannot be.',
+$$, '{}', '0A000', 'The key column "region" (a column the definition groups by) may be NULL, and a read-model key cannot be.',
     'read model "public.tv_orders_per_region" cannot be maintained incrementally',
     'Declare the column NOT NULL, or add WHERE o.region IS NOT NULL.');
 --   rewrite: leave the NULL group out (or declare the column NOT NULL).
@@ -1082,16 +1097,25 @@ SELECT readmodel.create('tv_orders_per_region', $$
 $$);
 UPDATE tb_order SET region = NULL WHERE pk_order = 1;
 UPDATE tb_order SET region = 'apac' WHERE pk_order = 3;
-SELECT cookbook.exact('B18', 'tv_orders_per_region');
+SELECT cookbook.exact('B16', 'tv_orders_per_region');
 
--- [B19] Grouping by a column of a joined table.
-SELECT cookbook.refused('B19', 'tv_org_orders', $$
+-- [B17] Grouping by a column of a joined table (pg_tviews' aggregate TVIEW
+--       grouped by fk_user and the user's columns; orders per org name).
+SELECT cookbook.refused('B17', 'tv_order_user', $$
+    SELECT o.fk_user, u.id, count(*) AS n
+    FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
+    GROUP BY o.fk_user, u.id
+$$, '{}', '0A000', 'The definition groups by "id", which is not a column of the root table "tb_order" (the first table in FROM).',
+    'read model "public.tv_order_user" cannot be maintained incrementally',
+    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
+SELECT cookbook.refused('B17', 'tv_org_orders', $$
     SELECT g.name AS org, count(*) AS orders
     FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user JOIN tb_org g ON g.pk_org = u.fk_org
     GROUP BY g.name
 $$, '{}', '0A000', 'The definition groups by "org", which is not a column of the root table "tb_order" (the first table in FROM).',
     'read model "public.tv_org_orders" cannot be maintained incrementally',
-    'Put the table whose column you group by first in FROM, and group by that column as written.');
+    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
+--   rewrite for the first: root the parent (tv_user_summary, A6).
 --   rewrite: root the table you group by, count through a correlated
 --   subquery.
 SELECT readmodel.create('tv_org_orders', $$
@@ -1102,11 +1126,11 @@ SELECT readmodel.create('tv_org_orders', $$
 $$);
 UPDATE tb_user SET fk_org = 1 WHERE pk_user = 3;
 INSERT INTO tb_order VALUES (14, 2, 'new', 'eu', 1.00, 0.1, '2026-02-07 10:00');
-SELECT cookbook.exact('B19', 'tv_org_orders');
+SELECT cookbook.exact('B17', 'tv_org_orders');
 
--- [B20] A 1:N join at the top level with no grouping (pg_ivm join views
+-- [B18] A 1:N join at the top level with no grouping (pg_ivm join views
 --       that repeat the parent per child).
-SELECT cookbook.refused('B20', 'tv_comment', $$
+SELECT cookbook.refused('B18', 'tv_comment', $$
     SELECT p.pk_post, p.title, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
 $$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.',
     'read model "public.tv_comment" cannot be maintained incrementally',
@@ -1119,10 +1143,10 @@ SELECT readmodel.create('tv_comment', $$
 $$);
 UPDATE tb_post SET title = 'Hello, world' WHERE pk_post = 1;
 INSERT INTO tb_comment VALUES (11, 3, 3, 'late', '2026-02-08 10:00');
-SELECT cookbook.exact('B20', 'tv_comment');
+SELECT cookbook.exact('B18', 'tv_comment');
 
--- [B21] LIMIT at the top level.
-SELECT cookbook.refused('B21', 'tv_post_titles', $$
+-- [B19] LIMIT at the top level.
+SELECT cookbook.refused('B19', 'tv_post_titles', $$
     SELECT p.pk_post, p.title FROM tb_post p ORDER BY p.pk_post DESC LIMIT 10
 $$, '{}', '0A000', 'The definition''s top level uses LIMIT or OFFSET, so a row''s presence depends on other rows.',
     'read model "public.tv_post_titles" cannot be maintained incrementally',
@@ -1131,13 +1155,13 @@ $$, '{}', '0A000', 'The definition''s top level uses LIMIT or OFFSET, so a row''
 SELECT readmodel.create('tv_post_titles', $$
     SELECT p.pk_post, p.title FROM tb_post p ORDER BY p.pk_post DESC
 $$);
-SELECT cookbook.exact('B21', 'tv_post_titles');
+SELECT cookbook.exact('B19', 'tv_post_titles');
 --   SELECT * FROM tv_post_titles ORDER BY pk_post DESC LIMIT 10;
 
--- [B22] A STABLE function that reads a table (pg_tviews: "function_reads").
+-- [B20] A STABLE function that reads a table (pg_tviews: "function_reads").
 CREATE FUNCTION org_name(integer) RETURNS text STABLE LANGUAGE sql
     AS $f$ SELECT name FROM tb_org WHERE pk_org = $1 $f$;
-SELECT cookbook.refused('B22', 'tv_user_org', $$
+SELECT cookbook.refused('B20', 'tv_user_org', $$
     SELECT u.pk_user, org_name(u.fk_org) AS org FROM tb_user u
 $$, '{}', '42P17', 'User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.',
     'read model "public.tv_user_org" uses function org_name(), whose result can change without any change to the source tables',
@@ -1147,12 +1171,12 @@ SELECT readmodel.create('tv_user_org', $$
     SELECT u.pk_user, (SELECT g.name FROM tb_org g WHERE g.pk_org = u.fk_org) AS org FROM tb_user u
 $$);
 UPDATE tb_org SET name = 'ACME' WHERE pk_org = 1;
-SELECT cookbook.exact('B22', 'tv_user_org');
+SELECT cookbook.exact('B20', 'tv_user_org');
 
--- [B23] An inheritance parent (pg_ivm refuses it too).
+-- [B21] An inheritance parent (pg_ivm refuses it too).
 CREATE TABLE tb_asset (pk_asset integer PRIMARY KEY, label text NOT NULL);
 CREATE TABLE tb_asset_archived (archived_at timestamp) INHERITS (tb_asset);
-SELECT cookbook.refused('B23', 'tv_asset', $$
+SELECT cookbook.refused('B21', 'tv_asset', $$
     SELECT a.pk_asset, a.label FROM tb_asset a
 $$, '{}', '0A000', 'Table "tb_asset" has inheritance children, whose changes would not be captured.',
     'read model "public.tv_asset" cannot be maintained incrementally',
@@ -1165,15 +1189,15 @@ $$);
 INSERT INTO tb_asset VALUES (1, 'laptop');
 INSERT INTO tb_asset_archived VALUES (2, 'old laptop', '2026-01-01');   -- not a row of ONLY tb_asset
 UPDATE tb_asset SET label = 'Laptop' WHERE pk_asset = 1;
-SELECT cookbook.exact('B23', 'tv_asset');
+SELECT cookbook.exact('B21', 'tv_asset');
 
--- [B24] CREATE TABLE tv_x AS SELECT ... (pg_tviews' DDL form).  Without
+-- [B22] CREATE TABLE tv_x AS SELECT ... (pg_tviews' DDL form).  Without
 --       shared_preload_libraries it is refused; with it, it declares a model.
 SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_readmodel($|[ ,])' AS preloaded \gset
 \if :preloaded
 CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name FROM tb_tag t;
 \else
-SELECT cookbook.fails('B24', $s$ CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name FROM tb_tag t $s$,
+SELECT cookbook.fails('B22', $s$ CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name FROM tb_tag t $s$,
     '55000', 'CREATE TABLE ... AS declares a read model only when pg_readmodel is in shared_preload_libraries.',
     'CREATE TABLE tv_tag AS would create a plain table, not a read model',
     'Call readmodel.create(), add pg_readmodel to shared_preload_libraries, or set readmodel.ctas_prefix = '''' to create a plain table.');
@@ -1181,13 +1205,13 @@ SELECT cookbook.fails('B24', $s$ CREATE TABLE tv_tag AS SELECT t.pk_tag, t.name 
 SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.name FROM tb_tag t $$);
 \endif
 UPDATE tb_tag SET name = 'Postgres' WHERE pk_tag = 2;
-SELECT cookbook.exact('B24', 'tv_tag');
+SELECT cookbook.exact('B22', 'tv_tag');
 
--- [B25] An aggregating view (or a grouped subquery or WITH query) first in
+-- [B23] An aggregating view (or a grouped subquery or WITH query) first in
 --       FROM (pg_tviews: a tv_ over a v_ view that groups).
 CREATE VIEW v_user_order_stats AS
     SELECT o.fk_user, count(*) AS n, sum(o.amount) AS total FROM tb_order o GROUP BY o.fk_user;
-SELECT cookbook.refused('B25', 'tv_user_order_stats', $$
+SELECT cookbook.refused('B23', 'tv_user_order_stats', $$
     SELECT s.fk_user, s.n, s.total FROM v_user_order_stats s
 $$, '{}', '0A000', 'The first item in FROM is not a table.',
     'read model "public.tv_user_order_stats" cannot be maintained incrementally',
@@ -1201,7 +1225,26 @@ $$);
 INSERT INTO tb_order VALUES (16, 3, 'new', 'eu', 4.50, 0.2, '2026-02-08 10:00');
 UPDATE tb_order SET fk_user = 1 WHERE pk_order = 16;
 DELETE FROM tb_order WHERE fk_user = 2;
-SELECT cookbook.exact('B25', 'tv_user_order_stats');
+SELECT cookbook.exact('B23', 'tv_user_order_stats');
+
+------------------------------------------------------------------------------
+-- K. Known bugs: accepted, but not exact on this build
+------------------------------------------------------------------------------
+
+-- [K1] A route that reads a partitioned table finds no rows: the hop (and
+--      the patch) statements read it with FROM ONLY, which on a partitioned
+--      table reads the empty parent.  Here tb_event is the root and a change
+--      to tb_user must be mapped by reading tb_event by fk_user.
+SELECT readmodel.create('tv_event_who', $$
+    SELECT e.pk_event, e.occurred_at, u.name AS who
+    FROM tb_event e JOIN tb_user u ON u.pk_user = e.fk_user
+$$);
+UPDATE tb_user SET name = name || '?' WHERE pk_user IN (SELECT e.fk_user FROM tb_event e);
+SELECT cookbook.known_bug('K1', 'tv_event_who');
+--   until it is fixed, refresh() repairs the rows (until the next change)
+SELECT readmodel.refresh('tv_event_who') >= 0 AS refreshed;
+SELECT cookbook.exact('K1', 'tv_event_who');
+SELECT readmodel.drop('tv_event_who');
 
 ------------------------------------------------------------------------------
 -- Final round: write every source once more, then check every model
@@ -1238,10 +1281,11 @@ SELECT cookbook.exact_all('final');
 
 SELECT cookbook.must('summary',
     (SELECT count(*) FROM readmodel.models WHERE status <> 'maintained') = 0,
-    format('%s recipes: %s models exact, %s refusals as documented',
-           (SELECT count(DISTINCT recipe) FROM cookbook.result WHERE recipe <> 'final'),
-           (SELECT count(DISTINCT what) FROM cookbook.result WHERE kind = 'exact'),
-           (SELECT count(*) FROM cookbook.result WHERE kind = 'refused')));
+    format('%s recipes: %s models exact, %s refusals as documented, %s known bug(s) still present',
+           (SELECT count(DISTINCT recipe) FROM cookbook.result WHERE recipe ~ '^[AB][0-9]+$'),
+           (SELECT count(DISTINCT what) FROM cookbook.result WHERE kind = 'exact' AND recipe !~ '^K'),
+           (SELECT count(*) FROM cookbook.result WHERE kind = 'refused'),
+           (SELECT count(*) FROM cookbook.result WHERE kind = 'known bug')));
 
 \c postgres
 SET client_min_messages = warning;

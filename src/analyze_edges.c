@@ -251,6 +251,61 @@ add_array_edge(AnalysisState *st, QualSite *site, ScalarArrayOpExpr *op)
 	st->array_edges = lappend(st->array_edges, edge);
 }
 
+/*
+ * "c.a = p.k OR c.b = p.k": a row of c meets the rows of p whose k is any
+ * of its a and b.  Only a route that starts at c and lands on p.k (the
+ * key) uses it: a changed row's values of every disjunct's column are keys.
+ */
+static void
+add_or_edge(AnalysisState *st, QualSite *site, BoolExpr *or)
+{
+	Edge	   *edge = NULL;
+	ListCell   *lc;
+
+	foreach(lc, or->args)
+	{
+		OpExpr	   *op = lfirst(lc);
+		RelNode    *n1,
+				   *n2;
+		AttrNumber	a1,
+					a2;
+		Node	   *mine;
+		Node	   *theirs;
+		Oid			opno;
+
+		if (!IsA(op, OpExpr) || !analyze_is_equality(op))
+			return;
+		/* the side of this level's table first */
+		mine = may_start(site, linitial(op->args)) ? linitial(op->args) : lsecond(op->args);
+		theirs = mine == linitial(op->args) ? lsecond(op->args) : linitial(op->args);
+		opno = mine == linitial(op->args) ? op->opno : get_commutator(op->opno);
+		if (!may_start(site, mine) || !OidIsValid(opno) ||
+			!analyze_resolve_column(st, mine, site->level, false, &n1, &a1) ||
+			!analyze_resolve_column(st, theirs, site->level, false, &n2, &a2) ||
+			n1 == n2)
+			return;
+		if (edge == NULL)
+		{
+			edge = palloc0(sizeof(Edge));
+			edge->n1 = n1->id;
+			edge->a1 = a1;
+			edge->n2 = n2->id;
+			edge->a2 = a2;
+			edge->opno = opno;
+			edge->collation = op->inputcollid;
+			edge->level = site->level;
+			edge->start1 = true;
+		}
+		else if (n1->id != edge->n1 || n2->id != edge->n2 || a2 != edge->a2 ||
+				 opno != edge->opno || op->inputcollid != edge->collation)
+			return;
+		else
+			edge->alt_a1 = lappend_int(edge->alt_a1, a1);
+	}
+	if (edge != NULL && edge->alt_a1 != NIL)
+		st->or_edges = lappend(st->or_edges, edge);
+}
+
 static void
 collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 {
@@ -275,6 +330,11 @@ collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 	if (IsA(qual, ScalarArrayOpExpr))
 	{
 		add_array_edge(st, site, (ScalarArrayOpExpr *) qual);
+		return;
+	}
+	if (is_orclause(qual))
+	{
+		add_or_edge(st, site, (BoolExpr *) qual);
 		return;
 	}
 	if (!IsA(qual, OpExpr) || !analyze_is_equality((OpExpr *) qual))
@@ -560,7 +620,8 @@ lands_on_key(AnalysisState *st, Edge *edge, int current, bool at_start,
 
 	Oid			from_type;
 
-	if (!edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) ||
+	if ((edge->alt_a1 != NIL && !at_start) ||
+		!edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) ||
 		other != root->id || other_att != key_att)
 		return false;
 	from_type = get_atttype(analyze_node(st, current)->relid, from_att);
@@ -589,7 +650,8 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 {
 	int			nnodes = list_length(st->nodes);
 	int		   *queue = palloc(sizeof(int) * nnodes);
-	List	   *all_edges = list_concat_copy(st->edges, st->array_edges);
+	List	   *all_edges = list_concat(list_concat_copy(st->edges, st->array_edges),
+											st->or_edges);
 	int			head = 0,
 				tail = 0;
 	int			i;
@@ -626,6 +688,8 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 				rs->final_edge = edge;
 				return true;
 			}
+			if (edge->alt_a1 != NIL)
+				continue;		/* lands on the key only, see below */
 			if (edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) &&
 				rs->dist[other] < 0)
 			{
@@ -714,6 +778,15 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	route->start_att = first ? edge_att(first, start->id) : key_att;
 	appendStringInfoString(&desc, column_label(start->relid, route->start_att));
 	in_type = get_atttype(start->relid, route->start_att);
+	/* an OR of equalities: every disjunct's column gives keys */
+	if (first != NULL && first->alt_a1 != NIL)
+	{
+		ListCell   *la;
+
+		route->start_alt_atts = first->alt_a1;
+		foreach(la, first->alt_a1)
+			appendStringInfo(&desc, ", %s", get_attname(start->relid, lfirst_int(la), false));
+	}
 	/* leaving an array column: its elements are the values */
 	route->start_elements = first != NULL && first->array2 && first->n2 == start->id;
 	if (route->start_elements)
@@ -878,10 +951,16 @@ analyze_build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 			result->lock_schemes = lappend(result->lock_schemes, &hop->lock);
 		}
 	}
-	foreach(lc, list_concat_copy(st->edges, st->array_edges))
+	foreach(lc, list_concat(list_concat_copy(st->edges, st->array_edges), st->or_edges))
 	{
 		Edge	   *edge = lfirst(lc);
+		ListCell   *la;
 
+		foreach(la, edge->alt_a1)
+		{
+			result->edge_relids = lappend_oid(result->edge_relids, analyze_node(st, edge->n1)->relid);
+			result->edge_attnos = lappend_int(result->edge_attnos, lfirst_int(la));
+		}
 		result->edge_relids = lappend_oid(result->edge_relids, analyze_node(st, edge->n1)->relid);
 		result->edge_attnos = lappend_int(result->edge_attnos, edge->a1);
 		result->edge_relids = lappend_oid(result->edge_relids, analyze_node(st, edge->n2)->relid);

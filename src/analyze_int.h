@@ -84,6 +84,8 @@ typedef struct Edge
 	AttrNumber	var2_attno;
 	bool		array2;			/* "n1.a1 = ANY (n2.a2)": a2 is an array
 								 * column (in array_edges only) */
+	List	   *alt_a1;			/* "n1.a1 = n2.a2 OR n1.x = n2.a2 ...": the
+								 * other columns x (in or_edges only) */
 } Edge;
 
 typedef struct PendingSublink
@@ -110,6 +112,7 @@ typedef struct AnalysisState
 	List	   *nodes;			/* RelNode * */
 	List	   *edges;			/* Edge * */
 	List	   *array_edges;	/* Edge *, array2: routes only */
+	List	   *or_edges;		/* Edge *, alt_a1: routes only */
 	List	   *sublinks;		/* PendingSublink * */
 	List	   *aggregates;		/* PendingAggregate * */
 	List	   *rtes;			/* RangeTblEntry *, relations only */

@@ -371,8 +371,15 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 			}
 			else
 			{
+				ListCell   *la;
+
 				values_add_attr(&mc->starts[r], old, route->start_att);
 				values_add_attr(&mc->starts[r], new, route->start_att);
+				foreach(la, route->start_alt_atts)
+				{
+					values_add_attr(&mc->starts[r], old, lfirst_int(la));
+					values_add_attr(&mc->starts[r], new, lfirst_int(la));
+				}
 			}
 			r++;
 		}

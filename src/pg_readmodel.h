@@ -137,6 +137,8 @@ typedef struct SourceRoute
 								 * is the start (start_att unused) */
 	bool		start_elements; /* start_att is an array column: its
 								 * elements are the start values */
+	List	   *start_alt_atts; /* integer list: more columns whose values
+								 * start it too (an OR of equalities) */
 	char	   *description;	/* human-readable, for debug_queue/explain */
 	bool		in_subquery;	/* the occurrence is below the top level */
 } SourceRoute;

@@ -4,7 +4,8 @@
 #   cluster (always), print a summary, exit non-zero if anything failed.
 #
 # Suites: regress (pg_regress), isolation (pg_isolation_regress), pgtap
-# (pg_prove), security (test/security), corpus (test/corpus), fuzz
+# (pg_prove), security (test/security), corpus (test/corpus), cookbook
+# (the examples of docs/cookbook.md, test/cookbook), fuzz
 # (test/fuzz, the definition fuzzer), difftest
 # (test/difftest), tap (prove over t/*.pl), demo
 # (demo/demo.sql runs cleanly and verify() finds nothing).  A suite with no
@@ -142,6 +143,17 @@ else
     tail -n 80 "$corpus_log"
 fi
 rm -f "$corpus_log"
+
+banner "cookbook: make test-cookbook"
+cookbook_log=$(mktemp)
+if $MAKE --no-print-directory test-cookbook >"$cookbook_log" 2>&1; then
+    record cookbook PASS
+    grep 'recipes' "$cookbook_log"
+else
+    record cookbook FAIL
+    tail -n 60 "$cookbook_log"
+fi
+rm -f "$cookbook_log"
 
 banner "fuzz: make test-fuzz (self-test, then a short pass of the definition fuzzer)"
 fuzz_log=$(mktemp)

@@ -17,6 +17,7 @@ OBJS = \
 	src/analyze_walk.o \
 	src/analyze_functions.o \
 	src/analyze_edges.o \
+	src/analyze_routes.o \
 	src/analyze_order.o \
 	src/analyze_key.o \
 	src/analyze_patch.o \

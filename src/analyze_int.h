@@ -9,7 +9,8 @@
  *	                       expression (the soundness rule's constructs)
  *	  analyze_functions.c  functions, operators, aggregates and types:
  *	                       deterministic, and owned by trusted roles
- *	  analyze_edges.c      column resolution, equality edges, routes
+ *	  analyze_edges.c      column resolution, equality edges
+ *	  analyze_routes.c     routes from changed rows to keys
  *	  analyze_order.c      deterministic order and equal-image values
  *	  analyze_key.c        root, key, grouping and top-level cardinality
  *	  analyze_patch.c      document paths that can be patched in place
@@ -158,6 +159,8 @@ extern bool analyze_is_equality(OpExpr *op);
 extern bool analyze_is_unique_column(Oid relid, AttrNumber att);
 extern bool analyze_column_not_null(Oid relid, AttrNumber att);
 extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);
+
+/* analyze_routes.c */
 extern void analyze_build_routes(AnalysisState *st, RelNode *root,
 								 ModelAnalysis *result);
 

@@ -137,6 +137,9 @@ readmodel_key_init(ReadModel *model, MemoryContext context)
 		i++;
 		TupleDescInitEntry(desc, i, col->name, col->type, -1, 0);
 		TupleDescInitEntryCollation(desc, i, col->collation);
+		/* hash_record() needs every column's: else lock the whole model */
+		if (!OidIsValid(lookup_type_cache(col->type, TYPECACHE_HASH_PROC)->hash_proc))
+			model->key_hash_fn = InvalidOid;
 	}
 	model->key_desc = BlessTupleDesc(desc);
 	MemoryContextSwitchTo(old);

@@ -844,7 +844,7 @@ same_kind(const Column *a, const Column *b)
 static bool
 corr_data(Gen *g, Rel *a, Corr *c)
 {
-	int			j = rnd_range(&g->r, 1, a->tab->ncols - 1);
+	int			j = a->tab->ncols < 2 ? 0 : rnd_range(&g->r, 1, a->tab->ncols - 1);
 	bool		prefer_cast = chance(&g->r, 60);
 	const Column *y;
 	const Column *x;

@@ -144,13 +144,16 @@ typedef struct Table
 	uint64_t	used;			/* models: bit per base table read */
 	int			ndeps;			/* models: the models it reads, transitively */
 	int			deps[MAXDEFS];
+	bool		is_view;		/* a generated view (schema.c) */
+	int			view_depth;		/* views: 1 over tables, 2 over a view, ... */
 } Table;
 
 typedef struct Schema
 {
 	uint64_t	seed;
-	int			ntables;		/* base tables, then registered models */
+	int			ntables;		/* base tables, views, then registered models */
 	int			nbase;
+	int			nviews;			/* t[nbase .. nbase + nviews - 1]: views */
 	Table		t[MAXTABLES];
 	StrList		ddl;			/* CREATE statements, in order */
 	StrList		fill;			/* INSERT statements of the initial data */
@@ -170,6 +173,9 @@ extern char *key_literal(const Column *pk, long n);
 extern char *key_text(const Column *pk, long n);
 extern char *text_to_literal(const Column *c, const char *text);
 extern int	schema_fk_cols(const Table *t, int *out);
+
+/* the first registered model of a schema (after base tables and views) */
+#define FIRST_MODEL(s) ((s)->nbase + (s)->nviews)
 
 /* ------------------------------------------------------------------ */
 /* frag.c: definitions are trees of fragments, so they can be shrunk    */
@@ -225,7 +231,19 @@ typedef struct Def
 	Column		out[MAXCOLS];
 	const char *bad;			/* a deliberately bad construct, or NULL */
 	const char *shape;			/* plain, grouped, ... (statistics) */
+	unsigned	constructs;		/* C_* bits: the sources it reads (statistics) */
 } Def;
+
+/* sources a definition reads, for the statistics (Def.constructs) */
+#define C_VIEW		0x01		/* a generated view */
+#define C_VIEW2		0x02		/* a view over a view */
+#define C_CTE		0x04		/* a WITH query */
+#define C_CTE_MAT	0x08		/* a WITH query AS MATERIALIZED */
+#define C_CTE_TWICE 0x10		/* a WITH query read twice */
+#define C_SUBQ_ROOT 0x20		/* a plain subquery as the first FROM item */
+#define C_SUBQ		0x40		/* a plain subquery elsewhere in FROM */
+#define NCONSTRUCTS 7
+extern const char *const construct_names[NCONSTRUCTS];
 
 extern Def *gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models);
 extern char *def_text(const Def *d);

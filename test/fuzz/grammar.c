@@ -9,8 +9,14 @@
  * ON in derived tables; outer joins with the correlation in ON), WHERE
  * conditions with sublinks, GROUP BY the root key over LEFT JOINed
  * children with HAVING, and FROM subqueries (grouped by their join key,
- * DISTINCT, LATERAL ... LIMIT 1).  A few definitions carry a deliberately
- * bad construct: system columns, TABLESAMPLE, volatile functions, ...
+ * DISTINCT, LATERAL ... LIMIT 1).  The schema's views are read like tables
+ * (as the root, a parent, the table of a subquery); the root, some parents
+ * and some subquery tables are read through a plain subquery in FROM or a
+ * WITH query (MATERIALIZED or not, sometimes read twice), and grouped and
+ * DISTINCT derived tables sometimes become WITH queries.  A few definitions
+ * carry a deliberately bad construct: system columns, TABLESAMPLE, volatile
+ * functions, a view with an unread volatile column, a materialized view,
+ * WITH RECURSIVE, ...
  *
  * Every definition is deterministic: whatever the plan, a fresh run gives
  * the same bytes.  Orders are completed with primary keys, min/max and
@@ -32,6 +38,7 @@ typedef struct Rel
 	int			ti;				/* schema index; -1: derived table */
 	bool		agg_only;		/* grouped level: only inside aggregates */
 	bool		multi;			/* several rows per row of the level */
+	bool		nonbase;		/* a view or a subquery: GROUP BY needs its columns */
 } Rel;
 
 typedef struct Level
@@ -49,6 +56,16 @@ typedef struct Expr
 	Column		c;				/* type, scale and collation of the value */
 } Expr;
 
+/* a WITH query of the definition, for a second reference */
+typedef struct Cte
+{
+	char		name[16];
+	const Table *tab;			/* its output columns */
+	int			ti;				/* the table it reads (-1: a grouped derived table) */
+	int			keyT;			/* the base table whose key `key` matches */
+	const char *key;			/* the output column to join on */
+} Cte;
+
 typedef struct Gen
 {
 	Rng			r;
@@ -61,13 +78,31 @@ typedef struct Gen
 	bool		lean;			/* few, shallow constructs */
 	Table	   *derived[32];
 	int			nderived;
+	Frag	   *with;			/* the top level's WITH list */
+	Cte			ctes[8];
+	int			nctes;
 } Gen;
 
 typedef bool (*ColPred) (const Column *c);
 
+/* Def.constructs, bit by bit (statistics) */
+const char *const construct_names[NCONSTRUCTS] = {
+	"view", "view over a view", "WITH query", "WITH ... MATERIALIZED",
+	"WITH query read twice", "subquery as root", "subquery elsewhere"
+};
+
 static Expr gen_expr(Gen *g, Level *l, int depth);
 static Frag *gen_cond(Gen *g, Level *l, int depth);
 static Expr gen_subquery(Gen *g, Level *l, int depth);
+
+typedef enum WrapKind
+{
+	W_SUBQ,						/* (SELECT ...) alias */
+	W_CTE						/* WITH wN AS (SELECT ...) ... wN alias */
+} WrapKind;
+
+static Rel *wrap_source(Gen *g, Level *l, int ti, WrapKind kind, const char *must,
+						bool noisy, int depth, Frag **item);
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -116,6 +151,12 @@ note_table(Gen *g, int ti)
 	int			add[MAXDEFS + 1];
 	int			nadd = 0;
 
+	if (t->is_view)
+	{
+		d->used |= t->used;
+		d->constructs |= C_VIEW | (t->view_depth >= 2 ? C_VIEW2 : 0);
+		return;
+	}
 	if (!t->is_model)
 	{
 		d->used |= UINT64_C(1) << ti;
@@ -154,6 +195,7 @@ add_rel(Gen *g, Level *l, int ti, const Table *tab, char stem)
 	snprintf(rel->alias, sizeof rel->alias, "%c%d", stem, ++g->nalias);
 	rel->ti = ti;
 	rel->tab = tab;
+	rel->nonbase = tab->is_view;
 	if (ti >= 0)
 		note_table(g, ti);
 	return rel;
@@ -202,23 +244,31 @@ key_table(const Rel *rel)
 	return rel->tab->root;
 }
 
-/* visible tables: base tables, plus models when allowed */
+/* visible tables: base tables and views, plus models when allowed */
 static int
 n_visible(Gen *g)
 {
-	return g->models ? g->s->ntables : g->s->nbase;
+	return g->models ? g->s->ntables : FIRST_MODEL(g->s);
 }
 
-/* a table to read for rows of base table T: T itself or a model of T */
+/* a table to read for rows of base table T: T itself, a view or a model of T */
 static int
 table_for(Gen *g, int T)
 {
 	int			cands[MAXTABLES];
 	int			n = 0;
 
+	if (g->s->nviews > 0 && chance(&g->r, 12))
+	{
+		for (int i = g->s->nbase; i < FIRST_MODEL(g->s); i++)
+			if (g->s->t[i].root == T)
+				cands[n++] = i;
+		if (n > 0)
+			return cands[rnd(&g->r, n)];
+	}
 	if (!g->models || chance(&g->r, 75))
 		return T;
-	for (int i = g->s->nbase; i < g->s->ntables; i++)
+	for (int i = FIRST_MODEL(g->s); i < g->s->ntables; i++)
 		if (g->s->t[i].root == T)
 			cands[n++] = i;
 	return n ? cands[rnd(&g->r, n)] : T;
@@ -906,7 +956,7 @@ pick_corr(Gen *g, Level *outer, Corr *c)
 		return true;
 	if (x < 92 && corr_data(g, a, c))
 		return true;
-	if (x < 96 && a->ti >= 0)
+	if (x < 96 && a->ti >= 0 && a->tab == &g->s->t[a->ti])
 	{
 		/* a non-equality correlation on a column of the same table */
 		const Table *t = a->tab;
@@ -1021,9 +1071,26 @@ inner_level(Gen *g, Level *outer, Level *l, Corr *cr, Frag *from, Frag *where,
 	Frag	   *on = NULL;
 	Frag	   *j = NULL;
 
-	first = open_level(g, outer, l, cr->ti, depth);
+	if (strchr(cr->inner_col, ':') == NULL && chance(&g->r, 5))
+	{
+		/* the inner table read through a WITH query or a plain subquery */
+		Frag	   *item;
+
+		memset(l, 0, sizeof(Level));
+		l->outer = outer;
+		l->depth = depth;
+		first = wrap_source(g, l, cr->ti, chance(&g->r, 60) ? W_CTE : W_SUBQ,
+							cr->inner_col[0] ? cr->inner_col : NULL, false, depth + 1,
+							&item);
+		fr_addt(from, "FROM ");
+		fr_add(from, item);
+	}
+	else
+	{
+		first = open_level(g, outer, l, cr->ti, depth);
+		fr_addt(from, "FROM %s %s", first->tab->name, first->alias);
+	}
 	first->multi = cr->kind != CORR_PARENT;
-	fr_addt(from, "FROM %s %s", first->tab->name, first->alias);
 	if (chance(&g->r, 25))
 		j = inner_parent_join(g, l, first, &on);
 	else if (chance(&g->r, 12))
@@ -1519,6 +1586,174 @@ gen_cond(Gen *g, Level *l, int depth)
 }
 
 /* ------------------------------------------------------------------ */
+/* plain subqueries and WITH queries over a table                      */
+/* ------------------------------------------------------------------ */
+
+/* a column of a wrapped source: native ones keep their reference */
+static Column *
+wrap_col(Table *t, const Column *src, const char *name, bool native)
+{
+	Column	   *c;
+
+	if (t->ncols >= MAXCOLS)
+		return NULL;
+	c = &t->cols[t->ncols++];
+	*c = *src;
+	snprintf(c->name, NAMELEN, "%s", name);
+	c->hidden = false;
+	if (!native)
+	{
+		c->fk = -1;
+		c->is_pk = false;
+	}
+	return c;
+}
+
+static void
+note_cte(Gen *g, const char *name, const Table *tab, int ti, int keyT, const char *key)
+{
+	Cte		   *c;
+
+	if (g->nctes >= lengthof(g->ctes))
+		return;
+	c = &g->ctes[g->nctes++];
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->tab = tab;
+	c->ti = ti;
+	c->keyT = keyT;
+	c->key = tab->cols[0].name;
+	if (key)
+		c->key = key;
+}
+
+/* "wN AS [NOT] [MATERIALIZED] (body)" added to the WITH list; counted unless bad */
+static void
+add_cte(Gen *g, const char *name, Frag *body, bool count)
+{
+	Frag	   *c = fr_drop(fr_seq());
+	int			m = rnd(&g->r, 100);
+
+	fr_addt(c, "%s AS %s(", name, m < 35 ? "MATERIALIZED " : m < 45 ? "NOT MATERIALIZED " : "");
+	fr_add(c, body);
+	fr_addt(c, ")");
+	fr_add(g->with, c);
+	if (count)
+		g->d->constructs |= C_CTE | (m < 35 ? C_CTE_MAT : 0);
+}
+
+/*
+ * A plain subquery over table (or view, or model) ti that only selects,
+ * joins and filters: SELECT its key, some of its columns (always `must`),
+ * sometimes columns of a parent joined N:1, FROM ti [JOIN parent] [WHERE
+ * ...].  `noisy` adds an unread random() column (a bad construct).  As a
+ * FROM item "(...) alias", or a WITH query wN read as "wN alias".  The rel
+ * is added to l; it stands for rows of ti, so correlations may treat it
+ * like ti for the columns ti has.  *item gets the FROM item.
+ */
+static Rel *
+wrap_source(Gen *g, Level *l, int ti, WrapKind kind, const char *must, bool noisy,
+			int depth, Frag **item)
+{
+	const Table *src = &g->s->t[ti];
+	Table	   *pt = new_derived(g);
+	Level		il;
+	Rel		   *r;
+	Rel		   *rel;
+	Frag	   *body = fr_seq();
+	Frag	   *cols;
+	Frag	   *where;
+	Frag	   *join = NULL;
+	int			fks[MAXCOLS];
+	int			nfk = schema_fk_cols(src, fks);
+
+	memset(&il, 0, sizeof il);
+	il.depth = depth;
+	r = add_table_rel(g, &il, ti);
+	snprintf(pt->name, NAMELEN, "(subquery)");
+	pt->root = src->root;
+	fr_addt(body, "SELECT ");
+	cols = fr_add(body, fr_list(NULL, ", ", NULL));
+	fr_addt(cols, "%s.%s", r->alias, src->cols[0].name);
+	wrap_col(pt, &src->cols[0], src->cols[0].name, true);
+	for (int i = 1; i < src->ncols; i++)
+	{
+		const Column *c = &src->cols[i];
+
+		if (c->hidden)
+			continue;
+		if (must && strcmp(c->name, must) == 0)
+			fr_addt(cols, "%s.%s", r->alias, c->name);
+		else if (chance(&g->r, 55))
+			fr_add(cols, fr_drop(fr_text("%s.%s", r->alias, c->name)));
+		else
+			continue;
+		wrap_col(pt, c, c->name, true);
+	}
+	if (nfk > 0 && !noisy && chance(&g->r, 30) && il.nrels < MAXRELS)
+	{
+		const Column *fk = &src->cols[fks[rnd(&g->r, nfk)]];
+		Rel		   *p = add_table_rel(g, &il, table_for(g, fk->fk));
+		bool		left = chance(&g->r, 60);
+
+		join = fr_text(" %s %s %s ON %s.%s = %s.%s", left ? "LEFT JOIN" : "JOIN",
+					   p->tab->name, p->alias, p->alias, p->tab->cols[0].name,
+					   r->alias, fk->name);
+		for (int k = rnd_range(&g->r, 1, 2); k > 0 && p->tab->ncols > 1; k--)
+		{
+			const Column *c = &p->tab->cols[rnd_range(&g->r, 1, p->tab->ncols - 1)];
+			char		name[NAMELEN];
+			Column	   *wc;
+			bool		dup = false;
+
+			snprintf(name, NAMELEN, "%s_%.40s", p->alias, c->name);
+			for (int i = 0; i < pt->ncols; i++)
+				dup |= strcmp(pt->cols[i].name, name) == 0;
+			if (dup || c->hidden)
+				continue;
+			fr_add(cols, fr_drop(fr_text("%s.%s AS %s", p->alias, c->name, name)));
+			wc = wrap_col(pt, c, name, false);
+			if (wc && left)
+				wc->not_null = false;
+		}
+	}
+	if (noisy)
+		fr_addt(cols, "random() AS noise");
+	fr_addt(body, " FROM %s %s", src->name, r->alias);
+	if (join)
+		fr_add(body, join);
+	where = fr_add(body, fr_list(" WHERE ", " AND ", NULL));
+	if (chance(&g->r, 50))
+		fr_add(where, fr_drop(cond_compare(g, &il, false)));
+	if (chance(&g->r, 15))
+		fr_add(where, fr_drop(gen_cond(g, &il, depth + 1)));
+
+	rel = add_rel(g, l, ti, pt, kind == W_CTE ? 'w' : 's');
+	if (rel == NULL)
+		rel = &l->rels[l->nrels - 1];	/* full: share the last one */
+	rel->nonbase = true;
+	if (kind == W_SUBQ)
+	{
+		*item = fr_seq();
+		fr_addt(*item, "(");
+		fr_add(*item, body);
+		fr_addt(*item, ") %s", rel->alias);
+		if (!noisy && (l->outer != NULL || l->nrels > 1))
+			g->d->constructs |= C_SUBQ;
+	}
+	else
+	{
+		char		name[16];
+
+		snprintf(name, sizeof name, "q%d", ++g->nalias);
+		add_cte(g, name, body, !noisy);
+		if (!noisy)
+			note_cte(g, name, pt, ti, src->root, NULL);
+		*item = fr_text("%s %s", name, rel->alias);
+	}
+	return rel;
+}
+
+/* ------------------------------------------------------------------ */
 /* expressions (dispatcher)                                            */
 /* ------------------------------------------------------------------ */
 
@@ -1595,6 +1830,7 @@ gen_expr(Gen *g, Level *l, int depth)
 typedef struct Top
 {
 	Frag	   *frag;
+	Frag	   *with;
 	Frag	   *selkw;
 	Frag	   *sel;
 	Frag	   *from;
@@ -1646,6 +1882,8 @@ join_n1(Gen *g, Top *t)
 	const char *kind;
 	const char *lcast = "";
 	const char *rcast = "";
+	Frag	   *item = NULL;
+	int			w;
 
 	for (int tries = 0; tries < 6 && n == 0; tries++)
 	{
@@ -1656,7 +1894,12 @@ join_n1(Gen *g, Top *t)
 	if (n == 0 || t->l.nrels >= MAXRELS - 2)
 		return;
 	fk = &a->tab->cols[fks[rnd(&g->r, n)]];
-	b = add_table_rel(g, &t->l, table_for(g, fk->fk));
+	w = rnd(&g->r, 100);
+	if (w < 8)
+		b = wrap_source(g, &t->l, table_for(g, fk->fk), w < 5 ? W_CTE : W_SUBQ, NULL, false,
+						1, &item);
+	else
+		b = add_table_rel(g, &t->l, table_for(g, fk->fk));
 	kind = chance(&g->r, 55) ? "LEFT JOIN" : "JOIN";
 	if (chance(&g->r, 4))
 	{
@@ -1673,7 +1916,14 @@ join_n1(Gen *g, Top *t)
 			rcast = "::numeric";
 	}
 	j = fr_drop(fr_seq());
-	fr_addt(j, "\n%s %s %s ON ", kind, b->tab->name, b->alias);
+	if (item)
+	{
+		fr_addt(j, "\n%s ", kind);
+		fr_add(j, item);
+		fr_addt(j, " ON ");
+	}
+	else
+		fr_addt(j, "\n%s %s %s ON ", kind, b->tab->name, b->alias);
 	on = fr_add(j, fr_list(NULL, " AND ", NULL));
 	fr_addt(on, "%s.%s%s = %s.%s%s", b->alias, b->tab->cols[0].name, lcast,
 			a->alias, fk->name, rcast);
@@ -1816,7 +2066,20 @@ typedef struct Derived
 	Table	   *dt;				/* its output columns */
 	Frag	   *j;				/* the join */
 	Frag	   *where;			/* its WHERE */
+	bool		cte;			/* grouped and DISTINCT ones: as a WITH query */
 } Derived;
+
+/* the body of a derived table as WITH query qN, joined as "LEFT JOIN qN" */
+static void
+derived_cte(Gen *g, Derived *x, Frag *body)
+{
+	char		name[16];
+
+	snprintf(name, sizeof name, "q%d", ++g->nalias);
+	add_cte(g, name, body, true);
+	note_cte(g, name, x->dt, -1, key_table(x->a), "k");
+	fr_addt(x->j, "\nLEFT JOIN %s", name);
+}
 
 /* aggregates over c as output columns a1, a2, ... */
 static Frag *
@@ -1854,29 +2117,38 @@ static void
 derived_grouped(Gen *g, Derived *x)
 {
 	Frag	   *aggs;
+	Frag	   *b = x->cte ? fr_seq() : x->j;
 
 	derived_col(x->dt, "k", x->kc, true);
 	aggs = derived_aggs(g, x);
 	if (chance(&g->r, 40))
 		fr_add(x->where, fr_drop(gen_cond(g, &x->l, 2)));
-	fr_addt(x->j, "\nLEFT JOIN (SELECT %s.%s AS k, ", x->c->alias, x->fkname);
-	fr_add(x->j, aggs);
-	fr_addt(x->j, " FROM %s %s", x->c->tab->name, x->c->alias);
-	fr_add(x->j, x->where);
-	fr_addt(x->j, " GROUP BY %s.%s)", x->c->alias, x->fkname);
+	fr_addt(b, "%sSELECT %s.%s AS k, ", x->cte ? "" : "\nLEFT JOIN (", x->c->alias, x->fkname);
+	fr_add(b, aggs);
+	fr_addt(b, " FROM %s %s", x->c->tab->name, x->c->alias);
+	fr_add(b, x->where);
+	fr_addt(b, " GROUP BY %s.%s%s", x->c->alias, x->fkname, x->cte ? "" : ")");
+	if (x->cte)
+		derived_cte(g, x, b);
 }
 
 /* LEFT JOIN (SELECT DISTINCT c.fk AS k, true AS hit FROM c WHERE ...) d ON d.k = a.pk */
 static void
 derived_distinct(Gen *g, Derived *x)
 {
+	Frag	   *b = x->cte ? fr_seq() : x->j;
+
 	derived_col(x->dt, "k", x->kc, true);
 	derived_col(x->dt, "hit", col_of_type(TY_BOOL), false);
 	fr_add(x->where, fr_drop(gen_cond(g, &x->l, 2)));
-	fr_addt(x->j, "\nLEFT JOIN (SELECT DISTINCT %s.%s AS k, true AS hit FROM %s %s",
-			x->c->alias, x->fkname, x->c->tab->name, x->c->alias);
-	fr_add(x->j, x->where);
-	fr_addt(x->j, ")");
+	fr_addt(b, "%sSELECT DISTINCT %s.%s AS k, true AS hit FROM %s %s",
+			x->cte ? "" : "\nLEFT JOIN (", x->c->alias, x->fkname, x->c->tab->name,
+			x->c->alias);
+	fr_add(b, x->where);
+	if (x->cte)
+		derived_cte(g, x, b);
+	else
+		fr_addt(b, ")");
 }
 
 /* LEFT JOIN LATERAL (SELECT ... FROM c WHERE c.fk = a.pk ORDER BY ... LIMIT 1) l ON true */
@@ -1974,6 +2246,7 @@ join_derived(Gen *g, Top *t)
 	x.dt = new_derived(g);
 	x.j = fr_drop(fr_seq());
 	x.where = fr_list(" WHERE ", " AND ", NULL);
+	x.cte = k < 30 && chance(&g->r, 20);
 	if (k < 20)
 		derived_grouped(g, &x);
 	else if (k < 30)
@@ -2014,6 +2287,170 @@ gen_having(Gen *g, Top *t)
 	fr_add(t->having, f);
 }
 
+/*
+ * A WITH query read a second time, by a top-level rel it matches on the
+ * key: LEFT JOIN qN x ON x.k = a.pk, or in a sublink in WHERE or in the
+ * select list.
+ */
+static void
+cte_again(Gen *g, Top *t)
+{
+	const Cte  *c = &g->ctes[rnd(&g->r, g->nctes)];
+	Rel		   *cands[MAXRELS];
+	int			n = 0;
+	Rel		   *a;
+	char		alias[16];
+	int			k = rnd(&g->r, 100);
+
+	for (int i = 0; i < t->l.nrels; i++)
+		if (t->l.rels[i].ti >= 0 && !t->l.rels[i].agg_only &&
+			key_table(&t->l.rels[i]) == c->keyT)
+			cands[n++] = &t->l.rels[i];
+	if (n == 0)
+		return;
+	a = cands[rnd(&g->r, n)];
+	g->d->constructs |= C_CTE_TWICE;
+	if (k < 50 && t->l.nrels < MAXRELS - 1)
+	{
+		Rel		   *x = add_rel(g, &t->l, c->ti, c->tab, 'w');
+
+		x->nonbase = true;
+		x->agg_only = c->ti < 0 && t->l.grouped;
+		if (c->ti < 0)
+			x->ti = -1;
+		fr_add(t->from, fr_drop(fr_text("\nLEFT JOIN %s %s ON %s.%s = %s.%s", c->name, x->alias,
+										x->alias, c->key, a->alias, a->tab->cols[0].name)));
+		return;
+	}
+	snprintf(alias, sizeof alias, "w%d", ++g->nalias);
+	if (k < 75)
+	{
+		fr_add(t->where, fr_drop(fr_text("%sEXISTS (SELECT 1 FROM %s %s WHERE %s.%s = %s.%s)",
+										 chance(&g->r, 30) ? "NOT " : "", c->name, alias,
+										 alias, c->key, a->alias, a->tab->cols[0].name)));
+		return;
+	}
+	{
+		/* (SELECT x.col FROM qN x WHERE x.k = a.pk): one row at most */
+		const Column *v = &c->tab->cols[rnd(&g->r, c->tab->ncols)];
+		Frag	   *f;
+		Expr		e;
+		char	   *n;
+
+		if (v->hidden)
+			v = &c->tab->cols[c->tab->ncols - 1];
+		if (v->hidden)
+			return;
+		f = fr_text("(SELECT %s.%s FROM %s %s WHERE %s.%s = %s.%s)", alias, v->name, c->name,
+					alias, alias, c->key, a->alias, a->tab->cols[0].name);
+		e = mk_expr(f, *v);
+		n = null_of(&e.c);
+		fr_alt(f, n);
+		free(n);
+		add_item(g, t, e);
+	}
+}
+
+/*
+ * GROUP BY the key makes the root's other columns selectable only when
+ * the root is a table: for views and subqueries every column they give
+ * the top level goes into GROUP BY too.
+ */
+static void
+group_nonbase(Top *t)
+{
+	for (int i = 0; i < t->l.nrels; i++)
+	{
+		const Rel  *r = &t->l.rels[i];
+
+		if (!r->nonbase || r->agg_only)
+			continue;
+		for (int j = r == t->root ? 1 : 0; j < r->tab->ncols; j++)
+			if (!r->tab->cols[j].hidden)
+				fr_addt(t->groupby, "%s.%s", r->alias, r->tab->cols[j].name);
+	}
+}
+
+/* a source the engine must refuse: a volatile column it does not read, ... */
+static void
+gen_bad_source(Gen *g, Top *t)
+{
+	Rel		   *a = t->root;
+	int			T = key_table(a);
+	const Table *bt;
+	const Column *vc;
+	int			k = rnd(&g->r, 6);
+	char		alias[16];
+
+	if (T < 0)
+		return;
+	bt = &g->s->t[T];
+	vc = &bt->cols[rnd(&g->r, bt->ncols)];
+	snprintf(alias, sizeof alias, "n%d", ++g->nalias);
+	if (k <= 2)
+	{
+		static const char *const views[] = {"v_noisy_", "v_noisy2_", "v_mat_"};
+		static const char *const what[] = {"volatile column in a view",
+		"view over a volatile view", "materialized view"};
+
+		fr_add(t->from, fr_drop(fr_text("\nLEFT JOIN %s%s %s ON %s.%s = %s.%s", views[k],
+										bt->stem, alias, alias, bt->cols[0].name, a->alias,
+										a->tab->cols[0].name)));
+		add_item(g, t, mk_expr(fr_text("%s.%s", alias, vc->name), *vc));
+		g->d->bad = what[k];
+		if (t->l.grouped)
+			fr_addt(t->groupby, "%s.%s", alias, vc->name);
+	}
+	else if (k == 3)
+	{
+		/* WITH RECURSIVE: a counter, or the tree below each row of a self-referencing table */
+		const char *self = NULL;
+		char		name[16];
+
+		snprintf(name, sizeof name, "r%d", ++g->nalias);
+		for (int i = 1; i < bt->ncols; i++)
+			if (bt->cols[i].fk == T)
+				self = bt->cols[i].name;
+		free(t->with->prefix);
+		t->with->prefix = xstrdup("WITH RECURSIVE ");
+		if (self)
+		{
+			fr_add(t->with, fr_text("%s(k, top) AS (SELECT x.%s, x.%s FROM %s x UNION"
+									" SELECT y.%s, r.top FROM %s y JOIN %s r ON y.%s = r.k)",
+									name, bt->cols[0].name, bt->cols[0].name, bt->name,
+									bt->cols[0].name, bt->name, name, self));
+			add_item(g, t, mk_expr(fr_text("(SELECT count(*) FROM %s %s WHERE %s.top = %s.%s)",
+										   name, alias, alias, a->alias, a->tab->cols[0].name),
+								   col_of_type(TY_BIGINT)));
+		}
+		else
+		{
+			fr_add(t->with, fr_text("%s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM %s WHERE n < 3)",
+									name, name));
+			add_item(g, t, mk_expr(fr_text("(SELECT max(%s.n) FROM %s %s)", alias, name, alias),
+								   col_of_type(TY_INT)));
+		}
+		g->d->bad = "WITH RECURSIVE";
+	}
+	else if (t->l.nrels < MAXRELS - 1)
+	{
+		/* random() in a column of a WITH query or FROM subquery nobody reads */
+		Frag	   *item;
+		Rel		   *x = wrap_source(g, &t->l, T, k == 4 ? W_CTE : W_SUBQ, NULL, true, 1, &item);
+		Frag	   *j = fr_drop(fr_seq());
+
+		fr_addt(j, "\nLEFT JOIN ");
+		fr_add(j, item);
+		fr_addt(j, " ON %s.%s = %s.%s", x->alias, x->tab->cols[0].name, a->alias,
+				a->tab->cols[0].name);
+		fr_add(t->from, j);
+		add_item(g, t, mk_expr(fr_text("%s.%s", x->alias, x->tab->cols[0].name),
+							   x->tab->cols[0]));
+		g->d->bad = k == 4 ? "volatile column in a WITH query" :
+			"volatile column in a FROM subquery";
+	}
+}
+
 /* a construct the engine must refuse (or maintain anyway) */
 static void
 gen_bad(Gen *g, Top *t)
@@ -2021,6 +2458,12 @@ gen_bad(Gen *g, Top *t)
 	const char *alias = t->root->alias;
 	int			k = rnd(&g->r, 15);
 
+	if (k <= 3 && t->root->nonbase)
+	{
+		/* system columns and TABLESAMPLE need a table */
+		gen_bad_source(g, t);
+		return;
+	}
 	switch (k)
 	{
 		case 0:
@@ -2087,10 +2530,7 @@ gen_bad(Gen *g, Top *t)
 			g->d->bad = "set-returning function";
 			break;
 		case 13:
-			fr_add(t->from, fr_drop(fr_text("\nLEFT JOIN v_%s vw ON vw.%s::text = %s.%s::text",
-											g->s->t[0].stem, g->s->t[0].cols[0].name,
-											alias, t->root->tab->cols[0].name)));
-			g->d->bad = "view as a source";
+			gen_bad_source(g, t);
 			break;
 		default:
 			fr_addt(t->tail, "\nFOR UPDATE");
@@ -2099,11 +2539,13 @@ gen_bad(Gen *g, Top *t)
 	}
 }
 
+/* the top level; wrap: -1 reads the root directly, else a WrapKind */
 static void
-top_init(Gen *g, Top *t, int root_ti)
+top_init(Gen *g, Top *t, int root_ti, int wrap)
 {
 	memset(t, 0, sizeof(Top));
 	t->frag = fr_seq();
+	t->with = g->with = fr_add(t->frag, fr_list("WITH ", ",\n     ", "\n"));
 	t->selkw = fr_addt(t->frag, "SELECT ");
 	t->sel = fr_add(t->frag, fr_list(NULL, ",\n       ", NULL));
 	fr_addt(t->frag, "\nFROM ");
@@ -2112,8 +2554,20 @@ top_init(Gen *g, Top *t, int root_ti)
 	t->groupby = fr_add(t->frag, fr_list("\nGROUP BY ", ", ", NULL));
 	t->having = fr_add(t->frag, fr_list("\nHAVING ", " AND ", NULL));
 	t->tail = fr_add(t->frag, fr_seq());
-	t->root = add_table_rel(g, &t->l, root_ti);
-	fr_addt(t->from, "%s %s", t->root->tab->name, t->root->alias);
+	if (wrap < 0)
+	{
+		t->root = add_table_rel(g, &t->l, root_ti);
+		fr_addt(t->from, "%s %s", t->root->tab->name, t->root->alias);
+	}
+	else
+	{
+		Frag	   *item;
+
+		t->root = wrap_source(g, &t->l, root_ti, (WrapKind) wrap, NULL, false, 1, &item);
+		fr_add(t->from, item);
+		if (wrap == W_SUBQ)
+			g->d->constructs |= C_SUBQ_ROOT;
+	}
 }
 
 /* the key, then the root's references passed through (models over models) */
@@ -2158,9 +2612,22 @@ gen_options(Gen *g, Def *d, bool key_option)
 static int
 pick_root(Gen *g)
 {
-	if (g->models && g->s->ntables > g->s->nbase && chance(&g->r, 15))
-		return rnd_range(&g->r, g->s->nbase, g->s->ntables - 1);
+	int			first = FIRST_MODEL(g->s);
+
+	if (g->models && g->s->ntables > first && chance(&g->r, 15))
+		return rnd_range(&g->r, first, g->s->ntables - 1);
+	if (g->s->nviews > 0 && chance(&g->r, 14))
+		return rnd_range(&g->r, g->s->nbase, first - 1);
 	return rnd(&g->r, g->s->nbase);
+}
+
+/* how the root is read: directly (-1), through a plain subquery or a WITH query */
+static int
+pick_root_wrap(Gen *g)
+{
+	int			x = rnd(&g->r, 100);
+
+	return x < 10 ? W_SUBQ : x < 18 ? W_CTE : -1;
 }
 
 Def *
@@ -2182,7 +2649,7 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 	snprintf(d->name, NAMELEN, "tv_f%d", def_no);
 
 	d->root = pick_root(&g);
-	top_init(&g, &t, d->root);
+	top_init(&g, &t, d->root, pick_root_wrap(&g));
 	shape = rnd(&g.r, 100);
 	g.lean = chance(&g.r, 35);
 	t.l.grouped = shape < 28;
@@ -2221,6 +2688,8 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 		join_children(&g, &t);	/* bad: 1:N without GROUP BY */
 		t.l.rels[t.l.nrels - 1].agg_only = false;
 	}
+	if (g.nctes > 0 && chance(&g.r, 45))
+		cte_again(&g, &t);
 
 	for (int i = rnd_range(&g.r, 1, g.lean ? 2 : 4); i > 0; i--)
 		add_item(&g, &t, gen_expr(&g, &t.l, 0));
@@ -2250,6 +2719,10 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 		gen_having(&g, &t);
 	if (chance(&g.r, g.lean ? 3 : 10))
 		gen_bad(&g, &t);
+	else if (chance(&g.r, g.lean ? 2 : 4))
+		gen_bad_source(&g, &t);
+	if (t.l.grouped)
+		group_nonbase(&t);
 
 	d->frag = t.frag;
 	gen_options(&g, d, key_later);

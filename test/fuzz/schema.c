@@ -8,6 +8,8 @@
  * pools hold NULLs and equal-but-different values: numeric 10.5 and
  * 10.50, interval '1 day' and '24 hours', 'alice' and 'ALICE' under a
  * case-insensitive collation, float8 0 and -0, jsonb 10.5 and 10.50.
+ * Views over the tables (and over views) are read like tables; a few
+ * views per table must be refused (a volatile column, a materialized view).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -621,6 +623,301 @@ add_trigger(Rng *r, Schema *s)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* views                                                               */
+/* ------------------------------------------------------------------ */
+
+/* a column of view v: src renamed (or not), without table properties */
+static Column *
+view_col(Table *v, const Column *src, const char *name)
+{
+	Column	   *c;
+
+	if (v->ncols >= MAXCOLS)
+		return NULL;
+	c = &v->cols[v->ncols++];
+	*c = *src;
+	if (name)
+		snprintf(c->name, NAMELEN, "%s", name);
+	c->is_pk = c->indexed = c->fk_constraint = c->on_update_cascade = false;
+	c->deferred = c->hidden = false;
+	c->on_delete = NULL;
+	return c;
+}
+
+static bool
+view_has(const Table *v, const char *name)
+{
+	for (int i = 0; i < v->ncols; i++)
+		if (strcmp(v->cols[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* a filter on column c of alias a: NULLs and values in and out */
+static char *
+view_cond(Rng *r, const char *a, const Column *c)
+{
+	char	   *v1, *v2, *res;
+	int			x = rnd(r, 4);
+
+	if (c->type == TY_BOOL)
+		return strf(x == 0 ? "%s.%s IS NOT FALSE" : x == 1 ? "NOT %s.%s" : "%s.%s", a, c->name);
+	if (c->type == TY_JSONB || c->type == TY_OTHER || x == 0)
+		return strf("%s.%s IS %sNULL", a, c->name, chance(r, 80) ? "NOT " : "");
+	v1 = value_literal(r, c, 0);
+	v2 = value_literal(r, c, 0);
+	if (x == 1)
+		res = strf("%s.%s <> %s", a, c->name, v1);
+	else if (x == 2)
+		res = strf("%s.%s >= %s", a, c->name, v1);
+	else
+		res = strf("%s.%s IN (%s, %s)", a, c->name, v1, v2);
+	free(v1);
+	free(v2);
+	return res;
+}
+
+/* an immutable expression over column c as a view column, or NULL */
+static char *
+view_expr(const char *a, const Column *c, Column *out)
+{
+	*out = *c;
+	out->fk = -1;
+	switch (c->type)
+	{
+		case TY_INT:
+			return strf("(%s.%s * 2)", a, c->name);
+		case TY_NUMERIC:
+			out->scale = -1;
+			return strf("round(%s.%s, 1)", a, c->name);
+		case TY_TEXT:
+			return strf("upper(%s.%s)", a, c->name);
+		case TY_BOOL:
+			return strf("(NOT %s.%s)", a, c->name);
+		case TY_JSONB:
+			return strf("(%s.%s -> 'x')", a, c->name);
+		case TY_INTERVAL:
+			return strf("justify_hours(%s.%s)", a, c->name);
+		default:
+			return NULL;
+	}
+}
+
+/* a base table with a reference to base table T, and that reference */
+static bool
+view_child(Rng *r, const Schema *s, int T, int *ct, int *col)
+{
+	int			tabs[64], cols[64], n = 0;
+
+	for (int i = 0; i < s->nbase; i++)
+		for (int j = 1; j < s->t[i].ncols && n < 64; j++)
+			if (s->t[i].cols[j].fk == T)
+			{
+				tabs[n] = i;
+				cols[n++] = j;
+			}
+	if (n == 0)
+		return false;
+	n = rnd(r, n);
+	*ct = tabs[n];
+	*col = cols[n];
+	return true;
+}
+
+/*
+ * CREATE VIEW over table or view src: its key (maybe renamed), a subset of
+ * its columns or all of them, immutable expressions, sometimes a parent
+ * (table or view) joined on src's reference, a correlated count of
+ * children, a filter, an ORDER BY.  Registered as t[ntables] so
+ * definitions can read it like a table; its key is the key of src's root.
+ */
+static void
+add_view(Rng *r, Schema *s, int src)
+{
+	const Table *st = &s->t[src];
+	Table	   *v;
+	Buf			sel = {0};
+	Buf			from = {0};
+	Buf			where = {0};
+	int			vi;
+	int			depth = st->is_view ? st->view_depth + 1 : 1;
+	char		pfx = (char) ('p' + depth - 1);
+	int			fks[MAXCOLS];
+	int			nfk = schema_fk_cols(st, fks);
+	int			ct, ccol;
+	char		root_stem[NAMELEN];
+
+	snprintf(root_stem, NAMELEN, "%s", s->t[st->root].stem);
+	if (s->ntables >= MAXTABLES - 16)
+		return;
+	vi = s->ntables++;
+	s->nviews++;
+	v = &s->t[vi];
+	memset(v, 0, sizeof(Table));
+	snprintf(v->name, NAMELEN, "v_%.40s_%d", root_stem, s->nviews);
+	snprintf(v->stem, NAMELEN, "v");
+	v->is_view = true;
+	v->root = st->root;
+	v->used = st->is_view ? st->used : UINT64_C(1) << src;
+	if (chance(r, 15))
+	{
+		buf_puts(&sel, "s.*");
+		for (int i = 0; i < st->ncols; i++)
+			view_col(v, &st->cols[i], NULL);
+	}
+	else
+	{
+		char		kname[NAMELEN];
+
+		snprintf(kname, NAMELEN, "id_%.40s", root_stem);
+		if (chance(r, 15) && !view_has(st, kname))
+		{
+			buf_append(&sel, "s.%s AS %s", st->cols[0].name, kname);
+			view_col(v, &st->cols[0], kname);
+		}
+		else
+		{
+			buf_append(&sel, "s.%s", st->cols[0].name);
+			view_col(v, &st->cols[0], NULL);
+		}
+		for (int i = 1; i < st->ncols; i++)
+		{
+			const Column *c = &st->cols[i];
+			Column		ec;
+			char	   *e;
+
+			if (!chance(r, 65))
+				continue;
+			if (chance(r, 12) && (e = view_expr("s", c, &ec)) != NULL)
+			{
+				char		en[NAMELEN];
+
+				snprintf(en, NAMELEN, "e%d_%.40s", depth, c->name);
+				buf_append(&sel, ", %s AS %s", e, en);
+				view_col(v, &ec, en);
+				free(e);
+			}
+			else
+			{
+				buf_append(&sel, ", s.%s", c->name);
+				view_col(v, c, NULL);
+			}
+		}
+	}
+	if (chance(r, 12) && view_child(r, s, st->root, &ct, &ccol))
+	{
+		Column		n;
+		char		nn[NAMELEN];
+
+		memset(&n, 0, sizeof n);
+		n.type = TY_BIGINT;
+		n.scale = -1;
+		n.fk = -1;
+		snprintf(nn, NAMELEN, "n%d_%.40s", depth, s->t[ct].stem);
+		if (!view_has(v, nn))
+		{
+			buf_append(&sel, ",\n           (SELECT count(*) FROM %s c WHERE c.%s = s.%s) AS %s",
+					   s->t[ct].name, s->t[ct].cols[ccol].name, st->cols[0].name, nn);
+			view_col(v, &n, nn);
+			v->used |= UINT64_C(1) << ct;
+		}
+	}
+	buf_append(&from, "\n    FROM %s s", st->name);
+	if (nfk > 0 && chance(r, 40))
+	{
+		const Column *fk = &st->cols[fks[rnd(r, nfk)]];
+		int			pi = fk->fk;
+		int			cands[MAXTABLES], nc = 0;
+		const Table *pt;
+		bool		left = chance(r, 65);
+
+		for (int i = s->nbase; i < vi; i++)
+			if (s->t[i].root == fk->fk)
+				cands[nc++] = i;
+		if (nc > 0 && chance(r, 35))
+			pi = cands[rnd(r, nc)];
+		pt = &s->t[pi];
+		buf_append(&from, "\n    %s %s p ON p.%s = s.%s", left ? "LEFT JOIN" : "JOIN",
+				   pt->name, pt->cols[0].name, fk->name);
+		v->used |= pt->is_view ? pt->used : UINT64_C(1) << pi;
+		if (pt->is_view && pt->view_depth + 1 > depth)
+			depth = pt->view_depth + 1;
+		for (int k = rnd_range(r, 1, 2); k > 0 && pt->ncols > 1; k--)
+		{
+			const Column *c = &pt->cols[rnd_range(r, 1, pt->ncols - 1)];
+			char		pn[NAMELEN];
+			Column	   *vc;
+
+			snprintf(pn, NAMELEN, "%c_%.40s", pfx, c->name);
+			if (view_has(v, pn))
+				continue;
+			buf_append(&sel, ", p.%s AS %s", c->name, pn);
+			vc = view_col(v, c, pn);
+			if (vc && left)
+				vc->not_null = false;
+		}
+		if (chance(r, 40))
+		{
+			char	   *cond = view_cond(r, "p", &pt->cols[rnd(r, pt->ncols)]);
+
+			buf_append(&where, "%s", cond);
+			free(cond);
+		}
+	}
+	if (chance(r, 50))
+	{
+		char	   *cond = view_cond(r, "s", &st->cols[rnd(r, st->ncols)]);
+
+		buf_append(&where, "%s%s", where.len ? " AND " : "", cond);
+		free(cond);
+	}
+	if (chance(r, 8) && view_child(r, s, st->root, &ct, &ccol))
+	{
+		buf_append(&where, "%s%sEXISTS (SELECT 1 FROM %s c WHERE c.%s = s.%s)",
+				   where.len ? " AND " : "", chance(r, 40) ? "NOT " : "",
+				   s->t[ct].name, s->t[ct].cols[ccol].name, st->cols[0].name);
+		v->used |= UINT64_C(1) << ct;
+	}
+	v->view_depth = depth;
+	sl_addf(&s->ddl, "CREATE VIEW %s AS\n    SELECT %s%s%s%s%s", v->name, buf_str(&sel),
+			buf_str(&from), where.len ? "\n    WHERE " : "", buf_str(&where),
+			chance(r, 8) ? "\n    ORDER BY 1" : "");
+	buf_free(&sel);
+	buf_free(&from);
+	buf_free(&where);
+}
+
+/*
+ * The views definitions may read (a few over tables, some over views),
+ * and for every table the views they must not: one with a volatile
+ * column, one over that one, a materialized view.
+ */
+static void
+add_views(Rng *r, Schema *s)
+{
+	for (int i = rnd_range(r, 2, 4); i > 0; i--)
+		add_view(r, s, rnd(r, s->nbase));
+	for (int i = rnd_range(r, 0, 2); i > 0; i--)
+		add_view(r, s, rnd_range(r, s->nbase, s->ntables - 1));
+	for (int ti = 0; ti < s->nbase; ti++)
+	{
+		const Table *t = &s->t[ti];
+		Buf			b = {0};
+
+		sl_addf(&s->ddl, "CREATE VIEW v_noisy_%s AS SELECT s.*, random() AS noise FROM %s s",
+				t->stem, t->name);
+		buf_append(&b, "CREATE VIEW v_noisy2_%s AS SELECT ", t->stem);
+		for (int i = 0; i < t->ncols; i++)
+			buf_append(&b, "%sn.%s", i ? ", " : "", t->cols[i].name);
+		buf_append(&b, " FROM v_noisy_%s n", t->stem);
+		sl_add(&s->ddl, buf_str(&b));
+		buf_free(&b);
+		sl_addf(&s->ddl, "CREATE MATERIALIZED VIEW v_mat_%s AS SELECT * FROM %s",
+				t->stem, t->name);
+	}
+}
+
 void
 schema_generate(Schema *s, uint64_t seed)
 {
@@ -663,8 +960,14 @@ schema_generate(Schema *s, uint64_t seed)
 		   " locale = 'und-u-ks-level2', deterministic = false)");
 	for (int ti = 0; ti < s->nbase; ti++)
 		table_ddl(s, &s->t[ti], &s->ddl);
-	/* things a definition must not read, or may read */
-	sl_addf(&s->ddl, "CREATE VIEW v_%s AS SELECT * FROM %s", s->t[0].stem, s->t[0].name);
+	/* views: their own generator, so that the tables and data stay as they were */
+	{
+		Rng			vr;
+
+		rng_seed(&vr, mix_seed(seed, 0x76696577));
+		add_views(&vr, s);
+	}
+	/* functions a definition must not use, or may */
 	sl_add(&s->ddl, "CREATE FUNCTION fn_stable(numeric) RETURNS numeric"
 		   " STABLE LANGUAGE sql AS 'SELECT $1 + 1'");
 	sl_add(&s->ddl, "CREATE FUNCTION fn_immutable(numeric) RETURNS numeric"

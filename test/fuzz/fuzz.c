@@ -59,6 +59,12 @@ typedef struct Distinct
 	char	   *where;			/* seed, schema, model of the example */
 } Distinct;
 
+/* columns of Stats.cons */
+enum
+{
+	CS_MADE, CS_ACCEPTED, CS_REFUSED, CS_WRONG, CS_FAILED, CS_BAD, CS_N
+};
+
 typedef struct Stats
 {
 	long		defs;
@@ -74,6 +80,7 @@ typedef struct Stats
 	Counts		reasons;		/* refusals by reason */
 	Counts		bad;			/* deliberately bad constructs: made, accepted */
 	Counts		shapes;			/* shapes: made, accepted */
+	long		cons[NCONSTRUCTS + 1][CS_N];	/* by source construct; last: any */
 	long		schemas;
 	Distinct	distinct[64];
 	int			ndistinct;
@@ -194,6 +201,17 @@ print_stats(double elapsed)
 	for (int i = 0; i < stats.shapes.n; i++)
 		printf("  %-14s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
 			   stats.shapes.v[i].m);
+	printf("by source construct (definitions that read one: generated / accepted (share)"
+		   " / refused / wrong / other failures; with a bad construct):\n");
+	for (int i = 0; i <= NCONSTRUCTS; i++)
+	{
+		const long *c = stats.cons[i];
+
+		printf("  %-22s %5ld / %ld (%.1f%%) / %ld / %ld / %ld; bad %ld\n",
+			   i < NCONSTRUCTS ? construct_names[i] : "any of these", c[CS_MADE],
+			   c[CS_ACCEPTED], c[CS_MADE] ? 100.0 * c[CS_ACCEPTED] / c[CS_MADE] : 0.0,
+			   c[CS_REFUSED], c[CS_WRONG], c[CS_FAILED], c[CS_BAD]);
+	}
 	printf("deliberately bad constructs (generated / accepted):\n");
 	qsort(stats.bad.v, stats.bad.n, sizeof(Count), count_cmp);
 	for (int i = 0; i < stats.bad.n; i++)
@@ -342,6 +360,35 @@ count_outcome(Def *d, TrialResult *res)
 		stats.passed++;
 }
 
+/*
+ * The source constructs of a definition (views, WITH queries, plain
+ * subqueries), counted with its final outcome (after the second run).
+ */
+static void
+count_constructs(const Def *d, const TrialResult *res, Outcome kind)
+{
+	bool		refused = kind == OUT_REFUSED || (kind == OUT_LEFTOVER && res->reason);
+
+	for (int i = 0; i <= NCONSTRUCTS; i++)
+	{
+		long	   *c = stats.cons[i];
+
+		if (i < NCONSTRUCTS ? !(d->constructs & (1u << i)) : d->constructs == 0)
+			continue;
+		c[CS_MADE]++;
+		if (d->bad)
+			c[CS_BAD]++;
+		if (refused)
+			c[CS_REFUSED]++;
+		else if (kind != OUT_SETUP)
+			c[CS_ACCEPTED]++;
+		if (kind == OUT_WRONG)
+			c[CS_WRONG]++;
+		else if (outcome_is_failure(kind))
+			c[CS_FAILED]++;
+	}
+}
+
 /* a failure must happen again, the same way, before it is reported */
 static bool
 reproduces(const Trial *t, const TrialResult *res)
@@ -387,14 +434,18 @@ run_definition(SchemaRun *sr, int i)
 			   t.defs[res.model]->name, buf_str(&res.report));
 		stats.outcomes[res.kind]--;
 		stats.outcomes[OUT_SETUP]++;
+		count_constructs(d, &res, OUT_SETUP);
 	}
 	else if (outcome_is_failure(res.kind))
 	{
+		count_constructs(d, &res, res.kind);
 		print_failure(&sr->s, sr->no, &t, &res);
 		shrink_and_keep(&t, &res, sr->no);
 		go_on = !opt.stop_on_failure;
 	}
-	else if (res.kind == OUT_OK)
+	else
+		count_constructs(d, &res, res.kind);
+	if (res.kind == OUT_OK)
 	{
 		int			ti = schema_register_model(&sr->s, d);
 

@@ -15,6 +15,7 @@
 
 extern ModelAnalysis *readmodel_analyze(Query *query, Oid viewid,
 										const char *explicit_key,
-										const char *model_name, Oid owner);
+										const char *model_name, Oid owner,
+										bool refresh_strategy);
 
 #endif							/* READMODEL_ANALYSIS_H */

@@ -23,7 +23,9 @@
  *	   (ordered aggregates, LIMIT, DISTINCT ON) has an order determined by
  *	   unique keys, so the definition is a function of its tables;
  *	5. every source occurrence gets a route of equalities to the key; a
- *	   table with none is refused.
+ *	   table with none is refused, or, if the model was declared with
+ *	   options strategy "refresh", rebuilds the whole model by diff when it
+ *	   changes.
  *
  * Every refusal names the construct and where it is, with a hint.
  *
@@ -125,7 +127,7 @@ analyze_node_label(RelNode *node)
  */
 ModelAnalysis *
 readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
-				  const char *model_name, Oid owner)
+				  const char *model_name, Oid owner, bool refresh_strategy)
 {
 	AnalysisState st;
 	QueryLevel *top;
@@ -135,6 +137,7 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 
 	memset(&st, 0, sizeof(st));
 	st.model_name = model_name;
+	st.refresh_strategy = refresh_strategy;
 	st.viewid = viewid;
 	st.owner = owner;
 

@@ -107,6 +107,7 @@ typedef struct PendingAggregate
 typedef struct AnalysisState
 {
 	const char *model_name;
+	bool		refresh_strategy;	/* a table with no route rebuilds */
 	Oid			viewid;			/* the view's OLD/NEW placeholders are not sources */
 	Oid			owner;			/* the model's owner: who must trust the code */
 	List	   *levels;			/* QueryLevel * */

@@ -380,7 +380,7 @@ refuse_unconnected(AnalysisState *st, RelNode *node, RelNode *root)
 				   psprintf("Table %s (in %s) is not connected to the root table \"%s\" by equality conditions that hold for its rows.",
 							analyze_node_label(node), analyze_position_name(node->level),
 							get_rel_name(root->relid)),
-				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key.  Join or correlate every table that way, in WHERE or in an inner join's ON, or from the nullable side of an outer join's ON; compare columns of the same type (int = numeric needs a conversion and does not count).");
+				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key.  Join or correlate every table that way, in WHERE or in an inner join's ON, or from the nullable side of an outer join's ON; compare columns of the same type (int = numeric needs a conversion and does not count).  Or declare the model with options => '{\"strategy\": \"refresh\"}': a change of such a table then rebuilds the whole model.");
 }
 
 void
@@ -398,7 +398,17 @@ analyze_build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
 
 		source->read_cols = bms_union(source->read_cols, node->rte->selectedCols);
 		if (!search_route(st, node, root, result->root_key_att, &rs))
-			refuse_unconnected(st, node, root);
+		{
+			if (!st->refresh_strategy)
+				refuse_unconnected(st, node, root);
+			route = palloc0(sizeof(SourceRoute));
+			route->full = true;
+			route->in_subquery = (node->level->position != POS_TOP);
+			route->description = psprintf("%s: no route, any change rebuilds the model (strategy refresh)",
+										  get_rel_name(node->relid));
+			source->routes = lappend(source->routes, route);
+			continue;
+		}
 		route = route_from_search(st, node, result->root_key_att, &rs);
 		route->in_subquery = (node->level->position != POS_TOP);
 		complete_composite_route(node, root, result, route);

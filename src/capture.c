@@ -65,6 +65,7 @@ typedef struct ModelCapture
 	ModelSource *msource;
 	ValueList  *starts;			/* per route: start values */
 	ValueList  *patches;		/* per patch target: via values */
+	bool		full;			/* a change with no route: rebuild it */
 } ModelCapture;
 
 typedef struct CaptureState
@@ -296,7 +297,9 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 		{
 			SourceRoute *route = lfirst(lr);
 
-			values_init(&mc->starts[r++], route->start_key ? RECORDOID : route->start_type);
+			/* a full route collects no values (any type will do) */
+			values_init(&mc->starts[r++], route->full ? BOOLOID :
+						route->start_key ? RECORDOID : route->start_type);
 		}
 		mc->patches = palloc(sizeof(ValueList) * Max(list_length(mc->msource->patches), 1));
 		r = 0;
@@ -359,7 +362,9 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 		{
 			SourceRoute *route = lfirst(lr);
 
-			if (route->start_key)
+			if (route->full)
+				mc->full = true;
+			else if (route->start_key)
 			{
 				values_add_key(&mc->starts[r], mc->model, old);
 				values_add_key(&mc->starts[r], mc->model, new);
@@ -554,6 +559,8 @@ capture_finish(CaptureState *state, int op, MemoryContext workcxt)
 		ListCell   *lr;
 		int			r = 0;
 
+		if (mc->full)
+			readmodel_queue_full(mc->model, relid, op);
 		foreach(lr, mc->msource->routes)
 			queued += follow_route(mc->model, lfirst(lr), &mc->starts[r++],
 								   relid, op, workcxt);

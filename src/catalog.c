@@ -138,7 +138,10 @@ text_column(HeapTuple tuple, TupleDesc desc, int col)
 	return value ? pstrdup(value) : NULL;
 }
 
-/* A CatalogRow from columns relid, viewid, keycol, mode, definition, sources, stale_reason. */
+/*
+ * A CatalogRow from columns relid, viewid, keycol, mode, definition,
+ * sources, stale_reason, strategy.
+ */
 static CatalogRow *
 row_from_tuple(HeapTuple tuple, TupleDesc desc)
 {
@@ -152,6 +155,12 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 	row->definition = text_column(tuple, desc, 5);
 	row->sources = oid_list_from_array(SPI_getbinval(tuple, desc, 6, &isnull));
 	row->stale_reason = text_column(tuple, desc, 7);
+	if (desc->natts >= 8)
+	{
+		char	   *strategy = text_column(tuple, desc, 8);
+
+		row->refresh_strategy = strategy != NULL && strcmp(strategy, "refresh") == 0;
+	}
 	return row;
 }
 
@@ -185,8 +194,9 @@ readmodel_catalog_rows(void)
 	uint64		n;
 
 	readmodel_spi_connect();
-	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s FROM readmodel.model m "
-							 "ORDER BY m.relid::pg_catalog.oid",
+	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s, "
+							 "m.options OPERATOR(pg_catalog.->>) 'strategy' "
+							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
 							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
 					0, NULL, NULL, true, SPI_OK_SELECT);
@@ -310,21 +320,24 @@ row_values(CatalogRow *row, Datum *values)
 	values[3] = CStringGetTextDatum(row->mode);
 	values[4] = CStringGetTextDatum(row->definition);
 	values[5] = readmodel_oid_array(row->sources, REGCLASSOID);
+	values[6] = DirectFunctionCall1(jsonb_in,
+									CStringGetDatum(row->refresh_strategy
+													? "{\"strategy\": \"refresh\"}" : "{}"));
 }
 
-static Oid	row_types[6] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,
-REGCLASSARRAYOID};
+static Oid	row_types[7] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,
+REGCLASSARRAYOID, JSONBOID};
 
 void
 readmodel_catalog_insert(CatalogRow *row)
 {
-	Datum		values[6];
+	Datum		values[7];
 
 	row_values(row, values);
 	readmodel_spi_connect();
-	(void) catalog_run("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources) "
-					   "VALUES ($1, $2, $3, $4, $5, $6)",
-					   6, row_types, values, false, SPI_OK_INSERT);
+	(void) catalog_run("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources, options) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+					   7, row_types, values, false, SPI_OK_INSERT);
 	readmodel_spi_finish();
 }
 
@@ -332,16 +345,16 @@ readmodel_catalog_insert(CatalogRow *row)
 void
 readmodel_catalog_update(CatalogRow *row)
 {
-	Datum		values[6];
+	Datum		values[7];
 
 	row_values(row, values);
 	readmodel_spi_connect();
 	(void) catalog_run(psprintf("UPDATE readmodel.model SET viewid = $2, keycol = $3, mode = $4, "
-								"definition = $5, sources = $6%s "
+								"definition = $5, sources = $6, options = $7%s "
 								"WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
 								readmodel_catalog_tracks_staleness()
 								? ", stale_since = NULL, stale_reason = NULL" : ""),
-					   6, row_types, values, false, SPI_OK_UPDATE);
+					   7, row_types, values, false, SPI_OK_UPDATE);
 	readmodel_spi_finish();
 }
 

@@ -31,6 +31,7 @@ typedef struct CatalogRow
 	char	   *definition;
 	List	   *sources;		/* Oid list: the tables it reads */
 	char	   *stale_reason;	/* why it is no longer maintained, or NULL */
+	bool		refresh_strategy;	/* options->'strategy' = 'refresh' */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);

@@ -88,7 +88,7 @@ report_analysis(Oid view, ReadModel *model, CatalogRow *row)
 	query = copyObject(get_view_query(rel));
 	relation_close(rel, AccessShareLock);
 	(void) readmodel_analyze(query, row->viewid, row->keycol, model->qualname,
-							 model->owner);
+							 model->owner, row->refresh_strategy);
 	readmodel_sandbox_leave(&sandbox);
 	error_context_stack = callback.previous;
 	/* it failed in the cache: say so even if it passes now */

@@ -277,6 +277,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 			SourceRoute *route = lfirst(lc);
 
 			explain_row(rsinfo, msource->relid, route_kind(model, msource, route),
+						route->full ? route->description :
 						psprintf("%s, recompute", route->description));
 		}
 		foreach(lc, msource->patches)

@@ -69,6 +69,7 @@ typedef struct CreateOptions
 	char	   *key;
 	bool		statement_mode;
 	bool		replace;
+	bool		refresh_strategy;
 } CreateOptions;
 
 /* options->'key': a column name, or an array of them. */
@@ -104,6 +105,15 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 					 errhint("Use \"commit\" (apply before commit, the default) or \"statement\" (apply at the end of each statement).")));
 		out->statement_mode = (strcmp(text, "statement") == 0);
 	}
+	else if (strcmp(name, "strategy") == 0)
+	{
+		if (text == NULL || (strcmp(text, "incremental") != 0 && strcmp(text, "refresh") != 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid read model strategy"),
+					 errhint("Use \"incremental\" (the default: every source must be connected to the key) or \"refresh\" (a change of a table with no route to the key rebuilds the whole model).")));
+		out->refresh_strategy = (strcmp(text, "refresh") == 0);
+	}
 	else if (strcmp(name, "replace") == 0)
 	{
 		if (v->type != jbvBool)
@@ -116,7 +126,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\" and \"replace\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\" and \"replace\".")));
 }
 
 static void
@@ -379,14 +389,14 @@ view_query(Oid viewid)
 }
 
 static ModelAnalysis *
-analyze_view(Oid viewid, const char *key, const char *qualname)
+analyze_view(Oid viewid, CreateOptions *options, const char *qualname)
 {
 	Sandbox		sandbox;
 	ModelAnalysis *analysis;
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	analysis = readmodel_analyze(view_query(viewid), viewid, key, qualname,
-								 GetUserId());
+	analysis = readmodel_analyze(view_query(viewid), viewid, options->key, qualname,
+								 GetUserId(), options->refresh_strategy);
 	readmodel_check_row_security(analysis, GetUserId(), qualname);
 	readmodel_sandbox_leave(&sandbox);
 	return analysis;
@@ -403,6 +413,7 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.viewid = viewid;
 	row.keycol = analysis->key_name;
 	row.mode = options->statement_mode ? "statement" : "commit";
+	row.refresh_strategy = options->refresh_strategy;
 	row.definition = (char *) definition;
 	row.sources = source_relids(analysis);
 	if (update)
@@ -482,7 +493,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	viewid = get_relname_relid(viewname, nsp);
 
 	/* 2. and 3. */
-	analysis = analyze_view(viewid, options->key, qualname);
+	analysis = analyze_view(viewid, options, qualname);
 	by_owner = check_sources_allowed(analysis);
 	check_depth_allowed(analysis, qualname);
 
@@ -613,7 +624,7 @@ create_next_view(Oid relid, ReadModel *old, const char *definition,
 									quote_identifier(GetUserNameFromId(old->owner, false))),
 						   SPI_OK_UTILITY);
 	viewid = get_relname_relid(next, nsp);
-	*analysis = analyze_view(viewid, options->key, old->qualname);
+	*analysis = analyze_view(viewid, options, old->qualname);
 	if (old->analysis != NULL && strcmp((*analysis)->key_name, old->key_name) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -242,7 +242,8 @@ analyze_model(void *arg)
 	relation_close(view, AccessShareLock);
 
 	model->analysis = readmodel_analyze(query, row->viewid, row->keycol,
-										model->qualname, model->owner);
+										model->qualname, model->owner,
+										row->refresh_strategy);
 	model->key_type = model->analysis->key_type;
 	model->key_collation = model->analysis->key_collation;
 	set_key_operators(model);

@@ -139,6 +139,8 @@ typedef struct SourceRoute
 								 * elements are the start values */
 	List	   *start_alt_atts; /* integer list: more columns whose values
 								 * start it too (an OR of equalities) */
+	bool		full;			/* no route: any change rebuilds the model
+								 * (options strategy "refresh") */
 	char	   *description;	/* human-readable, for debug_queue/explain */
 	bool		in_subquery;	/* the occurrence is below the top level */
 } SourceRoute;

@@ -369,6 +369,9 @@ set_key(ModelAnalysis *result, List *columns, bool unique)
 
 	result->key_columns = columns;
 	result->key_unique = unique;
+	result->key_recipe = NIL;
+	foreach(lc, columns)
+		result->key_recipe = lappend_int(result->key_recipe, ((KeyColumn *) lfirst(lc))->root_att);
 	result->root_key_att = ((KeyColumn *) llast(columns))->root_att;
 	result->key_resno = first->resno;
 	if (list_length(columns) == 1)

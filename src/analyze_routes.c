@@ -286,17 +286,6 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	return route;
 }
 
-static List *
-key_atts(ModelAnalysis *result)
-{
-	List	   *atts = NIL;
-	ListCell   *lc;
-
-	foreach(lc, result->key_columns)
-		atts = lappend_int(atts, ((KeyColumn *) lfirst(lc))->root_att);
-	return atts;
-}
-
 /*
  * A composite key: routes were searched for its anchor column.  The root's
  * own rows start from their whole key; a route whose last hop reads the
@@ -326,12 +315,15 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	if (node == root && route->hops == NIL && route->start_att == anchor)
 	{
 		route->start_key = true;
+		route->key_recipe = result->key_recipe;
+		route->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", get_rel_name(root->relid), keys.data);
 		return;
 	}
 	if (last != NULL && last->relid == root->relid && last->emit_att == anchor)
 	{
-		last->emit_key_atts = key_atts(result);
+		last->emit_key_atts = result->key_recipe;
+		last->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", route->description, keys.data);
 		return;
 	}
@@ -348,7 +340,8 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	hop->opno = tc->eq_opr;
 	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr,
 									 ((KeyColumn *) llast(result->key_columns))->collation);
-	hop->emit_key_atts = key_atts(result);
+	hop->emit_key_atts = result->key_recipe;
+	hop->key_tag = result->key_tag;
 	route->hops = lappend(route->hops, hop);
 	/* writers of the root lock their anchor values, as for a join */
 	result->edge_relids = lappend_oid(result->edge_relids, root->relid);

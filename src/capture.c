@@ -134,14 +134,16 @@ values_add_elements(ValueList *list, TupleTableSlot *slot, AttrNumber att)
 
 /* A root row's composite key (none if a key column is NULL). */
 static void
-values_add_key(ValueList *list, ReadModel *model, TupleTableSlot *slot)
+values_add_key(ValueList *list, ReadModel *model, SourceRoute *route,
+			   TupleTableSlot *slot)
 {
 	bool		isnull;
 	Datum		key;
 
 	if (slot == NULL)
 		return;
-	key = readmodel_key_from_slot(model, slot, &isnull);
+	key = readmodel_key_from_slot(model, slot, route->key_recipe, route->key_tag,
+								  &isnull);
 	if (!isnull)
 		values_add(list, key);
 }
@@ -366,8 +368,8 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 				mc->full = true;
 			else if (route->start_key)
 			{
-				values_add_key(&mc->starts[r], mc->model, old);
-				values_add_key(&mc->starts[r], mc->model, new);
+				values_add_key(&mc->starts[r], mc->model, route, old);
+				values_add_key(&mc->starts[r], mc->model, route, new);
 			}
 			else if (route->start_elements)
 			{
@@ -408,8 +410,9 @@ readmodel_hop_sql(RouteHop *hop)
 	if (hop->emit_key_atts == NIL)
 		appendStringInfo(&emit, "t.%s", readmodel_column_name(hop->relid, hop->emit_att));
 	foreach(lc, hop->emit_key_atts)
-		appendStringInfo(&emit, "%st.%s", emit.len ? ", " : "",
-						 readmodel_column_name(hop->relid, lfirst_int(lc)));
+		if (lfirst_int(lc) != 0)	/* the branch tag is added in C */
+			appendStringInfo(&emit, "%st.%s", emit.len ? ", " : "",
+							 readmodel_column_name(hop->relid, lfirst_int(lc)));
 	appendStringInfo(&not_null, "ROW(%s) IS NOT NULL", emit.data);
 	if (OidIsValid(hop->match_cast))
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
@@ -427,16 +430,28 @@ static Datum
 hop_result(RouteHop *hop, ReadModel *model, HeapTuple tuple, TupleDesc desc,
 		   bool *isnull)
 {
+	int			n = list_length(hop->emit_key_atts);
 	Datum	   *values;
 	bool	   *nulls;
-	int			i;
+	ListCell   *lc;
+	int			i = 0;
+	int			col = 0;
 
 	if (hop->emit_key_atts == NIL)
 		return SPI_getbinval(tuple, desc, 1, isnull);
-	values = palloc(sizeof(Datum) * desc->natts);
-	nulls = palloc(sizeof(bool) * desc->natts);
-	for (i = 0; i < desc->natts; i++)
-		values[i] = SPI_getbinval(tuple, desc, i + 1, &nulls[i]);
+	values = palloc(sizeof(Datum) * n);
+	nulls = palloc(sizeof(bool) * n);
+	foreach(lc, hop->emit_key_atts)
+	{
+		if (lfirst_int(lc) == 0)
+		{
+			values[i] = hop->key_tag->constvalue;
+			nulls[i] = hop->key_tag->constisnull;
+		}
+		else
+			values[i] = SPI_getbinval(tuple, desc, ++col, &nulls[i]);
+		i++;
+	}
 	return readmodel_key_form(model, values, nulls, isnull);
 }
 

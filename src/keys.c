@@ -168,19 +168,28 @@ readmodel_key_form(ReadModel *model, Datum *values, bool *nulls, bool *isnull)
 	return HeapTupleGetDatum(heap_form_tuple(desc, flat, nulls));
 }
 
-/* The key of a root row (a source slot in the root's row type). */
+/*
+ * The key of a root row (a source slot in the root's row type): `recipe`
+ * gives the root column of each key column, 0 for the branch tag `tag`.
+ */
 Datum
-readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot, bool *isnull)
+readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot, List *recipe,
+						Const *tag, bool *isnull)
 {
-	List	   *columns = key_columns(model);
-	Datum	   *values = palloc(sizeof(Datum) * list_length(columns));
-	bool	   *nulls = palloc(sizeof(bool) * list_length(columns));
+	Datum	   *values = palloc(sizeof(Datum) * list_length(recipe));
+	bool	   *nulls = palloc(sizeof(bool) * list_length(recipe));
 	ListCell   *lc;
 	int			i = 0;
 
-	foreach(lc, columns)
+	foreach(lc, recipe)
 	{
-		values[i] = slot_getattr(slot, ((KeyColumn *) lfirst(lc))->root_att, &nulls[i]);
+		if (lfirst_int(lc) == 0)
+		{
+			values[i] = tag->constvalue;
+			nulls[i] = tag->constisnull;
+		}
+		else
+			values[i] = slot_getattr(slot, lfirst_int(lc), &nulls[i]);
 		i++;
 	}
 	return readmodel_key_form(model, values, nulls, isnull);

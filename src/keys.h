@@ -38,6 +38,7 @@ extern int	readmodel_key_ncolumns(ReadModel *model);
 extern Datum readmodel_key_form(ReadModel *model, Datum *values, bool *nulls,
 								bool *isnull);
 extern Datum readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot,
+									 List *recipe, struct Const *tag,
 									 bool *isnull);
 
 extern void readmodel_key_arg_types(ReadModel *model, Oid *types);

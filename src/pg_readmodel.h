@@ -117,8 +117,10 @@ typedef struct RouteHop
 	bool		match_overlap;	/* match_att is an array column: read the rows
 								 * whose array holds an incoming value */
 	Oid			emit_type;
-	List	   *emit_key_atts;	/* integer list: the root's key columns,
-								 * to emit the composite key instead */
+	List	   *emit_key_atts;	/* integer list: the root's key columns, to
+								 * emit the composite key instead (0: the
+								 * branch tag, key_tag) */
+	struct Const *key_tag;		/* a UNION ALL branch's tag, or NULL */
 	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */
 } RouteHop;
@@ -135,6 +137,9 @@ typedef struct SourceRoute
 	List	   *hops;			/* RouteHop * */
 	bool		start_key;		/* the root itself: its rows' composite key
 								 * is the start (start_att unused) */
+	List	   *key_recipe;		/* for start_key: the root's key columns (0:
+								 * the branch tag, key_tag) */
+	struct Const *key_tag;
 	bool		start_elements; /* start_att is an array column: its
 								 * elements are the start values */
 	List	   *start_alt_atts; /* integer list: more columns whose values
@@ -213,6 +218,10 @@ typedef struct ModelAnalysis
 	Oid			key_type;
 	Oid			key_collation;
 	List	   *key_columns;	/* KeyColumn *, in key order */
+	List	   *key_recipe;		/* integer list: the root column of each key
+								 * column (0: key_tag; per branch of a UNION
+								 * ALL while its routes are built) */
+	struct Const *key_tag;
 	bool		key_unique;		/* each key is one root row; else a group of
 								 * them (GROUP BY, DISTINCT, DISTINCT ON) */
 	List	   *sources;		/* ModelSource *, one per distinct table */

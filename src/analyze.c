@@ -37,6 +37,7 @@
 
 #include "analysis.h"
 #include "analyze_int.h"
+#include "keys.h"
 
 void
 analyze_refuse(AnalysisState *st, const char *detail, const char *hint)
@@ -110,6 +111,15 @@ analyze_node(AnalysisState *st, int id)
 	return (RelNode *) list_nth(st->nodes, id);
 }
 
+/* The top level a level belongs to (a UNION ALL has one per branch). */
+QueryLevel *
+analyze_level_top(QueryLevel *level)
+{
+	while (level->parent != NULL)
+		level = level->parent;
+	return level;
+}
+
 const char *
 analyze_node_label(RelNode *node)
 {
@@ -119,6 +129,22 @@ analyze_node_label(RelNode *node)
 	if (alias && strcmp(alias, relname) != 0)
 		return psprintf("%s (alias %s)", relname, alias);
 	return relname;
+}
+
+/* A UNION ALL: its key is found, not named; a named one must be it. */
+static void
+analyze_union_key(AnalysisState *st, Query *query, const char *explicit_key,
+				  ModelAnalysis *result)
+{
+	analyze_union(st, query, result);
+	if (explicit_key != NULL &&
+		strcmp(readmodel_key_spelling(readmodel_key_parse(explicit_key)),
+			   result->key_name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("the key of read model \"%s\" is %s", st->model_name, result->key_name),
+				 errdetail("The key of a UNION ALL is its branch tag and its branches' keys."),
+				 errhint("Leave out options->'key', or name those columns.")));
 }
 
 /*
@@ -142,21 +168,27 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 	st.owner = owner;
 
 	query = analyze_expand(&st, query);
-	top = analyze_walk(&st, query);
-	analyze_collect_edges(&st);
-	root = analyze_find_root(&st, top);
-	result->root_relid = root->relid;
-	analyze_find_key(&st, top, root, explicit_key, result);
-	grouped = analyze_check_grouping(&st, top, root, result);
-	analyze_check_cardinality(&st, top, root);
-	analyze_check_orders(&st, top, root, grouped && result->key_unique);
-	analyze_build_routes(&st, root, result);
-	/*
-	 * A group's copied values come from one of its rows, and patches find
-	 * their rows by one key column: recompute those models.
-	 */
-	if (result->key_unique && list_length(result->key_columns) == 1)
-		analyze_patches(&st, top, root, result);
+	if (query->setOperations != NULL)
+		analyze_union_key(&st, query, explicit_key, result);
+	else
+	{
+		top = analyze_walk(&st, query);
+		analyze_collect_edges(&st);
+		root = analyze_find_root(&st, top);
+		result->root_relid = root->relid;
+		analyze_find_key(&st, top, root, explicit_key, result);
+		grouped = analyze_check_grouping(&st, top, root, result);
+		analyze_check_cardinality(&st, top, root);
+		analyze_check_orders(&st, top, root, grouped && result->key_unique);
+		analyze_build_routes(&st, top, root, result);
+
+		/*
+		 * A group's copied values come from one of its rows, and patches
+		 * find their rows by one key column: recompute those models.
+		 */
+		if (result->key_unique && list_length(result->key_columns) == 1)
+			analyze_patches(&st, top, root, result);
+	}
 	result->range_tables = st.rtes;
 	result->functions = st.functions;
 	result->types = st.types;

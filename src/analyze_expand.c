@@ -404,6 +404,9 @@ expand_level(ExpandState *es, Query *query)
 	es->owners = list_delete_first(es->owners);
 	query->cteList = NIL;
 
+	/* a set operation's branches stay what they are */
+	if (query->setOperations != NULL)
+		return;
 	/* pulled-up subqueries append entries, already expanded: skip them */
 	nrtes = list_length(query->rtable);
 	for (rtindex = 1; rtindex <= (Index) nrtes; rtindex++)

@@ -11,6 +11,7 @@
  *	                       deterministic, and owned by trusted roles
  *	  analyze_edges.c      column resolution, equality edges
  *	  analyze_routes.c     routes from changed rows to keys
+ *	  analyze_union.c      UNION ALL: branches and their tag
  *	  analyze_order.c      deterministic order and equal-image values
  *	  analyze_key.c        root, key, grouping and top-level cardinality
  *	  analyze_patch.c      document paths that can be patched in place
@@ -132,6 +133,7 @@ extern RelNode *analyze_find_node(AnalysisState *st, QueryLevel *level,
 extern QueryLevel *analyze_find_level(AnalysisState *st, Query *query);
 extern RelNode *analyze_node(AnalysisState *st, int id);
 extern const char *analyze_node_label(RelNode *node);
+extern QueryLevel *analyze_level_top(QueryLevel *level);
 
 /* analyze_expand.c */
 extern Query *analyze_expand(AnalysisState *st, Query *query);
@@ -161,9 +163,12 @@ extern bool analyze_is_unique_column(Oid relid, AttrNumber att);
 extern bool analyze_column_not_null(Oid relid, AttrNumber att);
 extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);
 
+/* analyze_union.c */
+extern void analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result);
+
 /* analyze_routes.c */
-extern void analyze_build_routes(AnalysisState *st, RelNode *root,
-								 ModelAnalysis *result);
+extern void analyze_build_routes(AnalysisState *st, QueryLevel *top,
+								 RelNode *root, ModelAnalysis *result);
 
 /* analyze_order.c */
 extern bool analyze_equal_image_type(Oid typid, int32 typmod, Oid collation);

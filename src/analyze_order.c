@@ -505,9 +505,12 @@ analyze_check_orders(AnalysisState *st, QueryLevel *top, RelNode *root,
 	ListCell   *lc;
 
 	foreach(lc, st->aggregates)
-		check_aggregate_order(st, lfirst(lc), top, root, grouped_by_key);
+		if (((PendingAggregate *) lfirst(lc))->level == NULL ||
+			analyze_level_top(((PendingAggregate *) lfirst(lc))->level) == top)
+			check_aggregate_order(st, lfirst(lc), top, root, grouped_by_key);
 	foreach(lc, st->levels)
-		check_level_order(st, lfirst(lc));
+		if (analyze_level_top(lfirst(lc)) == top)
+			check_level_order(st, lfirst(lc));
 }
 
 static Bitmapset *

@@ -377,18 +377,22 @@ refuse_unconnected(AnalysisState *st, RelNode *node, RelNode *root)
 }
 
 void
-analyze_build_routes(AnalysisState *st, RelNode *root, ModelAnalysis *result)
+analyze_build_routes(AnalysisState *st, QueryLevel *top, RelNode *root,
+					 ModelAnalysis *result)
 {
 	ListCell   *lc;
 
 	foreach(lc, st->nodes)
 	{
 		RelNode    *node = lfirst(lc);
-		ModelSource *source = source_for(&result->sources, node->relid);
+		ModelSource *source;
 		RouteSearch rs;
 		SourceRoute *route;
 		ListCell   *lh;
 
+		if (analyze_level_top(node->level) != top)
+			continue;			/* another branch of a UNION ALL */
+		source = source_for(&result->sources, node->relid);
 		source->read_cols = bms_union(source->read_cols, node->rte->selectedCols);
 		if (!search_route(st, node, root, result->root_key_att, &rs))
 		{

@@ -818,10 +818,21 @@ SELECT cookbook.refused('B2', 'tv_feed', $$
     SELECT a.pk_article AS pk_item, 'article' AS kind, a.title FROM tb_article a
     UNION ALL
     SELECT v.pk_video + 1000000, 'video', v.title FROM tb_video v
-$$, '{}', '0A000', 'The definition''s top level uses a set operation (UNION, INTERSECT or EXCEPT).',
-    'read model "public.tv_feed" cannot be maintained incrementally',
-    'Declare one read model per branch.');
---   rewrite: one model per branch; UNION ALL when reading (a plain view).
+$$, '{}', '42P17', 'The key is the primary key of the root table "tb_video" (pk_video), and the definition does not select all of it.',
+    'read model "public.tv_feed" has no usable key',
+    'Select the root table''s primary key columns, name unique columns with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of the root table.');
+--   rewrite: the branches' own keys and a tag column: key (kind, pk_item).
+SELECT readmodel.create('tv_feed', $$
+    SELECT 'article' AS kind, a.pk_article AS pk_item, a.title FROM tb_article a
+    UNION ALL
+    SELECT 'video', v.pk_video, v.title FROM tb_video v
+$$);
+INSERT INTO tb_video VALUES (3, 1, 'Short', 60);
+UPDATE tb_article SET title = title || '!' WHERE pk_article = 1;
+DELETE FROM tb_video WHERE pk_video = 3;
+SELECT cookbook.exact('B2', 'tv_feed');
+SELECT readmodel.drop('tv_feed');
+--   or one model per branch; UNION ALL when reading (a plain view).
 SELECT readmodel.create('tv_article', $$
     SELECT a.pk_article, a.title, u.name AS author FROM tb_article a JOIN tb_user u ON u.pk_user = a.fk_user
 $$);

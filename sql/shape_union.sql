@@ -1,0 +1,70 @@
+--
+-- shape_union: a UNION ALL of branches (an activity feed: a row per post
+-- and a row per comment).  The key is the branch tag (a different constant
+-- in each branch) and the branches' keys at the same output column; each
+-- branch is maintained as a definition of its own.
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_readmodel;
+RESET client_min_messages;
+CREATE SCHEMA shape_union;
+SET search_path = shape_union, public;
+
+CREATE TABLE tb_user (pk_user integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tb_post (pk_post integer PRIMARY KEY, fk_user integer NOT NULL REFERENCES tb_user,
+                      title text NOT NULL);
+CREATE TABLE tb_comment (pk_comment integer PRIMARY KEY,
+                         fk_post integer NOT NULL REFERENCES tb_post ON DELETE CASCADE,
+                         fk_user integer NOT NULL REFERENCES tb_user, body text NOT NULL);
+CREATE INDEX ON tb_post (fk_user);
+CREATE INDEX ON tb_comment (fk_post);
+CREATE INDEX ON tb_comment (fk_user);
+INSERT INTO tb_user VALUES (1, 'ann'), (2, 'ben');
+INSERT INTO tb_post VALUES (1, 1, 'hello'), (2, 2, 'world');
+INSERT INTO tb_comment VALUES (1, 1, 2, 'nice'), (2, 2, 1, 'ok');
+
+SELECT readmodel.create('tv_activity', $$
+    SELECT 'post' AS kind, p.pk_post AS id, u.name AS who, p.title AS what
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+    UNION ALL
+    SELECT 'comment', c.pk_comment, u.name, c.body || ' on ' || p.title
+    FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user
+    JOIN tb_post p ON p.pk_post = c.fk_post $$);
+-- three branches, one grouped: a row per user with their post count
+SELECT readmodel.create('tv_feed', $$
+    SELECT 1 AS branch, p.pk_post AS id, p.title AS label FROM tb_post p
+    UNION ALL
+    SELECT 2, c.pk_comment, c.body FROM tb_comment c
+    UNION ALL
+    SELECT 3, u.pk_user, u.name || ' (' || (SELECT count(*) FROM tb_post x WHERE x.fk_user = u.pk_user) || ')'
+    FROM tb_user u $$);
+SELECT * FROM readmodel.explain('tv_activity') WHERE kind NOT IN ('triggers', 'index');
+SELECT name, key FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY 1::text;
+SELECT * FROM tv_activity ORDER BY kind, id;
+
+-- refused: no tag, a tag shared by two branches, UNION without ALL,
+-- branch keys at other positions
+SELECT readmodel.create('tv_bad', $$
+    SELECT p.pk_post AS id, p.title FROM tb_post p UNION ALL SELECT c.pk_comment, c.body FROM tb_comment c $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT 'p' AS k, p.pk_post AS id FROM tb_post p UNION ALL SELECT 'p', c.pk_comment FROM tb_comment c $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT 'p' AS k, p.pk_post AS id FROM tb_post p UNION SELECT 'c', c.pk_comment FROM tb_comment c $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT 'p' AS k, p.pk_post AS id, p.fk_user AS other FROM tb_post p
+    UNION ALL SELECT 'c', c.fk_post, c.pk_comment FROM tb_comment c $$);
+
+-- Writes reaching one branch, both, or a parent of both.
+UPDATE tb_user SET name = 'Ann' WHERE pk_user = 1;
+UPDATE tb_post SET title = 'Hello' WHERE pk_post = 1;
+INSERT INTO tb_comment VALUES (3, 1, 1, 'self');
+DELETE FROM tb_comment WHERE pk_comment = 2;
+INSERT INTO tb_post VALUES (3, 2, 'third');
+DELETE FROM tb_post WHERE pk_post = 1;
+SELECT * FROM tv_activity ORDER BY kind, id;
+SELECT * FROM tv_feed ORDER BY branch, id;
+SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
+FROM unnest(ARRAY['tv_activity', 'tv_feed']) m;
+
+SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed');
+DROP SCHEMA shape_union CASCADE;

@@ -1,0 +1,258 @@
+/*-------------------------------------------------------------------------
+ *
+ * analyze_union.c
+ *	  A definition that is a UNION ALL of branches (a polymorphic feed: a
+ *	  row per post and a row per comment).
+ *
+ * Each branch is analysed as a definition of its own (its root, key,
+ * grouping, cardinality, order, routes).  The model's key is a branch tag
+ * plus the branches' keys: an output column that is a distinct constant in
+ * every branch (so the branches' rows never share a key), and the key
+ * columns every branch has at the same output positions.  The key is
+ * composite (keys.h); each branch's routes form its keys from its root's
+ * columns and its tag.  UNION without ALL, INTERSECT and EXCEPT are refused:
+ * a row's presence there depends on the other branches' rows.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+
+#include "analyze_int.h"
+#include "keys.h"
+
+typedef struct Branch
+{
+	QueryLevel *top;
+	RelNode    *root;
+	ModelAnalysis *analysis;
+	Const	   *tag;
+} Branch;
+
+/* The leaves of a tree of UNION ALLs, as range-table indexes. */
+static List *
+union_leaves(AnalysisState *st, Node *node)
+{
+	SetOperationStmt *op;
+
+	if (IsA(node, RangeTblRef))
+		return list_make1_int(((RangeTblRef *) node)->rtindex);
+	op = castNode(SetOperationStmt, node);
+	if (op->op != SETOP_UNION || !op->all)
+		analyze_refuse(st, "The definition uses UNION without ALL, INTERSECT or EXCEPT: whether a row is in it depends on the other branches' rows.",
+					   "Use UNION ALL with a column that tells the branches apart (a different constant in each), or declare one read model per branch.");
+	return list_concat(union_leaves(st, op->larg), union_leaves(st, op->rarg));
+}
+
+/* Output column `resno` of a branch, if it is a non-NULL constant. */
+static Const *
+branch_constant(Query *q, AttrNumber resno)
+{
+	TargetEntry *tle = get_tle_by_resno(q->targetList, resno);
+	Node	   *expr = tle ? strip_implicit_coercions((Node *) tle->expr) : NULL;
+
+	if (expr == NULL || !IsA(expr, Const) || ((Const *) expr)->constisnull)
+		return NULL;
+	return (Const *) expr;
+}
+
+/* Is output column `resno` a distinct constant in every branch? */
+static bool
+is_tag_column(List *branches, AttrNumber resno)
+{
+	ListCell   *lb;
+
+	foreach(lb, branches)
+	{
+		Branch	   *b = lfirst(lb);
+		Const	   *c = branch_constant(b->top->query, resno);
+		ListCell   *lo;
+
+		if (c == NULL ||
+			!analyze_equal_image_type(c->consttype, c->consttypmod, c->constcollid))
+			return false;
+		foreach(lo, branches)
+		{
+			Const	   *other;
+
+			if (lo == lb)
+				break;
+			other = ((Branch *) lfirst(lo))->tag;
+			if (other->consttype == c->consttype &&
+				datumIsEqual(other->constvalue, c->constvalue, c->constbyval, c->constlen))
+				return false;
+		}
+		b->tag = c;
+	}
+	return true;
+}
+
+/* The first output column that tags the branches, or refuse. */
+static AttrNumber
+find_tag(AnalysisState *st, Query *query, List *branches)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		if (!tle->resjunk && is_tag_column(branches, tle->resno))
+			return tle->resno;
+	}
+	analyze_refuse(st, "No output column of the UNION ALL is a different constant in each branch, so rows of two branches could have the same key.",
+				   "Add a column that tells the branches apart, e.g. SELECT 'post' AS kind, p.pk_post AS id, ... UNION ALL SELECT 'comment', c.pk_comment, ...");
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+/* Every branch's key must be at the same output positions, of one type. */
+static void
+check_branch_keys(AnalysisState *st, List *branches, AttrNumber tag)
+{
+	ModelAnalysis *first = ((Branch *) linitial(branches))->analysis;
+	ListCell   *lb;
+
+	foreach(lb, branches)
+	{
+		ModelAnalysis *a = ((Branch *) lfirst(lb))->analysis;
+		ListCell   *lf,
+				   *la;
+		bool		same = list_length(a->key_columns) == list_length(first->key_columns);
+
+		forboth(lf, first->key_columns, la, a->key_columns)
+		{
+			KeyColumn  *f = lfirst(lf);
+			KeyColumn  *k = lfirst(la);
+
+			same &= (f->resno == k->resno && f->type == k->type && k->resno != tag);
+		}
+		if (!same)
+			analyze_refuse(st, "The branches of the UNION ALL do not have their keys at the same output columns, of the same types.",
+						   "Select each branch's key (its root's primary key) in the same position, e.g. the second column, with the tag column first.");
+	}
+}
+
+/* The model's key: the tag, then the branches' key columns. */
+static void
+union_key(Query *query, List *branches, AttrNumber tag, ModelAnalysis *result)
+{
+	ModelAnalysis *first = ((Branch *) linitial(branches))->analysis;
+	TargetEntry *tle = get_tle_by_resno(query->targetList, tag);
+	KeyColumn  *tagcol = palloc0(sizeof(KeyColumn));
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	tagcol->name = pstrdup(tle->resname);
+	tagcol->resno = tag;
+	tagcol->type = exprType((Node *) tle->expr);
+	tagcol->collation = exprCollation((Node *) tle->expr);
+	result->key_columns = lcons(tagcol, NIL);
+	foreach(lc, first->key_columns)
+	{
+		KeyColumn  *col = palloc(sizeof(KeyColumn));
+
+		*col = *(KeyColumn *) lfirst(lc);
+		col->name = get_tle_by_resno(query->targetList, col->resno)->resname;
+		col->root_att = InvalidAttrNumber;	/* per branch */
+		result->key_columns = lappend(result->key_columns, col);
+	}
+	foreach(lc, result->key_columns)
+		names = lappend(names, makeString(((KeyColumn *) lfirst(lc))->name));
+	result->key_name = readmodel_key_spelling(names);
+	result->key_resno = tag;
+	result->key_type = RECORDOID;
+	result->key_collation = InvalidOid;
+	result->key_unique = true;
+}
+
+/* A branch's routes, into the model's sources. */
+static void
+branch_routes(AnalysisState *st, Branch *b, ModelAnalysis *result)
+{
+	ModelAnalysis *a = b->analysis;
+	ListCell   *lc;
+
+	a->key_columns = result->key_columns;	/* composite: the tag too */
+	a->key_recipe = lcons_int(0, a->key_recipe);
+	a->key_tag = b->tag;
+	analyze_build_routes(st, b->top, b->root, a);
+	foreach(lc, a->sources)
+	{
+		ModelSource *src = lfirst(lc);
+		ModelSource *into = NULL;
+		ListCell   *ls;
+
+		foreach(ls, result->sources)
+			if (((ModelSource *) lfirst(ls))->relid == src->relid)
+				into = lfirst(ls);
+		if (into == NULL)
+			result->sources = lappend(result->sources, src);
+		else
+		{
+			into->read_cols = bms_union(into->read_cols, src->read_cols);
+			into->routes = list_concat(into->routes, src->routes);
+		}
+	}
+	result->lock_relids = list_concat(result->lock_relids, a->lock_relids);
+	result->lock_schemes = list_concat(result->lock_schemes, a->lock_schemes);
+	result->edge_relids = list_concat(result->edge_relids, a->edge_relids);
+	result->edge_attnos = list_concat(result->edge_attnos, a->edge_attnos);
+}
+
+static void
+branch_context(void *arg)
+{
+	errcontext("in branch %d of the UNION ALL, which is analysed as a definition of its own, keyed by its root's primary key",
+			   *(int *) arg);
+}
+
+/* A branch's root, key and checks, as if it were the whole definition. */
+static void
+analyze_branch(AnalysisState *st, Branch *b, int number)
+{
+	ErrorContextCallback callback;
+	bool		grouped;
+
+	callback.callback = branch_context;
+	callback.arg = &number;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	b->root = analyze_find_root(st, b->top);
+	b->analysis = palloc0(sizeof(ModelAnalysis));
+	analyze_find_key(st, b->top, b->root, NULL, b->analysis);
+	grouped = analyze_check_grouping(st, b->top, b->root, b->analysis);
+	analyze_check_cardinality(st, b->top, b->root);
+	analyze_check_orders(st, b->top, b->root, grouped && b->analysis->key_unique);
+	error_context_stack = callback.previous;
+}
+
+void
+analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result)
+{
+	int			number = 0;
+	List	   *branches = NIL;
+	ListCell   *lc;
+	AttrNumber	tag;
+
+	foreach(lc, union_leaves(st, query->setOperations))
+	{
+		Branch	   *b = palloc0(sizeof(Branch));
+
+		b->top = analyze_walk(st, rt_fetch(lfirst_int(lc), query->rtable)->subquery);
+		branches = lappend(branches, b);
+	}
+	analyze_collect_edges(st);
+	foreach(lc, branches)
+		analyze_branch(st, lfirst(lc), ++number);
+	tag = find_tag(st, query, branches);
+	check_branch_keys(st, branches, tag);
+	union_key(query, branches, tag, result);
+	result->root_relid = ((Branch *) linitial(branches))->root->relid;
+	foreach(lc, branches)
+		branch_routes(st, lfirst(lc), result);
+}

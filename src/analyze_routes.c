@@ -16,6 +16,7 @@
 #include "utils/typcache.h"
 
 #include "analyze_int.h"
+#include "keys.h"
 
 
 static char *
@@ -300,14 +301,14 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	AttrNumber	anchor = result->root_key_att;
 	RouteHop   *hop;
 	TypeCacheEntry *tc;
-
 	StringInfoData keys;
 	ListCell   *lc;
+	List	   *unit = readmodel_unit_columns(result, result->key_columns);
 
-	if (list_length(result->key_columns) < 2)
+	if (list_length(unit) < 2)
 		return;
 	initStringInfo(&keys);
-	foreach(lc, result->key_columns)
+	foreach(lc, unit)
 		appendStringInfo(&keys, "%s%s", keys.len ? ", " : "(", ((KeyColumn *) lfirst(lc))->name);
 	appendStringInfoChar(&keys, ')');
 	/* the description ends in " -> key" */
@@ -339,7 +340,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	hop->emit_type = RECORDOID;
 	hop->opno = tc->eq_opr;
 	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr,
-									 ((KeyColumn *) llast(result->key_columns))->collation);
+									 ((KeyColumn *) llast(unit))->collation);
 	hop->emit_key_atts = result->key_recipe;
 	hop->key_tag = result->key_tag;
 	route->hops = lappend(route->hops, hop);

@@ -79,12 +79,27 @@ readmodel_key_spelling(List *names)
 	return buf.data;
 }
 
+/* The table's key. */
 static List *
 key_columns(ReadModel *model)
 {
 	if (model->analysis == NULL)
 		elog(ERROR, "read model %s has no analysis", model->qualname);
 	return model->analysis->key_columns;
+}
+
+/* What the queue holds: the key, or the window partition it is in. */
+static List *
+unit_columns(ReadModel *model)
+{
+	return readmodel_unit_columns(model->analysis ? model->analysis : NULL,
+								  key_columns(model));
+}
+
+List *
+readmodel_unit_columns(ModelAnalysis *analysis, List *key)
+{
+	return analysis && analysis->unit_columns ? analysis->unit_columns : key;
 }
 
 /* "a, b": for messages. */
@@ -119,7 +134,7 @@ readmodel_key_ncolumns(ReadModel *model)
 void
 readmodel_key_init(ReadModel *model, MemoryContext context)
 {
-	List	   *columns = key_columns(model);
+	List	   *columns = unit_columns(model);
 	MemoryContext old;
 	TupleDesc	desc;
 	ListCell   *lc;
@@ -210,6 +225,13 @@ readmodel_key_arg_types(ReadModel *model, Oid *types)
 		types[i] = get_array_type(TupleDescAttr(model->key_desc, i)->atttypid);
 }
 
+/* Is the table's key (not the unit of recompute) several columns? */
+bool
+readmodel_row_key_is_composite(ReadModel *model)
+{
+	return list_length(key_columns(model)) > 1;
+}
+
 /* Keys as statement parameters: one array, or one per key column. */
 void
 readmodel_key_args(ReadModel *model, Datum *keys, int nkeys, Datum *args)
@@ -245,15 +267,15 @@ readmodel_key_args(ReadModel *model, Datum *keys, int nkeys, Datum *args)
 }
 
 static const char *
-column_name(ReadModel *model, int i)
+column_name(List *columns, int i)
 {
-	return quote_identifier(((KeyColumn *) list_nth(key_columns(model), i))->name);
+	return quote_identifier(((KeyColumn *) list_nth(columns, i))->name);
 }
 
 static const char *
-column_equality(ReadModel *model, int i)
+column_equality(List *columns, int i)
 {
-	KeyColumn  *col = list_nth(key_columns(model), i);
+	KeyColumn  *col = list_nth(columns, i);
 	TypeCacheEntry *tc = lookup_type_cache(col->type, TYPECACHE_EQ_OPR);
 
 	if (!OidIsValid(tc->eq_opr))
@@ -273,22 +295,23 @@ readmodel_key_any_sql(ReadModel *model, const char *alias)
 	StringInfoData buf;
 	StringInfoData rows;
 	StringInfoData pairs;
-	int			n = readmodel_key_ncolumns(model);
+	List	   *unit = unit_columns(model);
+	int			n = list_length(unit);
 	int			i;
 
-	if (!readmodel_key_is_composite(model))
-		return readmodel_any_qual(psprintf("%s.%s", alias, quote_identifier(model->key_name)),
+	if (n == 1)
+		return readmodel_any_qual(psprintf("%s.%s", alias, column_name(unit, 0)),
 								  model->key_eq_opr);
 	initStringInfo(&buf);
 	initStringInfo(&rows);
 	initStringInfo(&pairs);
 	for (i = 0; i < n; i++)
 	{
-		appendStringInfo(&buf, "%s.%s %s ANY ($%d) AND ", alias, column_name(model, i),
-						 column_equality(model, i), i + 1);
+		appendStringInfo(&buf, "%s.%s %s ANY ($%d) AND ", alias, column_name(unit, i),
+						 column_equality(unit, i), i + 1);
 		appendStringInfo(&rows, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
 		appendStringInfo(&pairs, "%sk.c%d %s %s.%s", i ? " AND " : "", i + 1,
-						 column_equality(model, i), alias, column_name(model, i));
+						 column_equality(unit, i), alias, column_name(unit, i));
 	}
 	appendStringInfo(&buf, "EXISTS (SELECT FROM ROWS FROM (%s) AS k(", rows.data);
 	for (i = 0; i < n; i++)
@@ -301,18 +324,15 @@ readmodel_key_any_sql(ReadModel *model, const char *alias)
 char *
 readmodel_key_equal_sql(ReadModel *model, const char *left, const char *right)
 {
+	List	   *key = key_columns(model);
 	StringInfoData buf;
 	int			i;
 
-	if (!readmodel_key_is_composite(model))
-		return psprintf("%s.%s %s %s.%s", left, quote_identifier(model->key_name),
-						readmodel_operator_name(model->key_eq_opr), right,
-						quote_identifier(model->key_name));
 	initStringInfo(&buf);
-	for (i = 0; i < readmodel_key_ncolumns(model); i++)
+	for (i = 0; i < list_length(key); i++)
 		appendStringInfo(&buf, "%s%s.%s %s %s.%s", i ? " AND " : "",
-						 left, column_name(model, i), column_equality(model, i),
-						 right, column_name(model, i));
+						 left, column_name(key, i), column_equality(key, i),
+						 right, column_name(key, i));
 	return buf.data;
 }
 
@@ -320,14 +340,13 @@ readmodel_key_equal_sql(ReadModel *model, const char *left, const char *right)
 char *
 readmodel_key_list_sql(ReadModel *model, const char *alias)
 {
+	List	   *key = key_columns(model);
 	StringInfoData buf;
 	int			i;
 
-	if (!readmodel_key_is_composite(model))
-		return psprintf("%s.%s", alias, quote_identifier(model->key_name));
 	initStringInfo(&buf);
-	for (i = 0; i < readmodel_key_ncolumns(model); i++)
-		appendStringInfo(&buf, "%s%s.%s", i ? ", " : "", alias, column_name(model, i));
+	for (i = 0; i < list_length(key); i++)
+		appendStringInfo(&buf, "%s%s.%s", i ? ", " : "", alias, column_name(key, i));
 	return buf.data;
 }
 
@@ -335,18 +354,18 @@ readmodel_key_list_sql(ReadModel *model, const char *alias)
 char *
 readmodel_key_text_sql(ReadModel *model, const char *left, const char *right)
 {
+	List	   *key = key_columns(model);
 	StringInfoData buf;
 	int			i;
 
-	if (!readmodel_key_is_composite(model))
+	if (list_length(key) == 1)
 		return psprintf("COALESCE(%s.%s, %s.%s)::pg_catalog.text",
-						left, quote_identifier(model->key_name),
-						right, quote_identifier(model->key_name));
+						left, column_name(key, 0), right, column_name(key, 0));
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "ROW(");
-	for (i = 0; i < readmodel_key_ncolumns(model); i++)
+	for (i = 0; i < list_length(key); i++)
 		appendStringInfo(&buf, "%sCOALESCE(%s.%s, %s.%s)", i ? ", " : "",
-						 left, column_name(model, i), right, column_name(model, i));
+						 left, column_name(key, i), right, column_name(key, i));
 	appendStringInfoString(&buf, ")::pg_catalog.text");
 	return buf.data;
 }

@@ -33,6 +33,8 @@ extern char *readmodel_key_spelling(List *names);
 extern char *readmodel_key_display(ReadModel *model);
 
 extern bool readmodel_key_is_composite(ReadModel *model);
+extern bool readmodel_row_key_is_composite(ReadModel *model);
+extern List *readmodel_unit_columns(ModelAnalysis *analysis, List *key);
 extern void readmodel_key_init(ReadModel *model, MemoryContext context);
 extern int	readmodel_key_ncolumns(ReadModel *model);
 extern Datum readmodel_key_form(ReadModel *model, Datum *values, bool *nulls,

@@ -217,7 +217,10 @@ typedef struct ModelAnalysis
 	AttrNumber	key_resno;		/* its position in the output */
 	Oid			key_type;
 	Oid			key_collation;
-	List	   *key_columns;	/* KeyColumn *, in key order */
+	List	   *key_columns;	/* KeyColumn *, in key order: the table's key */
+	List	   *unit_columns;	/* KeyColumn *: what a recompute is for, if
+								 * not a key (a window's PARTITION BY): the
+								 * queue, locks and routes hold these */
 	List	   *key_recipe;		/* integer list: the root column of each key
 								 * column (0: key_tag; per branch of a UNION
 								 * ALL while its routes are built) */

@@ -53,7 +53,7 @@ verify_sql(ReadModel *model)
 					key, key, key_text, key, key,
 					readmodel_key_equal_sql(model, "t", "d"),
 					key, key, readmodel_row_image_differs("t", "d", columns),
-					readmodel_key_is_composite(model) ? "2" :
+					readmodel_row_key_is_composite(model) ? "2" :
 					psprintf("COALESCE(t.%s, d.%s)", key, key));
 }
 

@@ -19,6 +19,7 @@ OBJS = \
 	src/analyze_edges.o \
 	src/analyze_routes.o \
 	src/analyze_union.o \
+	src/analyze_window.o \
 	src/analyze_order.o \
 	src/analyze_key.o \
 	src/analyze_patch.o \
@@ -45,7 +46,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
 REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
-	shape_group_by shape_group_keys shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union dml_kinds savepoints_nested cascades drop_refresh \
+	shape_group_by shape_group_keys shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
@@ -55,7 +56,7 @@ ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
 	drop_vs_writer equal_values_lock group_key_writers composite_key_writers \
-	array_route_writers
+	array_route_writers window_partition_writers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 # t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own

@@ -180,13 +180,15 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 		grouped = analyze_check_grouping(&st, top, root, result);
 		analyze_check_cardinality(&st, top, root);
 		analyze_check_orders(&st, top, root, grouped && result->key_unique);
+		analyze_window(&st, top, root, result);
 		analyze_build_routes(&st, top, root, result);
 
 		/*
 		 * A group's copied values come from one of its rows, and patches
 		 * find their rows by one key column: recompute those models.
 		 */
-		if (result->key_unique && list_length(result->key_columns) == 1)
+		if (result->key_unique && list_length(result->key_columns) == 1 &&
+			result->unit_columns == NIL)
 			analyze_patches(&st, top, root, result);
 	}
 	result->range_tables = st.rtes;

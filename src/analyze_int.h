@@ -12,6 +12,7 @@
  *	  analyze_edges.c      column resolution, equality edges
  *	  analyze_routes.c     routes from changed rows to keys
  *	  analyze_union.c      UNION ALL: branches and their tag
+ *	  analyze_window.c     window functions: partitions recomputed whole
  *	  analyze_order.c      deterministic order and equal-image values
  *	  analyze_key.c        root, key, grouping and top-level cardinality
  *	  analyze_patch.c      document paths that can be patched in place
@@ -177,6 +178,8 @@ extern Bitmapset *analyze_determined_nodes(AnalysisState *st, QueryLevel *level,
 extern void analyze_check_orders(AnalysisState *st, QueryLevel *top,
 								 RelNode *root, bool grouped_by_key);
 extern List *analyze_subquery_unique_sets(AnalysisState *st, QueryLevel *sub);
+extern bool analyze_order_is_total(AnalysisState *st, QueryLevel *level,
+								   List *sortclauses, List *tlist);
 
 /* analyze_key.c */
 extern RelNode *analyze_find_root(AnalysisState *st, QueryLevel *top);
@@ -186,6 +189,11 @@ extern bool analyze_check_grouping(AnalysisState *st, QueryLevel *top,
 								   RelNode *root, ModelAnalysis *result);
 extern void analyze_check_cardinality(AnalysisState *st, QueryLevel *top,
 									  RelNode *root);
+extern bool analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att);
+
+/* analyze_window.c */
+extern void analyze_window(AnalysisState *st, QueryLevel *top, RelNode *root,
+						   ModelAnalysis *result);
 
 /* analyze_patch.c */
 extern void analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,

@@ -222,8 +222,8 @@ unique_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 }
 
 /* Is a NULL root `att` excluded by a top-level WHERE condition? */
-static bool
-filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
+bool
+analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
 {
 	Node	   *quals = top->query->jointree->quals;
 	List	   *conds = quals == NULL ? NIL :
@@ -260,7 +260,7 @@ group_column(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle
 		analyze_refuse(st, psprintf("The definition groups by \"%s\", which is not a column of the root table \"%s\" (the first table in FROM).",
 									tle->resname, get_rel_name(root->relid)),
 					   "Put the table whose columns you group by first in FROM, and group by its columns as written.");
-	if (!analyze_column_not_null(root->relid, att) && !filtered_not_null(top, root, att))
+	if (!analyze_column_not_null(root->relid, att) && !analyze_filtered_not_null(top, root, att))
 		analyze_refuse(st, psprintf("The key column \"%s\" (a column the definition groups by) may be NULL, and a read-model key cannot be.",
 									tle->resname),
 					   psprintf("Declare the column NOT NULL, or add WHERE %s.%s IS NOT NULL.",

@@ -622,3 +622,11 @@ analyze_subquery_unique_sets(AnalysisState *st, QueryLevel *sub)
 		result = list_concat(result, single_table_keys(st, sub));
 	return result;
 }
+
+/* Does `sortclauses` (over `tlist`) fix the order of the level's rows? */
+bool
+analyze_order_is_total(AnalysisState *st, QueryLevel *level, List *sortclauses,
+					   List *tlist)
+{
+	return order_is_total(st, level, NULL, order_columns(st, level, sortclauses, tlist));
+}

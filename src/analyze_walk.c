@@ -15,7 +15,9 @@
  *	  and VALUES in FROM;
  *	  (views, WITH queries and plain subqueries in FROM were expanded
  *	  before the walk: analyze_expand.c);
- *	- nowhere: set operations, WITH RECURSIVE, window functions, set-returning
+ *	- at the top level, window functions (analyze_window.c);
+ *	- nowhere: set operations (but a top-level UNION ALL, analyze_union.c),
+ *	  WITH RECURSIVE, window functions below the top level, set-returning
  *	  functions in a select list, grouping sets, FOR UPDATE, TABLESAMPLE,
  *	  system columns, whole-row references.
  * Expressions: column references, constants, operators and functions
@@ -93,7 +95,7 @@ check_level(AnalysisState *st, QueryLevel *level)
 	if (q->cteList != NIL)
 		refuse_at(st, level, "a WITH query (common table expression)",
 				  "Write the WITH query as a correlated subquery in the select list, or as a subquery in FROM that is grouped by the column it is joined on.");
-	if (q->hasWindowFuncs)
+	if (q->hasWindowFuncs && !top)
 		refuse_at(st, level, "window functions, so a row depends on other rows",
 				  "Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).");
 	if (q->hasTargetSRFs)
@@ -313,6 +315,24 @@ check_var(Var *var, WalkContext *ctx)
 	analyze_check_type(ctx->st, var->vartype);
 }
 
+/*
+ * A window function, at the top level only (analyze_window.c checks its
+ * partitions and order): a built-in one, as a user-defined aggregate's
+ * support functions are not checked here.
+ */
+static bool
+check_window_function(WindowFunc *wfunc, WalkContext *ctx)
+{
+	if (ctx->level->position != POS_TOP)
+		return false;
+	if (wfunc->winfnoid >= FirstNormalObjectId)
+		refuse_at(ctx->st, ctx->level, psprintf("the user-defined window function %s()",
+												get_func_name(wfunc->winfnoid)),
+				  "Use a built-in window function, or compute the value with a correlated subquery.");
+	analyze_check_function(ctx->st, wfunc->winfnoid, list_length(wfunc->args), wfunc->args);
+	return true;
+}
+
 /* Operators and functions of one expression node; true when handled. */
 static bool
 check_callable(Node *node, WalkContext *ctx)
@@ -353,6 +373,8 @@ check_callable(Node *node, WalkContext *ctx)
 		case T_MinMaxExpr:
 			analyze_check_type(st, ((MinMaxExpr *) node)->minmaxtype);
 			return true;
+		case T_WindowFunc:
+			return check_window_function((WindowFunc *) node, ctx);
 		default:
 			return false;
 	}

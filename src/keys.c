@@ -102,7 +102,7 @@ readmodel_unit_columns(ModelAnalysis *analysis, List *key)
 	return analysis && analysis->unit_columns ? analysis->unit_columns : key;
 }
 
-/* "a, b": for messages. */
+/* "a, b" (and the unit of recompute when it differs): for messages. */
 char *
 readmodel_key_display(ReadModel *model)
 {
@@ -115,6 +115,13 @@ readmodel_key_display(ReadModel *model)
 	foreach(lc, key_columns(model))
 		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
 						 ((KeyColumn *) lfirst(lc))->name);
+	if (model->analysis->unit_columns == NIL)
+		return buf.data;
+	appendStringInfoString(&buf, ", recomputed by window partition (");
+	foreach(lc, model->analysis->unit_columns)
+		appendStringInfo(&buf, "%s%s", lc == list_head(model->analysis->unit_columns) ? "" : ", ",
+						 ((KeyColumn *) lfirst(lc))->name);
+	appendStringInfoChar(&buf, ')');
 	return buf.data;
 }
 

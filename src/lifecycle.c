@@ -345,6 +345,30 @@ create_patch_indexes(Oid relid, ModelAnalysis *analysis)
 	}
 }
 
+/*
+ * A model recomputed by window partitions finds its rows by the partition
+ * columns: ours to index, like patch columns (connected to SPI).
+ */
+static void
+create_unit_index(Oid relid, ModelAnalysis *analysis)
+{
+	StringInfoData cols;
+	ListCell   *lc;
+
+	if (analysis->unit_columns == NIL ||
+		readmodel_has_leading_index(relid, get_attnum(relid,
+													   ((KeyColumn *) linitial(analysis->unit_columns))->name)))
+		return;
+	initStringInfo(&cols);
+	foreach(lc, analysis->unit_columns)
+		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
+						 quote_identifier(((KeyColumn *) lfirst(lc))->name));
+	readmodel_spi_exec(psprintf("CREATE INDEX ON %s (%s)", readmodel_relation_name(relid),
+								cols.data),
+					   SPI_OK_UTILITY);
+	CommandCounterIncrement();
+}
+
 /* Route hops read sources by join columns: the user's to index, we say so. */
 static void
 report_missing_indexes(const char *qualname, ModelAnalysis *analysis)
@@ -505,6 +529,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	create_key_index(qualname, analysis, qualname);
 	create_patch_indexes(relid, analysis);
+	create_unit_index(relid, analysis);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_install_write_guard(relid);
 	report_missing_indexes(qualname, analysis);
@@ -669,6 +694,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	align_columns(relid, viewid, qualname, analysis);
 	CommandCounterIncrement();
 	create_patch_indexes(relid, analysis);
+	create_unit_index(relid, analysis);
 	readmodel_sandbox_leave(&sandbox);
 	report_missing_indexes(qualname, analysis);
 	record_model(relid, viewid, analysis, options, definition, true);

@@ -883,9 +883,20 @@ $$, '{}', '0A000', 'A subquery in FROM uses window functions, so a row depends o
 SELECT cookbook.refused('B4', 'tv_order_rank', $$
     SELECT o.pk_order, rank() OVER (PARTITION BY o.fk_user ORDER BY o.amount DESC) AS rank_in_user
     FROM tb_order o
-$$, '{}', '0A000', 'The definition''s top level uses window functions, so a row depends on other rows.',
+$$, '{}', '0A000', 'A window does not order its rows completely, so which row gets which value depends on the plan.',
     'read model "public.tv_order_rank" cannot be maintained incrementally',
-    'Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).');
+    'End the window''s ORDER BY with a unique key, e.g. OVER (PARTITION BY p.fk_category ORDER BY p.price DESC, p.pk_product).');
+--   rewrite: the window itself, with its partition column selected and its
+--   order ending with the key: a change reranks the user's orders.
+SELECT readmodel.create('tv_order_rank_window', $$
+    SELECT o.pk_order, o.fk_user,
+           rank() OVER (PARTITION BY o.fk_user ORDER BY o.amount DESC, o.pk_order) AS rank_in_user
+    FROM tb_order o
+$$);
+UPDATE tb_order SET amount = amount + 5 WHERE pk_order = 1;
+UPDATE tb_order SET fk_user = 2 WHERE pk_order = 2;
+SELECT cookbook.exact('B4', 'tv_order_rank_window');
+SELECT readmodel.drop('tv_order_rank_window');
 --   rewrite: LATERAL ... ORDER BY ... LIMIT 1 (or the DISTINCT ON subquery
 --   of A13); a rank as a correlated count within the partition.
 SELECT readmodel.create('tv_user_first_order_lateral', $$

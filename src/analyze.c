@@ -69,6 +69,8 @@ analyze_position_name(QueryLevel *level)
 			return "a subquery in HAVING";
 		case POS_AGGREGATE:
 			return "a subquery in an aggregate's argument";
+		case POS_RECURSIVE:
+			return "a WITH RECURSIVE query";
 		case POS_OTHER:
 			break;
 	}

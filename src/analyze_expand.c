@@ -105,11 +105,14 @@ inline_cte(ExpandState *es, RangeTblEntry *rte)
 	CommonTableExpr *cte = find_cte(es, rte);
 	Query	   *sub;
 
-	if (cte->cterecursive)
+	if (cte->cterecursive && !es->st->refresh_strategy)
 		analyze_refuse(es->st,
 					   psprintf("WITH RECURSIVE query \"%s\" is recursive: a change to one row can reach rows at any depth.",
 								cte->ctename),
-					   "Store the hierarchy's paths in a table (a closure or materialized-path table) and join it.");
+					   "Store the hierarchy's paths in a table (a closure or materialized-path table) and join it, or declare the model with options => '{\"strategy\": \"refresh\"}': a change of a table the recursion reads then rebuilds the whole model.");
+	/* kept as it is: analysed as a whole, its recursive part unrouted */
+	if (cte->cterecursive)
+		return;
 	sub = copyObject(castNode(Query, cte->ctequery));
 	if (rte->ctelevelsup > 0)
 		IncrementVarSublevelsUp((Node *) sub, rte->ctelevelsup, 1);
@@ -318,7 +321,7 @@ expand_range_table(ExpandState *es, Query *query)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
-		if (rte->rtekind == RTE_CTE)
+		if (rte->rtekind == RTE_CTE && !rte->self_reference)
 			inline_cte(es, rte);
 		else if (rte->rtekind == RTE_RELATION &&
 				 get_rel_relkind(rte->relid) == RELKIND_VIEW)
@@ -394,15 +397,28 @@ expand_level(ExpandState *es, Query *query)
 {
 	Index		rtindex = 0;
 	int			nrtes;
+	List	   *kept = NIL;
+	ListCell   *lc;
 
 	es->owners = lcons(query, es->owners);
 	es->depth++;
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (cte->cterecursive && es->st->refresh_strategy)
+		{
+			expand_level(es, castNode(Query, cte->ctequery));
+			kept = lappend(kept, cte);
+		}
+	}
 	expand_range_table(es, query);
 	(void) query_tree_walker(query, expand_sublinks_walker, es,
 							 QTW_IGNORE_RANGE_TABLE);
 	es->depth--;
 	es->owners = list_delete_first(es->owners);
-	query->cteList = NIL;
+	/* the others were inlined where they were read */
+	query->cteList = kept;
 
 	/* a set operation's branches stay what they are */
 	if (query->setOperations != NULL)

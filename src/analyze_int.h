@@ -38,6 +38,7 @@ typedef enum LevelPosition
 	POS_HAVING,					/* a subquery in HAVING */
 	POS_AGGREGATE,				/* a subquery in an aggregate's argument,
 								 * FILTER or ORDER BY */
+	POS_RECURSIVE,				/* a WITH RECURSIVE query (strategy refresh) */
 	POS_OTHER					/* GROUP BY, ORDER BY, function in FROM */
 } LevelPosition;
 

@@ -315,6 +315,38 @@ subquery_ordered(AnalysisState *st, RangeTblEntry *rte, Index rtindex,
 		!sub->query->hasAggs && order_is_total(st, sub, NULL, inner);
 }
 
+/*
+ * The rows of a WITH RECURSIVE query have no known unique key: an order
+ * fixes them only when it sorts by every one of its columns, all of
+ * equal-image types (rows that still tie are identical).
+ */
+static bool
+cte_ordered(RangeTblEntry *rte, Index rtindex, List *order)
+{
+	Bitmapset  *sorted = NULL;
+	ListCell   *lc;
+	ListCell   *lt,
+			   *lm,
+			   *lcoll;
+	int			column = 0;
+
+	foreach(lc, order)
+	{
+		OrderColumn *col = lfirst(lc);
+
+		if (col->rtindex == rtindex && col->resno > 0)
+			sorted = bms_add_member(sorted, col->resno);
+	}
+	forthree(lt, rte->coltypes, lm, rte->coltypmods, lcoll, rte->colcollations)
+	{
+		column++;
+		if (!bms_is_member(column, sorted) ||
+			!analyze_equal_image_type(lfirst_oid(lt), lfirst_int(lm), lfirst_oid(lcoll)))
+			return false;
+	}
+	return true;
+}
+
 static bool
 order_is_total(AnalysisState *st, QueryLevel *level, Bitmapset *fixed, List *order)
 {
@@ -328,7 +360,8 @@ order_is_total(AnalysisState *st, QueryLevel *level, Bitmapset *fixed, List *ord
 
 		rtindex++;
 		if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_VALUES ||
-			(rte->rtekind == RTE_SUBQUERY && !subquery_ordered(st, rte, rtindex, order)))
+			(rte->rtekind == RTE_SUBQUERY && !subquery_ordered(st, rte, rtindex, order)) ||
+			(rte->rtekind == RTE_CTE && !cte_ordered(rte, rtindex, order)))
 			return false;
 	}
 	foreach(lc, st->nodes)

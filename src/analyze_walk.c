@@ -89,12 +89,10 @@ check_level(AnalysisState *st, QueryLevel *level)
 
 	if (q->commandType != CMD_SELECT || q->utilityStmt != NULL)
 		refuse_at(st, level, "a statement that is not a SELECT", NULL);
-	if (q->setOperations != NULL)
+	/* a recursive query is a set operation, kept under strategy refresh */
+	if (q->setOperations != NULL && level->position != POS_RECURSIVE)
 		refuse_at(st, level, "a set operation (UNION, INTERSECT or EXCEPT)",
-				  "Declare one read model per branch.");
-	if (q->cteList != NIL)
-		refuse_at(st, level, "a WITH query (common table expression)",
-				  "Write the WITH query as a correlated subquery in the select list, or as a subquery in FROM that is grouped by the column it is joined on.");
+				  "Use a UNION ALL at the top level, with a column that tells the branches apart, or declare one read model per branch.");
 	if (q->hasWindowFuncs && !top)
 		refuse_at(st, level, "window functions, so a row depends on other rows",
 				  "Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).");
@@ -239,6 +237,14 @@ walk_range_table(AnalysisState *st, QueryLevel *level)
 				break;
 			case RTE_JOIN:
 			case RTE_RESULT:
+				break;
+			case RTE_CTE:
+				/* only recursive ones are left, read as a set of rows */
+				if (!rte->self_reference && level->position == POS_TOP &&
+					level->query->groupClause == NIL)
+					analyze_refuse(st, psprintf("WITH RECURSIVE query \"%s\" in FROM may return several rows per root row.",
+												rte->eref->aliasname),
+								   "Aggregate its rows in a correlated subquery in the select list.");
 				break;
 			case RTE_FUNCTION:
 			case RTE_VALUES:
@@ -537,6 +543,17 @@ walk_expressions(AnalysisState *st, QueryLevel *level)
 	check_qual(q->havingQual, &ctx, false);
 }
 
+/* The WITH RECURSIVE queries left by the expansion (strategy refresh). */
+static void
+walk_recursive_queries(AnalysisState *st, QueryLevel *level)
+{
+	ListCell   *lc;
+
+	foreach(lc, level->query->cteList)
+		(void) walk_level(st, castNode(Query, ((CommonTableExpr *) lfirst(lc))->ctequery),
+						  level, POS_RECURSIVE, EXPR_SUBLINK, 0);
+}
+
 /*
  * Register a query level: check its constructs, its relations become
  * nodes, its subqueries and sublinks are walked.  Edges are collected
@@ -558,6 +575,7 @@ walk_level(AnalysisState *st, Query *query, QueryLevel *parent,
 	check_level(st, level);
 	walk_range_table(st, level);
 	walk_expressions(st, level);
+	walk_recursive_queries(st, level);
 	return level;
 }
 

@@ -929,7 +929,7 @@ SELECT cookbook.refused('B5', 'tv_category', $$
     FROM tb_category c
 $$, '{}', '0A000', 'WITH RECURSIVE query "up" is recursive: a change to one row can reach rows at any depth.',
     'read model "public.tv_category" cannot be maintained incrementally',
-    'Store the hierarchy''s paths in a table (a closure or materialized-path table) and join it.');
+    'Store the hierarchy''s paths in a table (a closure or materialized-path table) and join it, or declare the model with options => ''{"strategy": "refresh"}'': a change of a table the recursion reads then rebuilds the whole model.');
 --   rewrite: keep the paths as rows (a closure table the writer maintains)
 --   and join it.
 SELECT readmodel.create('tv_category', $$

@@ -1,7 +1,8 @@
 --
 -- shape_lateral: the latest N children per parent (LEFT JOIN LATERAL ...
--- ORDER BY ... LIMIT n, one row or aggregated), and RIGHT JOIN with the
--- entity on the right (read as the LEFT JOIN it is).
+-- ORDER BY ... LIMIT n, one row or aggregated), RIGHT JOIN with the entity
+-- on the right (read as the LEFT JOIN it is), and a FULL JOIN that WHERE
+-- reduces to a LEFT JOIN.
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
@@ -40,6 +41,11 @@ SELECT readmodel.create('tv_last_two', $$
 SELECT readmodel.create('tv_post_author', $$
     SELECT p.pk_post, p.title, u.name AS author
     FROM tb_user u RIGHT JOIN tb_post p ON p.fk_user = u.pk_user $$);
+-- a FULL JOIN whose WHERE keeps only the posts' rows is a LEFT JOIN
+SELECT readmodel.create('tv_post_full', $$
+    SELECT p.pk_post, u.name AS author
+    FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
+    WHERE p.pk_post IS NOT NULL $$);
 -- refused: ties in the LIMIT's ORDER BY, and the entity on the nullable
 -- side of a FULL join
 SELECT readmodel.create('tv_bad', $$
@@ -69,7 +75,7 @@ SELECT * FROM tv_last_comment ORDER BY pk_post;
 SELECT * FROM tv_last_two ORDER BY pk_post;
 SELECT * FROM tv_post_author ORDER BY pk_post;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
-FROM unnest(ARRAY['tv_last_comment', 'tv_last_two', 'tv_post_author']) m;
+FROM unnest(ARRAY['tv_last_comment', 'tv_last_two', 'tv_post_author', 'tv_post_full']) m;
 
-SELECT readmodel.drop(m) FROM unnest(ARRAY['tv_last_comment', 'tv_last_two', 'tv_post_author']) m;
+SELECT readmodel.drop(m) FROM unnest(ARRAY['tv_last_comment', 'tv_last_two', 'tv_post_author', 'tv_post_full']) m;
 DROP SCHEMA shape_lateral CASCADE;

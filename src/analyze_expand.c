@@ -17,7 +17,8 @@
  *	   reads are kept as junk columns: the planner may still evaluate them,
  *	   so the walk must check them;
  *	4. "a RIGHT JOIN b" becomes "b LEFT JOIN a", so the entity a model is
- *	   about may be written on the right.
+ *	   about may be written on the right; a FULL JOIN whose WHERE keeps no
+ *	   NULL-extended row of one side is reduced as the planner does.
  *
  * The result is only analysed: maintenance runs the definition as stored,
  * and the planner expands it the same way.
@@ -30,6 +31,7 @@
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteDefine.h"
@@ -363,6 +365,64 @@ flatten_join_references(Query *query)
 	}
 }
 
+/* Every rtindex of a join tree's leaves. */
+static Relids
+jointree_leaves(Node *jt)
+{
+	Relids		result = NULL;
+	ListCell   *lc;
+
+	if (IsA(jt, RangeTblRef))
+		return bms_make_singleton(((RangeTblRef *) jt)->rtindex);
+	if (IsA(jt, JoinExpr))
+		return bms_union(jointree_leaves(((JoinExpr *) jt)->larg),
+						 jointree_leaves(((JoinExpr *) jt)->rarg));
+	foreach(lc, ((FromExpr *) jt)->fromlist)
+		result = bms_union(result, jointree_leaves(lfirst(lc)));
+	return result;
+}
+
+/*
+ * A FULL JOIN under a WHERE condition that no NULL-extended row of one side
+ * passes (p.pk IS NOT NULL, p.x = 1) is a LEFT or RIGHT join (or inner),
+ * as the planner reduces it.  Only joins not themselves on a nullable side
+ * are looked at: the level's WHERE filters them directly.
+ */
+static void
+reduce_full_joins(Node *jt, Relids nonnullable)
+{
+	JoinExpr   *join;
+
+	if (IsA(jt, FromExpr))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((FromExpr *) jt)->fromlist)
+			reduce_full_joins(lfirst(lc), nonnullable);
+		return;
+	}
+	if (!IsA(jt, JoinExpr))
+		return;
+	join = (JoinExpr *) jt;
+	if (join->jointype == JOIN_FULL)
+	{
+		bool		left = bms_overlap(nonnullable, jointree_leaves(join->larg));
+		bool		right = bms_overlap(nonnullable, jointree_leaves(join->rarg));
+
+		if (left && right)
+			join->jointype = JOIN_INNER;
+		else if (left)
+			join->jointype = JOIN_LEFT;
+		else if (right)
+			join->jointype = JOIN_RIGHT;
+	}
+	/* the inner join's and the preserved sides' leaves stay filtered */
+	if (join->jointype == JOIN_INNER || join->jointype == JOIN_LEFT)
+		reduce_full_joins(join->larg, nonnullable);
+	if (join->jointype == JOIN_INNER || join->jointype == JOIN_RIGHT)
+		reduce_full_joins(join->rarg, nonnullable);
+}
+
 /* "a RIGHT JOIN b" is "b LEFT JOIN a": the analysis knows LEFT JOIN only. */
 static void
 right_joins_as_left(Node *jt)
@@ -433,6 +493,8 @@ expand_level(ExpandState *es, Query *query)
 			pull_up(query, rtindex);
 	}
 	flatten_join_references(query);
+	reduce_full_joins((Node *) query->jointree,
+					  find_nonnullable_rels(query->jointree->quals));
 	right_joins_as_left((Node *) query->jointree);
 }
 

@@ -54,7 +54,7 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 		}
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
 			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a FULL join.",
-						   "Put the entity the read model is about first in FROM and join the rest with JOIN or LEFT JOIN.");
+						   "Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <root key> IS NOT NULL is a LEFT JOIN.");
 		jt = join->larg;
 	}
 	if (!IsA(jt, RangeTblRef) ||

@@ -856,7 +856,7 @@ SELECT cookbook.refused('B3', 'tv_post_or_user', $$
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
     'read model "public.tv_post_or_user" cannot be maintained incrementally',
-    'Put the entity the read model is about first in FROM and join the rest with JOIN or LEFT JOIN.');
+    'Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <root key> IS NOT NULL is a LEFT JOIN.');
 --   rewrite: a model per side; the unmatched rows of the other side are a
 --   filter when reading (posts always have an author here: tv_post_author
 --   of A12; users without posts):

@@ -59,6 +59,23 @@ SELECT readmodel.create('tv_tenant', $$
 SELECT * FROM readmodel.explain('tv_bet') WHERE kind NOT IN ('index', 'triggers');
 SELECT name, key, status FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY 1::text;
 
+-- a many-to-many join, keyed by both sides' keys: one row per row of the
+-- join table, which becomes the root
+CREATE TABLE tb_tag (pk_tag integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tb_bet_tag (tenant_id integer NOT NULL, bet_id integer NOT NULL,
+                         fk_tag integer NOT NULL REFERENCES tb_tag,
+                         PRIMARY KEY (tenant_id, bet_id, fk_tag),
+                         FOREIGN KEY (tenant_id, bet_id) REFERENCES tb_bet ON UPDATE CASCADE ON DELETE CASCADE);
+CREATE INDEX ON tb_bet_tag (fk_tag);
+CREATE INDEX ON tb_bet_tag (bet_id);
+INSERT INTO tb_tag VALUES (1, 'live'), (2, 'big');
+INSERT INTO tb_bet_tag VALUES (1, 1, 1), (1, 2, 2), (2, 1, 2);
+SELECT readmodel.create('tv_bet_tag', $$
+    SELECT b.tenant_id, b.bet_id, t.pk_tag, b.amount, t.name AS tag
+    FROM tb_bet b JOIN tb_bet_tag bt ON bt.tenant_id = b.tenant_id AND bt.bet_id = b.bet_id
+    JOIN tb_tag t ON t.pk_tag = bt.fk_tag $$);
+SELECT * FROM readmodel.explain('tv_bet_tag') WHERE kind NOT IN ('index', 'triggers');
+
 -- refused: key names that are not a unique set nor what is grouped by
 SELECT readmodel.create('tv_bad', $$ SELECT b.tenant_id, b.bet_id, b.amount FROM tb_bet b $$,
                         '{"key": ["tenant_id", "amount"]}');
@@ -76,6 +93,9 @@ INSERT INTO tb_bet VALUES (2, 2, 50, 'won', '2026-01-02');
 DELETE FROM tb_leg WHERE pk_leg = 3;
 UPDATE tb_bet SET bet_id = 7 WHERE tenant_id = 1 AND bet_id = 2;
 DELETE FROM tb_bet WHERE tenant_id = 2 AND bet_id = 1;
+UPDATE tb_tag SET name = 'LIVE' WHERE pk_tag = 1;
+INSERT INTO tb_bet_tag VALUES (1, 7, 1);
+SELECT * FROM tv_bet_tag ORDER BY tenant_id, bet_id, pk_tag;
 SELECT * FROM tv_bet ORDER BY tenant_id, bet_id;
 SELECT * FROM tv_daily ORDER BY tenant_id, day;
 SELECT * FROM tv_statuses ORDER BY tenant_id, status;
@@ -83,7 +103,7 @@ SELECT * FROM tv_biggest ORDER BY tenant_id, day;
 SELECT * FROM tv_tenant ORDER BY pk_tenant;
 
 CREATE VIEW models AS
-    SELECT unnest(ARRAY['tv_bet', 'tv_daily', 'tv_statuses', 'tv_biggest', 'tv_tenant']) AS m;
+    SELECT unnest(ARRAY['tv_bet', 'tv_daily', 'tv_statuses', 'tv_biggest', 'tv_tenant', 'tv_bet_tag']) AS m;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows FROM models;
 -- verify() names a composite key as a row (a row changed behind the write
 -- guard's back, which only replica mode allows a superuser)

@@ -178,7 +178,7 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 		analyze_collect_edges(&st);
 		root = analyze_find_root(&st, top);
 		result->root_relid = root->relid;
-		analyze_find_key(&st, top, root, explicit_key, result);
+		root = analyze_find_key(&st, top, root, explicit_key, result);
 		grouped = analyze_check_grouping(&st, top, root, result);
 		analyze_check_cardinality(&st, top, root);
 		analyze_check_orders(&st, top, root, grouped && result->key_unique);

@@ -184,8 +184,8 @@ extern bool analyze_order_is_total(AnalysisState *st, QueryLevel *level,
 
 /* analyze_key.c */
 extern RelNode *analyze_find_root(AnalysisState *st, QueryLevel *top);
-extern void analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
-							 const char *explicit_key, ModelAnalysis *result);
+extern RelNode *analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
+								 const char *explicit_key, ModelAnalysis *result);
 extern bool analyze_check_grouping(AnalysisState *st, QueryLevel *top,
 								   RelNode *root, ModelAnalysis *result);
 extern void analyze_check_cardinality(AnalysisState *st, QueryLevel *top,

@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "analyze_int.h"
 #include "keys.h"
@@ -397,21 +398,129 @@ set_key(ModelAnalysis *result, List *columns, bool unique)
 	result->key_collation = InvalidOid;
 }
 
-void
+/*
+ * Output column equal to root column `att`: itself, or a column of another
+ * table equated to it by an inner top-level equality of its type.
+ */
+static KeyColumn *
+output_equal_to(AnalysisState *st, QueryLevel *top, RelNode *root, AttrNumber att)
+{
+	KeyColumn  *col = output_of(st, top, root, att);
+	Oid			type = get_atttype(root->relid, att);
+	ListCell   *lc;
+
+	foreach(lc, st->edges)
+	{
+		Edge	   *e = lfirst(lc);
+		bool		mine1 = (e->n1 == root->id && e->a1 == att);
+		RelNode    *other;
+		AttrNumber	other_att;
+
+		if (col != NULL)
+			break;
+		if (e->level != top || e->outer_on || !(mine1 || (e->n2 == root->id && e->a2 == att)) ||
+			e->opno != lookup_type_cache(type, TYPECACHE_EQ_OPR)->eq_opr)
+			continue;
+		other = analyze_node(st, mine1 ? e->n2 : e->n1);
+		other_att = mine1 ? e->a2 : e->a1;
+		if (get_atttype(other->relid, other_att) != type)
+			continue;
+		col = output_of(st, top, other, other_att);
+		if (col != NULL)
+			col->root_att = att;
+	}
+	return col;
+}
+
+/* Is every table at the top level joined N:1 from `node`? */
+static bool
+determines_all(AnalysisState *st, QueryLevel *top, RelNode *node)
+{
+	Bitmapset  *determined = analyze_determined_nodes(st, top, bms_make_singleton(node->id));
+	ListCell   *lc;
+
+	foreach(lc, st->nodes)
+	{
+		RelNode    *n = lfirst(lc);
+
+		if (n->level == top && !bms_is_member(n->id, determined))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A many-to-many join keyed by its join table: SELECT p.pk_post,
+ * t.pk_tag FROM tb_post p JOIN tb_post_tag pt ON ... JOIN tb_tag t ON ...
+ * has one row per row of tb_post_tag, whose primary key the output holds
+ * (through the join's equalities).  Only tables of inner joins qualify; the
+ * one found becomes the root.
+ */
+static RelNode *
+join_table_key(AnalysisState *st, QueryLevel *top, RelNode *root, List **columns)
+{
+	Bitmapset  *nullable = analyze_nullable_rtindexes((Node *) top->query->jointree);
+	ListCell   *ln;
+
+	foreach(ln, st->nodes)
+	{
+		RelNode    *node = lfirst(ln);
+		List	   *pk = primary_key_columns(node->relid);
+		List	   *found = NIL;
+		ListCell   *lc;
+
+		if (node->level != top || node == root || pk == NIL ||
+			bms_is_member(node->rtindex, nullable) || !determines_all(st, top, node))
+			continue;
+		foreach(lc, pk)
+		{
+			KeyColumn  *col = output_equal_to(st, top, node, lfirst_int(lc));
+
+			if (col == NULL)
+				break;
+			found = lappend(found, col);
+		}
+		if (list_length(found) == list_length(pk))
+		{
+			*columns = found;
+			return node;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The key, and the root it belongs to: the first table in FROM, or for a
+ * many-to-many join without GROUP BY its join table.
+ */
+RelNode *
 analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 				 const char *explicit_key, ModelAnalysis *result)
 {
 	List	   *names = explicit_key ? readmodel_key_parse(explicit_key) : NIL;
 	List	   *columns;
+	RelNode    *other;
+	Query	   *q = top->query;
 
+	/* a join that multiplies the root's rows may be keyed by its join table */
+	if (q->groupClause == NIL && q->distinctClause == NIL &&
+		!determines_all(st, top, root) &&
+		(other = join_table_key(st, top, root, &columns)) != NULL &&
+		(names == NIL || (columns = in_named_order(columns, names)) != NIL))
+	{
+		set_key(result, columns, true);
+		result->root_relid = other->relid;
+		return other;
+	}
 	/* DISTINCT is only meaningful over what a key groups */
-	if (top->query->distinctClause == NIL &&
+	if (q->distinctClause == NIL &&
 		(columns = unique_key(st, top, root, names)) != NIL)
 		set_key(result, columns, true);
 	else if ((columns = group_key(st, top, root, names)) != NIL)
 		set_key(result, columns, false);
 	else
 		refuse_no_key(st, top, root, names);
+	return root;
 }
 
 /*
@@ -515,6 +624,6 @@ analyze_check_cardinality(AnalysisState *st, QueryLevel *top, RelNode *root)
 		if (node->level == top && !bms_is_member(node->id, determined))
 			analyze_refuse(st, psprintf("Table %s is not joined on a unique key, so one root row could produce several read-model rows.",
 										analyze_node_label(node)),
-						   "Join parents on their primary key (N:1); aggregate children in a correlated subquery, or GROUP BY the root key.");
+						   "Join parents on their primary key (N:1); aggregate children in a correlated subquery, GROUP BY the root key, or, for a many-to-many join, select the keys of both sides (one row per row of the join table).");
 	}
 }

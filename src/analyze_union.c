@@ -224,7 +224,7 @@ analyze_branch(AnalysisState *st, Branch *b, int number)
 	error_context_stack = &callback;
 	b->root = analyze_find_root(st, b->top);
 	b->analysis = palloc0(sizeof(ModelAnalysis));
-	analyze_find_key(st, b->top, b->root, NULL, b->analysis);
+	b->root = analyze_find_key(st, b->top, b->root, NULL, b->analysis);
 	grouped = analyze_check_grouping(st, b->top, b->root, b->analysis);
 	analyze_check_cardinality(st, b->top, b->root);
 	analyze_check_orders(st, b->top, b->root, grouped && b->analysis->key_unique);

@@ -1163,7 +1163,7 @@ SELECT cookbook.refused('B17', 'tv_comment', $$
     SELECT p.pk_post, p.title, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
 $$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.',
     'read model "public.tv_comment" cannot be maintained incrementally',
-    'Join parents on their primary key (N:1); aggregate children in a correlated subquery, or GROUP BY the root key.');
+    'Join parents on their primary key (N:1); aggregate children in a correlated subquery, GROUP BY the root key, or, for a many-to-many join, select the keys of both sides (one row per row of the join table).');
 --   rewrite: make the child the root (one row per comment), or aggregate the
 --   children (A3, A4).
 SELECT readmodel.create('tv_comment', $$

@@ -1,6 +1,6 @@
 --
--- shape_or: a correlation that is an OR of equalities to the key ("the
--- messages a user sent or received").  A changed message's sender and
+-- shape_or: a correlation that is an OR of equalities to the key, or an IN
+-- list of columns ("the messages a user sent or received").  A changed message's sender and
 -- recipient, old and new, are the keys to recompute.
 --
 SET client_min_messages = warning;
@@ -28,6 +28,11 @@ SELECT readmodel.create('tv_inbox', $$
            (SELECT COALESCE(jsonb_agg(m.body ORDER BY m.pk_message), '[]') FROM tb_message m
             WHERE m.sender_id = u.pk_user OR m.recipient_id = u.pk_user) AS bodies
     FROM tb_user u $$);
+-- the same as an IN list: "u.pk_user IN (m.sender_id, m.recipient_id)"
+SELECT readmodel.create('tv_inbox_in', $$
+    SELECT u.pk_user,
+           (SELECT count(*) FROM tb_message m WHERE u.pk_user IN (m.sender_id, m.recipient_id)) AS involved
+    FROM tb_user u $$);
 SELECT * FROM readmodel.explain('tv_inbox') WHERE kind NOT IN ('triggers', 'index');
 -- refused: a disjunct that is not an equality to the key
 SELECT readmodel.create('tv_bad', $$
@@ -41,7 +46,9 @@ UPDATE tb_message SET sender_id = 1, recipient_id = 3 WHERE pk_message = 2;
 DELETE FROM tb_message WHERE pk_message = 1;
 UPDATE tb_user SET name = 'Ann' WHERE pk_user = 1;
 SELECT * FROM tv_inbox ORDER BY pk_user;
-SELECT count(*) AS verify_rows FROM readmodel.verify('tv_inbox');
+SELECT * FROM tv_inbox_in ORDER BY pk_user;
+SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
+FROM unnest(ARRAY['tv_inbox', 'tv_inbox_in']) m;
 
-SELECT readmodel.drop('tv_inbox');
+SELECT readmodel.drop('tv_inbox'), readmodel.drop('tv_inbox_in');
 DROP SCHEMA shape_or CASCADE;

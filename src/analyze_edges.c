@@ -28,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
@@ -308,6 +309,28 @@ add_or_edge(AnalysisState *st, QualSite *site, BoolExpr *or)
 		st->or_edges = lappend(st->or_edges, edge);
 }
 
+/* "x = ANY (ARRAY[a, b])" as the OR of its equalities. */
+static BoolExpr *
+in_list_as_or(ScalarArrayOpExpr *saop)
+{
+	List	   *ors = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ((ArrayExpr *) lsecond(saop->args))->elements)
+	{
+		OpExpr	   *op = makeNode(OpExpr);
+
+		op->opno = saop->opno;
+		op->opfuncid = saop->opfuncid;
+		op->opresulttype = BOOLOID;
+		op->inputcollid = saop->inputcollid;
+		op->args = list_make2(linitial(saop->args), lfirst(lc));
+		op->location = saop->location;
+		ors = lappend(ors, op);
+	}
+	return (BoolExpr *) makeBoolExpr(OR_EXPR, ors, saop->location);
+}
+
 static void
 collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 {
@@ -331,7 +354,13 @@ collect_qual(AnalysisState *st, Node *qual, QualSite *site)
 	}
 	if (IsA(qual, ScalarArrayOpExpr))
 	{
-		add_array_edge(st, site, (ScalarArrayOpExpr *) qual);
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) qual;
+
+		/* "x IN (a, b)" is "x = a OR x = b" */
+		if (saop->useOr && IsA(lsecond(saop->args), ArrayExpr))
+			add_or_edge(st, site, in_list_as_or(saop));
+		else
+			add_array_edge(st, site, saop);
 		return;
 	}
 	if (is_orclause(qual))

@@ -36,6 +36,7 @@
 #include "catalog.h"
 #include "keys.h"
 #include "locks.h"
+#include "partitions.h"
 #include "patch.h"
 #include "sandbox.h"
 #include "stats.h"
@@ -193,19 +194,31 @@ apply_full(ReadModel *model, ReadModelCounters *delta)
  * rebuild wins only when nearly every row is recomputed:
  * readmodel.rebuild_fraction (0.9) of the model's estimated rows.
  */
-static bool
-rebuild_is_cheaper(ReadModel *model, int nkeys)
+static double
+estimated_rows(Oid relid)
 {
-	Relation	rel;
+	Relation	rel = relation_open(relid, AccessShareLock);
 	BlockNumber pages;
 	double		tuples;
 	double		allvisfrac;
 
-	if (readmodel_rebuild_fraction <= 0 || nkeys < readmodel_rebuild_min_keys)
-		return false;
-	rel = relation_open(model->relid, AccessShareLock);
 	estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
 	relation_close(rel, AccessShareLock);
+	return tuples;
+}
+
+static bool
+rebuild_is_cheaper(ReadModel *model, int nkeys)
+{
+	double		tuples = 0;
+	ListCell   *lc;
+
+	if (readmodel_rebuild_fraction <= 0 || nkeys < readmodel_rebuild_min_keys)
+		return false;
+	/* a partitioned model's rows are in its partitions */
+	foreach(lc, lcons_oid(model->relid, readmodel_partition_members(model->relid)))
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_RELATION)
+			tuples += estimated_rows(lfirst_oid(lc));
 	return nkeys > readmodel_rebuild_fraction * tuples;
 }
 

@@ -161,6 +161,12 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 
 		row->refresh_strategy = strategy != NULL && strcmp(strategy, "refresh") == 0;
 	}
+	if (desc->natts >= 9)
+	{
+		char	   *partitions = text_column(tuple, desc, 9);
+
+		row->hash_partitions = partitions ? atoi(partitions) : 0;
+	}
 	return row;
 }
 
@@ -195,7 +201,8 @@ readmodel_catalog_rows(void)
 
 	readmodel_spi_connect();
 	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s, "
-							 "m.options OPERATOR(pg_catalog.->>) 'strategy' "
+							 "m.options OPERATOR(pg_catalog.->>) 'strategy', "
+							 "m.options OPERATOR(pg_catalog.#>>) '{partition_by,hash}' "
 							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
 							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
@@ -311,6 +318,23 @@ readmodel_catalog_cycle(Oid relid, List *sources)
 	return result;
 }
 
+/* The options a model keeps in the catalog, as JSON text. */
+static char *
+options_text(CatalogRow *row)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	if (row->refresh_strategy)
+		appendStringInfoString(&buf, "\"strategy\": \"refresh\"");
+	if (row->hash_partitions > 0)
+		appendStringInfo(&buf, "%s\"partition_by\": {\"hash\": %d}",
+						 row->refresh_strategy ? ", " : "", row->hash_partitions);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 static void
 row_values(CatalogRow *row, Datum *values)
 {
@@ -320,9 +344,7 @@ row_values(CatalogRow *row, Datum *values)
 	values[3] = CStringGetTextDatum(row->mode);
 	values[4] = CStringGetTextDatum(row->definition);
 	values[5] = readmodel_oid_array(row->sources, REGCLASSOID);
-	values[6] = DirectFunctionCall1(jsonb_in,
-									CStringGetDatum(row->refresh_strategy
-													? "{\"strategy\": \"refresh\"}" : "{}"));
+	values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(options_text(row)));
 }
 
 static Oid	row_types[7] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,

@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_trigger.h"
 #include "commands/event_trigger.h"
@@ -131,6 +132,33 @@ forget_models(List *dropped)
 	}
 }
 
+/*
+ * A partition of a hash-partitioned model table holds the rows of its
+ * hashes: without it, maintenance could no longer write them.  Refused,
+ * unless the model table itself goes.
+ */
+static void
+check_model_partitions(List *dropped)
+{
+	ListCell   *lc;
+
+	foreach(lc, readmodel_catalog_rows())
+	{
+		CatalogRow *row = lfirst(lc);
+
+		if (row->hash_partitions == 0 || list_member_oid(dropped, row->relid) ||
+			get_rel_relkind(row->relid) == '\0')
+			continue;
+		if (list_length(readmodel_partition_members(row->relid)) < row->hash_partitions)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot drop a partition of read model %s",
+							readmodel_relation_name(row->relid)),
+					 errdetail("Its partitions hold the rows of their hashes of the key."),
+					 errhint("Drop the read model with readmodel.drop().")));
+	}
+}
+
 Datum
 readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 {
@@ -160,7 +188,10 @@ readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 			triggers = true;
 	}
 	if (relations != NIL)
+	{
+		check_model_partitions(relations);
 		forget_models(relations);
+	}
 	readmodel_spi_finish();
 	readmodel_invalidate_cache();
 	if (triggers && relations != NIL)
@@ -252,11 +283,15 @@ model_of(List *models, Oid relid, bool *is_view)
 {
 	ListCell   *lc;
 
+	/* a partition of a partitioned model table is the model's */
+	List	   *ancestors = get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
+
 	foreach(lc, models)
 	{
 		CatalogRow *row = lfirst(lc);
 
-		if (row->relid == relid || row->viewid == relid)
+		if (row->relid == relid || row->viewid == relid ||
+			list_member_oid(ancestors, row->relid))
 		{
 			*is_view = (row->viewid == relid);
 			return row;

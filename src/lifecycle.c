@@ -70,6 +70,7 @@ typedef struct CreateOptions
 	bool		statement_mode;
 	bool		replace;
 	bool		refresh_strategy;
+	int			hash_partitions;	/* 0: an ordinary table */
 } CreateOptions;
 
 /* options->'key': a column name, or an array of them. */
@@ -86,6 +87,32 @@ key_option(JsonbValue *v)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"key\" must be a column name or an array of column names")));
 	return NULL;				/* keep compiler quiet */
+}
+
+/* options->'partition_by': {"hash": N}, the model table in N partitions. */
+static int
+partition_option(JsonbValue *v)
+{
+	JsonbValue *hash = NULL;
+	JsonbValue	key;
+	int			n = 0;
+
+	if (v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
+	{
+		key.type = jbvString;
+		key.val.string.val = "hash";
+		key.val.string.len = 4;
+		hash = findJsonbValueFromContainer(v->val.binary.data, JB_FOBJECT, &key);
+	}
+	if (hash != NULL && hash->type == jbvNumeric)
+		n = DatumGetInt32(DirectFunctionCall1(numeric_int4,
+											  NumericGetDatum(hash->val.numeric)));
+	if (n < 2 || n > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"partition_by\" must be {\"hash\": N}, with N from 2 to 1024"),
+				 errdetail("The model table is then partitioned by hash of its key into N partitions.")));
+	return n;
 }
 
 static void
@@ -114,6 +141,8 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 					 errhint("Use \"incremental\" (the default: every source must be connected to the key) or \"refresh\" (a change of a table with no route to the key rebuilds the whole model).")));
 		out->refresh_strategy = (strcmp(text, "refresh") == 0);
 	}
+	else if (strcmp(name, "partition_by") == 0)
+		out->hash_partitions = partition_option(v);
 	else if (strcmp(name, "replace") == 0)
 	{
 		if (v->type != jbvBool)
@@ -126,7 +155,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\" and \"replace\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\" and \"replace\".")));
 }
 
 static void
@@ -438,6 +467,7 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.keycol = analysis->key_name;
 	row.mode = options->statement_mode ? "statement" : "commit";
 	row.refresh_strategy = options->refresh_strategy;
+	row.hash_partitions = options->hash_partitions;
 	row.definition = (char *) definition;
 	row.sources = source_relids(analysis);
 	if (update)
@@ -465,20 +495,59 @@ maintainable_model(Oid relid)
 	return model;
 }
 
+
+/*
+ * options->'partition_by' {"hash": N}: the table partitioned by hash of
+ * its key into N partitions <table>_p0 ..., created here; returns the
+ * statement that fills it.
+ */
+static char *
+partitioned_table(const char *qualname, const char *view_qualname,
+				  ModelAnalysis *analysis, int n, Oid nsp, const char *relname)
+{
+	int			i;
+
+	if (strlen(relname) + 6 >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("read model name \"%s\" is too long for its partitions' names", relname),
+				 errdetail("Its partitions are named after it with the suffix _p0, _p1, ...")));
+
+	readmodel_spi_exec(psprintf("CREATE TABLE %s (LIKE %s) PARTITION BY HASH (%s)",
+								qualname, view_qualname, key_column_list(analysis)),
+					   SPI_OK_UTILITY);
+	for (i = 0; i < n; i++)
+		readmodel_spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s "
+									"FOR VALUES WITH (MODULUS %d, REMAINDER %d) "
+									"WITH (fillfactor = 90)",
+									quote_qualified_identifier(get_namespace_name(nsp),
+															   psprintf("%s_p%d", relname, i)),
+									qualname, n, i),
+						   SPI_OK_UTILITY);
+	return psprintf("INSERT INTO %s SELECT * FROM %s", qualname, view_qualname);
+}
+
 /* Build the table in the sandbox, as the caller, from the latest snapshot. */
 static uint64
-build_table(const char *qualname, const char *view_qualname)
+build_table(const char *qualname, const char *view_qualname,
+			ModelAnalysis *analysis, CreateOptions *options, Oid nsp,
+			const char *relname)
 {
 	SPIPlanPtr	plan;
 	Sandbox		sandbox;
 	uint64		rows;
+	const char *build = psprintf("CREATE TABLE %s WITH (fillfactor = 90) AS SELECT * FROM %s",
+								 qualname, view_qualname);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	plan = SPI_prepare(psprintf("CREATE TABLE %s WITH (fillfactor = 90) AS SELECT * FROM %s",
-								qualname, view_qualname), 0, NULL);
+	if (options->hash_partitions > 0)
+		build = partitioned_table(qualname, view_qualname, analysis,
+								  options->hash_partitions, nsp, relname);
+	plan = SPI_prepare(build, 0, NULL);
 	if (plan == NULL ||
 		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, false, false, 0) != SPI_OK_UTILITY)
+							 InvalidSnapshot, false, false, 0) !=
+		(options->hash_partitions > 0 ? SPI_OK_INSERT : SPI_OK_UTILITY))
 		elog(ERROR, "could not build read model table %s", qualname);
 	rows = SPI_processed;
 	readmodel_sandbox_leave(&sandbox);
@@ -524,7 +593,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	/* 4. and 5. */
 	lock_sources(source_relids(analysis));
 	install_triggers(source_relids(analysis), by_owner);
-	*rows = build_table(qualname, view_qualname);
+	*rows = build_table(qualname, view_qualname, analysis, options, nsp, rv->relname);
 	relid = get_relname_relid(rv->relname, nsp);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	create_key_index(qualname, analysis, qualname);

@@ -174,14 +174,17 @@ readmodel_remove_capture_triggers(Oid relid)
 bool
 readmodel_remove_write_guard(Oid relid)
 {
-	Oid			tgoid;
-	ObjectAddress object;
+	ListCell   *lc;
 
 	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
 		return false;
-	tgoid = get_trigger_oid(relid, READMODEL_GUARD_TRIGGER, true);
-	if (OidIsValid(tgoid))
+	foreach(lc, lcons_oid(relid, readmodel_partition_members(relid)))
 	{
+		Oid			tgoid = get_trigger_oid(lfirst_oid(lc), READMODEL_GUARD_TRIGGER, true);
+		ObjectAddress object;
+
+		if (!OidIsValid(tgoid))
+			continue;
 		ObjectAddressSet(object, TriggerRelationId, tgoid);
 		performDeletion(&object, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
 	}
@@ -194,17 +197,20 @@ readmodel_install_write_guard(Oid relid)
 {
 	List	   *name = list_make2(makeString("readmodel"), makeString("guard"));
 	Sandbox		sandbox;
+	ListCell   *lc;
 
 	/* a 0.1 catalog (library updated, ALTER EXTENSION UPDATE not run yet) */
 	if (!OidIsValid(LookupFuncName(name, 0, NULL, true)))
 		return;
 	readmodel_spi_connect();
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	readmodel_spi_exec(psprintf("CREATE TRIGGER " READMODEL_GUARD_TRIGGER
-								" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
-								"ON %s FOR EACH STATEMENT EXECUTE FUNCTION readmodel.guard()",
-								readmodel_relation_name(relid)),
-					   SPI_OK_UTILITY);
+	/* a partitioned model's partitions refuse direct writes too */
+	foreach(lc, lcons_oid(relid, readmodel_partition_members(relid)))
+		readmodel_spi_exec(psprintf("CREATE TRIGGER " READMODEL_GUARD_TRIGGER
+									" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+									"ON %s FOR EACH STATEMENT EXECUTE FUNCTION readmodel.guard()",
+									readmodel_relation_name(lfirst_oid(lc))),
+						   SPI_OK_UTILITY);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_spi_finish();
 }

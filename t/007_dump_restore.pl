@@ -121,6 +121,9 @@ SELECT readmodel.create('tv_user_titles', $$
     SELECT p.fk_user, p.title, count(*) AS n FROM tb_post p GROUP BY p.fk_user, p.title
 $$);
 CREATE VIEW v_named_user AS SELECT u.pk_user, u.name FROM tb_user u WHERE u.email IS NOT NULL;
+SELECT readmodel.create('tv_post_parts', $$
+    SELECT p.pk_post, p.fk_user, p.title FROM tb_post p
+$$, options => '{"partition_by": {"hash": 3}}');
 SELECT readmodel.create('tv_named_user', $$ SELECT v.pk_user, v.name FROM v_named_user v $$);
 
 CREATE SCHEMA reports;
@@ -139,8 +142,8 @@ my $MODELS_SQL =
 my $SRC_MODELS = $node->safe_psql($SRC, $MODELS_SQL);
 my @model_names = split /\n/,
   $node->safe_psql($SRC, 'SELECT name::text FROM readmodel.models ORDER BY name::text');
-is(scalar(@model_names), 7, "$SRC has 7 read models")
-  or die("$SRC should have 7 read models, has:\n$SRC_MODELS");
+is(scalar(@model_names), 8, "$SRC has 8 read models")
+  or die("$SRC should have 8 read models, has:\n$SRC_MODELS");
 
 # The expected verify result: one "name|0" line per model.
 my $VERIFY_EXPECTED = join("\n", map { "$_|0" } @model_names);

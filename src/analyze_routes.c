@@ -10,13 +10,18 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "analyze_int.h"
 #include "keys.h"
+#include "util.h"
 
 
 static char *
@@ -92,6 +97,39 @@ lands_on_key(AnalysisState *st, Edge *edge, int current, bool at_start,
 		edge->opno == lookup_type_cache(key_type, TYPECACHE_EQ_OPR)->eq_opr;
 }
 
+/*
+ * How well a hop can read a table by this column, from its indexes alone
+ * (so every backend chooses the same routes): 3 unique by itself, 2 with
+ * an index of its own, 1 leading a wider index only (tenant_id of
+ * (tenant_id, id)), 0 none.  Of two equalities joining the same tables
+ * ((tenant_id, id) = (tenant_id, id)), the route takes the better one.
+ */
+static int
+match_rank(Oid relid, AttrNumber att)
+{
+	Relation	rel;
+	ListCell   *lc;
+	int			rank = 0;
+
+	if (readmodel_has_unique_index(relid, att))
+		return 3;
+	rel = relation_open(relid, AccessShareLock);
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		if (index->indnkeyatts >= 1 && index->indkey.values[0] == att)
+			rank = Max(rank, index->indnkeyatts == 1 ? 2 : 1);
+		ReleaseSysCache(tuple);
+	}
+	relation_close(rel, AccessShareLock);
+	return rank;
+}
+
 typedef struct RouteSearch
 {
 	int		   *dist;
@@ -128,7 +166,9 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 	while (head < tail)
 	{
 		int			current = queue[head++];
+		bool		at_start = (current == start->id);
 		ListCell   *lc;
+		int			rank;
 
 		if (current == root->id)
 		{
@@ -137,22 +177,27 @@ search_route(AnalysisState *st, RelNode *start, RelNode *root,
 		}
 		foreach(lc, all_edges)
 		{
+			if (lands_on_key(st, lfirst(lc), current, at_start, root, key_att))
+			{
+				rs->end = current;
+				rs->final_edge = lfirst(lc);
+				return true;
+			}
+		}
+		/* the most selective column of a table first (see match_rank) */
+		for (rank = 3; rank >= 0; rank--)
+			foreach(lc, all_edges)
+		{
 			Edge	   *edge = lfirst(lc);
 			int			other;
 			AttrNumber	from_att,
 						other_att;
-			bool		at_start = (current == start->id);
 
-			if (lands_on_key(st, edge, current, at_start, root, key_att))
-			{
-				rs->end = current;
-				rs->final_edge = edge;
-				return true;
-			}
 			if (edge->alt_a1 != NIL)
-				continue;		/* lands on the key only, see below */
+				continue;		/* lands on the key only */
 			if (edge_leads_from(edge, current, at_start, &other, &from_att, &other_att) &&
-				rs->dist[other] < 0)
+				rs->dist[other] < 0 &&
+				match_rank(analyze_node(st, other)->relid, other_att) == rank)
 			{
 				rs->dist[other] = rs->dist[current] + 1;
 				rs->via[other] = edge;

@@ -432,6 +432,21 @@ output_equal_to(AnalysisState *st, QueryLevel *top, RelNode *root, AttrNumber at
 	return col;
 }
 
+/* "a.x, a.y": a table's primary key columns as the definition reads them. */
+static char *
+pk_names(RelNode *node)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, primary_key_columns(node->relid))
+		appendStringInfo(&buf, "%s%s.%s", buf.len ? ", " : "",
+						 quote_identifier(node->rte->eref->aliasname),
+						 quote_identifier(get_attname(node->relid, lfirst_int(lc), false)));
+	return buf.len ? buf.data : "it has none";
+}
+
 /* Is every table at the top level joined N:1 from `node`? */
 static bool
 determines_all(AnalysisState *st, QueryLevel *top, RelNode *node)
@@ -624,6 +639,7 @@ analyze_check_cardinality(AnalysisState *st, QueryLevel *top, RelNode *root)
 		if (node->level == top && !bms_is_member(node->id, determined))
 			analyze_refuse(st, psprintf("Table %s is not joined on a unique key, so one root row could produce several read-model rows.",
 										analyze_node_label(node)),
-						   "Join parents on their primary key (N:1); aggregate children in a correlated subquery, GROUP BY the root key, or, for a many-to-many join, select the keys of both sides (one row per row of the join table).");
+						   psprintf("Select %s's primary key (%s) to have a row per row of it; or join parents on their primary key (N:1), aggregate children in a correlated subquery, or GROUP BY the root key.",
+									get_rel_name(node->relid), pk_names(node)));
 	}
 }

@@ -1163,12 +1163,12 @@ SELECT cookbook.refused('B17', 'tv_comment', $$
     SELECT p.pk_post, p.title, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
 $$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.',
     'read model "public.tv_comment" cannot be maintained incrementally',
-    'Join parents on their primary key (N:1); aggregate children in a correlated subquery, GROUP BY the root key, or, for a many-to-many join, select the keys of both sides (one row per row of the join table).');
---   rewrite: make the child the root (one row per comment), or aggregate the
+    'Select tb_comment''s primary key (c.pk_comment) to have a row per row of it; or join parents on their primary key (N:1), aggregate children in a correlated subquery, or GROUP BY the root key.');
+--   rewrite, as the hint says: select the comment's key (one row per
+--   comment; the comment table becomes the root), or aggregate the
 --   children (A3, A4).
 SELECT readmodel.create('tv_comment', $$
-    SELECT c.pk_comment, c.body, p.pk_post, p.title
-    FROM tb_comment c JOIN tb_post p ON p.pk_post = c.fk_post
+    SELECT p.pk_post, p.title, c.pk_comment, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
 $$);
 UPDATE tb_post SET title = 'Hello, world' WHERE pk_post = 1;
 INSERT INTO tb_comment VALUES (11, 3, 3, 'late', '2026-02-08 10:00');

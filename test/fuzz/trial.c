@@ -267,7 +267,8 @@ normalize_reason(const char *sqlstate, const char *msg, const char *detail)
 
 /*
  * Objects a model left behind: relations named like it, catalog rows of
- * models not in `remaining`, capture triggers no model needs, and what
+ * models not in `remaining`, capture triggers no model needs (a partition's
+ * belong to a model of its partitioned table), and what
  * health_check() complains about.  Appends them to out; returns the count.
  */
 static int
@@ -292,7 +293,9 @@ leftovers(PGconn *c, const char *name, const Trial *t, int nremaining, Buf *out)
 					 "   AND k.relname = ANY($2::text[]))"
 					 " UNION ALL SELECT 'capture trigger ' || t.tgname || ' on ' || t.tgrelid::regclass"
 					 " FROM pg_trigger t WHERE t.tgname LIKE 'readmodel\\_capture\\_%'"
-					 " AND NOT EXISTS (SELECT 1 FROM readmodel.model m WHERE t.tgrelid = ANY(m.sources))"
+					 " AND NOT EXISTS (SELECT 1 FROM readmodel.model m WHERE t.tgrelid = ANY(m.sources)"
+					 "   OR EXISTS (SELECT 1 FROM pg_partition_ancestors(t.tgrelid) a"
+					 "     WHERE a.relid = ANY(m.sources)))"
 					 " UNION ALL SELECT 'health_check: ' || h.status || ' ' || h.component || ': ' || h.message"
 					 " FROM readmodel.health_check() h WHERE h.status <> 'ok'",
 					 2, NULL, params, NULL, NULL, 0);

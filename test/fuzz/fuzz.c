@@ -329,6 +329,7 @@ trial_for(SchemaRun *sr, Def *d, uint64_t dseed, Trial *t)
 			t->engine |= 1u << i;
 	for (int i = 0; i < sr->s.nbase; i++)
 		t->weight[i] = (d->used >> i) & 1 ? 4 : 1;
+	t->xweight = d->xused ? 35 : 5;
 }
 
 static void

@@ -12,6 +12,8 @@
  *   schema.c    random schema, value pools, data fill
  *   frag.c      the fragment tree definitions are built of (for shrinking)
  *   grammar.c   random definitions over a schema
+ *   extra.c     extra tables (composite key, arrays, partitions), their
+ *               writes, and definitions keyed otherwise (groups, UNION ALL, ...)
  *   workload.c  random DML transactions
  *   compare.c   pinned settings, binary-image comparison, verify() check
  *   trial.c     one definition: clone database, create, workload, verdict
@@ -157,6 +159,8 @@ typedef struct Schema
 	Table		t[MAXTABLES];
 	StrList		ddl;			/* CREATE statements, in order */
 	StrList		fill;			/* INSERT statements of the initial data */
+	int			xref;			/* extra tables (extra.c): the base table they reference */
+	int			xparts;			/* partitions of tb_xp: 2 or 3 */
 } Schema;
 
 extern void schema_generate(Schema *s, uint64_t seed);
@@ -232,6 +236,7 @@ typedef struct Def
 	const char *bad;			/* a deliberately bad construct, or NULL */
 	const char *shape;			/* plain, grouped, ... (statistics) */
 	unsigned	constructs;		/* C_* bits: the sources it reads (statistics) */
+	bool		xused;			/* reads an extra table (extra.c) */
 } Def;
 
 /* sources a definition reads, for the statistics (Def.constructs) */
@@ -242,13 +247,37 @@ typedef struct Def
 #define C_CTE_TWICE 0x10		/* a WITH query read twice */
 #define C_SUBQ_ROOT 0x20		/* a plain subquery as the first FROM item */
 #define C_SUBQ		0x40		/* a plain subquery elsewhere in FROM */
-#define NCONSTRUCTS 7
+#define NSOURCES	7			/* the bits above: source constructs */
+/* shapes of extra.c: keys other than the root's primary key, ... */
+#define C_GKEY1		(1u << 7)	/* GROUP BY one root column: the key */
+#define C_GKEYN		(1u << 8)	/* GROUP BY several root columns */
+#define C_HAVING	(1u << 9)	/* HAVING over such groups */
+#define C_DISTINCT	(1u << 10)	/* SELECT DISTINCT a[, b] */
+#define C_DISTINCT_ON (1u << 11)	/* DISTINCT ON (a[, b]) ... ORDER BY ..., key */
+#define C_COMPOSITE (1u << 12)	/* a root with PRIMARY KEY (a, b) */
+#define C_KEYOPT	(1u << 13)	/* options: "key": [...] */
+#define C_UNION		(1u << 14)	/* top-level UNION ALL with a tag */
+#define C_WINDOW	(1u << 15)	/* top-level window function, partitioned */
+#define C_ANY		(1u << 16)	/* t.pk = ANY (p.array) */
+#define C_OR		(1u << 17)	/* c.a = p.k OR c.b = p.k */
+#define C_REFRESH	(1u << 18)	/* options: "strategy": "refresh" */
+#define C_RIGHT		(1u << 19)	/* RIGHT JOIN, the root on the right */
+#define C_PART		(1u << 20)	/* a partitioned source table */
+#define NCONSTRUCTS 21
 extern const char *const construct_names[NCONSTRUCTS];
 
 extern Def *gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models);
 extern char *def_text(const Def *d);
 extern void def_free(Def *d);
 extern int	schema_register_model(Schema *s, const Def *d);
+
+/* ------------------------------------------------------------------ */
+/* extra.c: tables and shapes beyond the random schema                 */
+/* ------------------------------------------------------------------ */
+
+extern void extra_schema(Schema *s, uint64_t seed);
+extern Def *gen_xdefinition(Schema *s, uint64_t seed, int def_no);
+extern char *extra_stmt(Rng *r, const Schema *s, bool *may_fail);
 
 /* ------------------------------------------------------------------ */
 /* workload.c                                                          */
@@ -276,6 +305,7 @@ typedef struct Workload
 	KeyList		keys[MAXTABLES];
 	long		next_key[MAXTABLES];
 	int			weight[MAXTABLES];
+	int			xweight;		/* percent of operations on the extra tables */
 	StrList		log;			/* statements of the current transaction */
 	StrList		all;			/* every statement of the session */
 	bool		twopc;
@@ -363,6 +393,7 @@ typedef struct Trial
 	int			ntxns;
 	int			profile;
 	int			weight[MAXTABLES];
+	int			xweight;		/* percent of operations on the extra tables */
 	unsigned	engine;			/* bits: maintenance settings (trial.c) */
 	bool		sabotage;		/* self-test: disable capture after create */
 	const char *keep_db;		/* leave the database under this name */

@@ -88,7 +88,12 @@ typedef bool (*ColPred) (const Column *c);
 /* Def.constructs, bit by bit (statistics) */
 const char *const construct_names[NCONSTRUCTS] = {
 	"view", "view over a view", "WITH query", "WITH ... MATERIALIZED",
-	"WITH query read twice", "subquery as root", "subquery elsewhere"
+	"WITH query read twice", "subquery as root", "subquery elsewhere",
+	/* the shapes of extra.c */
+	"group key, one column", "group key, several", "HAVING (group key)", "SELECT DISTINCT",
+	"DISTINCT ON", "composite primary key", "options key [...]", "UNION ALL with a tag",
+	"window, partitioned", "= ANY (array)", "OR of equalities", "strategy refresh",
+	"RIGHT JOIN", "partitioned table"
 };
 
 static Expr gen_expr(Gen *g, Level *l, int depth);
@@ -2639,6 +2644,17 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 	int			shape;
 	bool		key_later;
 
+	/* keys other than the root's primary key, and their sources: extra.c */
+	{
+		Rng			xr;
+
+		rng_seed(&xr, mix_seed(seed, 0x78646566));
+		if (chance(&xr, 35))
+		{
+			free(d);
+			return gen_xdefinition(s, mix_seed(seed, 0x78), def_no);
+		}
+	}
 	memset(d, 0, sizeof(Def));
 	memset(&g, 0, sizeof g);
 	rng_seed(&g.r, seed);
@@ -2756,7 +2772,7 @@ schema_register_model(Schema *s, const Def *d)
 	Table	   *t;
 	int			ti;
 
-	if (s->ntables >= MAXTABLES || d->ndeps >= MAXDEFS - 2)
+	if (s->ntables >= MAXTABLES || d->ndeps >= MAXDEFS - 2 || d->nout == 0)
 		return -1;
 	ti = s->ntables++;
 	t = &s->t[ti];

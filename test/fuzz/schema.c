@@ -976,6 +976,8 @@ schema_generate(Schema *s, uint64_t seed)
 		add_trigger(&r, s);
 	for (int ti = 0; ti < s->nbase; ti++)
 		table_fill(&r, s, ti);
+	/* composite keys, arrays, two references, partitions: extra.c */
+	extra_schema(s, mix_seed(seed, 0x65787472));
 }
 
 void

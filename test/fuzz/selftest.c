@@ -248,6 +248,7 @@ loop_tests(void)
 		t.ntxns = 0;
 		for (int j = 0; j < s->nbase; j++)
 			t.weight[j] = (d->used >> j) & 1 ? 4 : 1;
+		t.xweight = d->xused ? 35 : 5;
 		run_trial(&t, &r);
 		if (r.kind == OUT_OK)
 		{

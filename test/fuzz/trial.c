@@ -580,6 +580,10 @@ sabotage(Run *run)
 		exec_or_die(run->w, sql);
 		free(sql);
 	}
+	/* the extra tables (extra.c); tb_xp's partitions with it */
+	exec_or_die(run->w, "ALTER TABLE tb_xc DISABLE TRIGGER USER");
+	exec_or_die(run->w, "ALTER TABLE tb_xm DISABLE TRIGGER USER");
+	exec_or_die(run->w, "ALTER TABLE tb_xp DISABLE TRIGGER USER");
 }
 
 static void
@@ -589,6 +593,7 @@ run_workload(Run *run)
 
 	workload_init(&run->wl, run->w, t->schema, t->work_seed);
 	memcpy(run->wl.weight, t->weight, sizeof t->weight);
+	run->wl.xweight = t->xweight;
 	for (int i = 0; i < t->ndefs; i++)
 		run->wl.model_names[run->wl.nmodels++] = t->defs[i]->name;
 	for (run->txn = 1; run->txn <= t->ntxns; run->txn++)

@@ -961,6 +961,13 @@ do_op(Workload *w, int depth)
 		run_stmt(w, &st, true);
 		return;
 	}
+	if (w->xweight > 0 && chance(&w->rng, w->xweight))
+	{
+		/* the extra tables (extra.c): composite keys, arrays, partitions */
+		st.sql = extra_stmt(&w->rng, w->schema, &st.may_fail);
+		run_stmt(w, &st, true);
+		return;
+	}
 	op = pick_op(w);
 	ti = pick_table(w);
 	if (op == OP_SAVEPOINT)

@@ -80,7 +80,7 @@ typedef struct Stats
 	Counts		reasons;		/* refusals by reason */
 	Counts		bad;			/* deliberately bad constructs: made, accepted */
 	Counts		shapes;			/* shapes: made, accepted */
-	long		cons[NCONSTRUCTS + 1][CS_N];	/* by source construct; last: any */
+	long		cons[NCONSTRUCTS + 2][CS_N];	/* by construct; last: any source, any shape */
 	long		schemas;
 	Distinct	distinct[64];
 	int			ndistinct;
@@ -201,14 +201,19 @@ print_stats(double elapsed)
 	for (int i = 0; i < stats.shapes.n; i++)
 		printf("  %-14s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
 			   stats.shapes.v[i].m);
-	printf("by source construct (definitions that read one: generated / accepted (share)"
+	printf("by construct (definitions that have one: generated / accepted (share)"
 		   " / refused / wrong / other failures; with a bad construct):\n");
-	for (int i = 0; i <= NCONSTRUCTS; i++)
+	for (int i = 0; i < NCONSTRUCTS + 2; i++)
 	{
 		const long *c = stats.cons[i];
 
-		printf("  %-22s %5ld / %ld (%.1f%%) / %ld / %ld / %ld; bad %ld\n",
-			   i < NCONSTRUCTS ? construct_names[i] : "any of these", c[CS_MADE],
+		if (i == NSOURCES)
+			printf("  -- keys, set operations, windows, routes, sources of extra.c:\n");
+		if (i == NCONSTRUCTS)
+			printf("  --\n");
+		printf("  %-24s %5ld / %ld (%.1f%%) / %ld / %ld / %ld; bad %ld\n",
+			   i < NCONSTRUCTS ? construct_names[i] : i == NCONSTRUCTS ?
+			   "any source construct" : "any extra.c shape", c[CS_MADE],
 			   c[CS_ACCEPTED], c[CS_MADE] ? 100.0 * c[CS_ACCEPTED] / c[CS_MADE] : 0.0,
 			   c[CS_REFUSED], c[CS_WRONG], c[CS_FAILED], c[CS_BAD]);
 	}
@@ -370,11 +375,14 @@ count_constructs(const Def *d, const TrialResult *res, Outcome kind)
 {
 	bool		refused = kind == OUT_REFUSED || (kind == OUT_LEFTOVER && res->reason);
 
-	for (int i = 0; i <= NCONSTRUCTS; i++)
+	unsigned	sources = (1u << NSOURCES) - 1;
+
+	for (int i = 0; i < NCONSTRUCTS + 2; i++)
 	{
 		long	   *c = stats.cons[i];
 
-		if (i < NCONSTRUCTS ? !(d->constructs & (1u << i)) : d->constructs == 0)
+		if (i < NCONSTRUCTS ? !(d->constructs & (1u << i)) :
+			i == NCONSTRUCTS ? !(d->constructs & sources) : !(d->constructs & ~sources))
 			continue;
 		c[CS_MADE]++;
 		if (d->bad)

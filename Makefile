@@ -22,6 +22,7 @@ OBJS = \
 	src/analyze_window.o \
 	src/analyze_order.o \
 	src/analyze_key.o \
+	src/analyze_key_expr.o \
 	src/analyze_patch.o \
 	src/capture.o \
 	src/queue.o \
@@ -46,7 +47,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
 REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
-	shape_group_by shape_group_keys shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
+	shape_group_by shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
@@ -55,7 +56,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
-	drop_vs_writer equal_values_lock group_key_writers composite_key_writers \
+	drop_vs_writer equal_values_lock group_key_writers group_expression_writers composite_key_writers \
 	array_route_writers window_partition_writers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 

@@ -57,7 +57,7 @@ SELECT readmodel.create('tv_tenant', $$
             FROM tv_bet x WHERE x.tenant_id = t.pk_tenant) AS bets
     FROM tb_tenant t $$);
 SELECT * FROM readmodel.explain('tv_bet') WHERE kind NOT IN ('index', 'triggers');
-SELECT name, key, status FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY 1::text;
+SELECT name, key, status FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY name::text;
 
 -- a many-to-many join, keyed by both sides' keys: one row per row of the
 -- join table, which becomes the root

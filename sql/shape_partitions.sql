@@ -54,7 +54,7 @@ SELECT readmodel.create('tv_bad', $$ SELECT m.pk_metric, m.at FROM tb_metric_01 
 CREATE VIEW capture_tables AS
     SELECT tgrelid::regclass AS member, count(*) AS triggers FROM pg_trigger
     WHERE tgname LIKE 'readmodel_capture%' AND tgrelid::regclass::text LIKE 'tb_metric%'
-    GROUP BY 1 ORDER BY 1::text;
+    GROUP BY 1 ORDER BY tgrelid::regclass::text;
 SELECT * FROM capture_tables;
 
 CREATE FUNCTION image_diff(model text) RETURNS bigint LANGUAGE plpgsql AS $$

@@ -39,7 +39,7 @@ SELECT readmodel.create('tv_feed', $$
     SELECT 3, u.pk_user, u.name || ' (' || (SELECT count(*) FROM tb_post x WHERE x.fk_user = u.pk_user) || ')'
     FROM tb_user u $$);
 SELECT * FROM readmodel.explain('tv_activity') WHERE kind NOT IN ('triggers', 'index');
-SELECT name, key FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY 1::text;
+SELECT name, key FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY name::text;
 SELECT * FROM tv_activity ORDER BY kind, id;
 
 -- refused: no tag, a tag shared by two branches, UNION without ALL,

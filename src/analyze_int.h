@@ -15,6 +15,7 @@
  *	  analyze_window.c     window functions: partitions recomputed whole
  *	  analyze_order.c      deterministic order and equal-image values
  *	  analyze_key.c        root, key, grouping and top-level cardinality
+ *	  analyze_key_expr.c   grouping expressions of root columns as keys
  *	  analyze_patch.c      document paths that can be patched in place
  *	  analyze.c            the entry point, running the stages in order
  *
@@ -190,7 +191,12 @@ extern bool analyze_check_grouping(AnalysisState *st, QueryLevel *top,
 								   RelNode *root, ModelAnalysis *result);
 extern void analyze_check_cardinality(AnalysisState *st, QueryLevel *top,
 									  RelNode *root);
+extern List *analyze_top_conditions(QueryLevel *top);
 extern bool analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att);
+
+/* analyze_key_expr.c */
+extern KeyColumn *analyze_key_expression(AnalysisState *st, QueryLevel *top,
+										  RelNode *root, TargetEntry *tle);
 
 /* analyze_window.c */
 extern void analyze_window(AnalysisState *st, QueryLevel *top, RelNode *root,

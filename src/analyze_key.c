@@ -222,16 +222,24 @@ unique_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 	return columns;
 }
 
+/* The AND-ed conditions of the top level's WHERE. */
+List *
+analyze_top_conditions(QueryLevel *top)
+{
+	Node	   *quals = top->query->jointree->quals;
+
+	if (quals == NULL)
+		return NIL;
+	return is_andclause(quals) ? ((BoolExpr *) quals)->args : list_make1(quals);
+}
+
 /* Is a NULL root `att` excluded by a top-level WHERE condition? */
 bool
 analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
 {
-	Node	   *quals = top->query->jointree->quals;
-	List	   *conds = quals == NULL ? NIL :
-		is_andclause(quals) ? ((BoolExpr *) quals)->args : list_make1(quals);
 	ListCell   *lc;
 
-	foreach(lc, conds)
+	foreach(lc, analyze_top_conditions(top))
 	{
 		NullTest   *test = lfirst(lc);
 		Var		   *var;
@@ -247,6 +255,66 @@ analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber att)
 	return false;
 }
 
+/* The top-level table other than the root whose column `tle` is, or NULL. */
+static RelNode *
+other_node(AnalysisState *st, QueryLevel *top, TargetEntry *tle)
+{
+	RelNode    *node;
+	AttrNumber	att;
+
+	if (tle->resjunk ||
+		!analyze_resolve_column(st, (Node *) tle->expr, top, true, &node, &att) ||
+		node->level != top)
+		return NULL;
+	return node;
+}
+
+/* "o.fk_customer": a root column equated to a primary key column of node. */
+static char *
+joining_root_column(AnalysisState *st, QueryLevel *top, RelNode *root, RelNode *node)
+{
+	List	   *pk = primary_key_columns(node->relid);
+	ListCell   *lc;
+
+	foreach(lc, st->edges)
+	{
+		Edge	   *e = lfirst(lc);
+		AttrNumber	root_att = 0;
+
+		if (e->level != top)
+			continue;
+		if (e->n1 == root->id && e->n2 == node->id && list_member_int(pk, e->a2))
+			root_att = e->a1;
+		else if (e->n2 == root->id && e->n1 == node->id && list_member_int(pk, e->a1))
+			root_att = e->a2;
+		if (root_att != 0)
+			return psprintf("%s.%s", quote_identifier(root->rte->eref->aliasname),
+							quote_identifier(get_attname(root->relid, root_att, false)));
+	}
+	return NULL;
+}
+
+/* Refuse grouping by `tle`: not the root's, nor fixed by its key. */
+static void
+refuse_grouping(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle)
+{
+	RelNode    *node = other_node(st, top, tle);
+	char	   *joining = node ? joining_root_column(st, top, root, node) : NULL;
+
+	if (node != NULL && node != root)
+		analyze_refuse(st, psprintf("The definition groups by \"%s\", a column of %s, which is not the root table \"%s\" (the first table in FROM), and no column grouped by fixes its row.",
+									tle->resname, analyze_node_label(node), get_rel_name(root->relid)),
+					   joining ?
+					   psprintf("Group by the root column it is joined on as well (GROUP BY %s, ...): a row per row of %s; for a row per value of \"%s\", put %s first in FROM.",
+								joining, get_rel_name(node->relid), tle->resname,
+								get_rel_name(node->relid)) :
+					   psprintf("Put %s first in FROM: another table's columns can be grouped by only where root columns grouped by fix its row (joined on its primary key).",
+								get_rel_name(node->relid)));
+	analyze_refuse(st, psprintf("The definition groups by \"%s\", which is neither a column of the root table \"%s\" (the first table in FROM) nor an expression of its columns alone.",
+								tle->resname, get_rel_name(root->relid)),
+				   "Group by columns of the root table, or by expressions of them alone (date_trunc('day', created_at)); columns of tables joined to those on their primary key may be grouped by as well.");
+}
+
 /* A column grouped by, as a key column: a root column, never NULL, exact. */
 static KeyColumn *
 group_column(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle)
@@ -254,14 +322,17 @@ group_column(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle
 	Node	   *expr = (Node *) tle->expr;
 	RelNode    *node;
 	AttrNumber	att;
+	KeyColumn  *col = NULL;
 
 	if (tle->resjunk || tle->resname == NULL)
 		return NULL;			/* rows of two groups could look alike */
 	if (!analyze_resolve_column(st, expr, top, true, &node, &att) || node != root)
-		analyze_refuse(st, psprintf("The definition groups by \"%s\", which is not a column of the root table \"%s\" (the first table in FROM).",
-									tle->resname, get_rel_name(root->relid)),
-					   "Put the table whose columns you group by first in FROM, and group by its columns as written.");
-	if (!analyze_column_not_null(root->relid, att) && !analyze_filtered_not_null(top, root, att))
+	{
+		col = analyze_key_expression(st, top, root, tle);
+		if (col == NULL)
+			refuse_grouping(st, top, root, tle);
+	}
+	else if (!analyze_column_not_null(root->relid, att) && !analyze_filtered_not_null(top, root, att))
 		analyze_refuse(st, psprintf("The key column \"%s\" (a column the definition groups by) may be NULL, and a read-model key cannot be.",
 									tle->resname),
 					   psprintf("Declare the column NOT NULL, or add WHERE %s.%s IS NOT NULL.",
@@ -270,7 +341,7 @@ group_column(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *tle
 		analyze_refuse(st, psprintf("The key column \"%s\" is of type %s: of several equal values with different representations (1.0 and 1.00), which one is the key would depend on the order rows are read in.",
 									tle->resname, format_type_be(exprType(expr))),
 					   "Group by a column of a type whose equal values are identical (an integer or text key), or cast it to text in the definition.");
-	return key_column(tle, att);
+	return col != NULL ? col : key_column(tle, att);
 }
 
 /* Put `columns` in the order of `names`; NIL unless they are the same set. */
@@ -297,10 +368,98 @@ in_named_order(List *columns, List *names)
 	return result;
 }
 
+static bool
+other_table_column(AnalysisState *st, QueryLevel *top, RelNode *root,
+				   TargetEntry *tle)
+{
+	RelNode    *node = other_node(st, top, tle);
+
+	return node != NULL && node != root;
+}
+
+/* Is (node, att) equated at the top level to a column in `fixed`? */
+static bool
+equated_to_fixed(AnalysisState *st, QueryLevel *top, RelNode *node, AttrNumber att,
+				 RelNode *root, List *key, Bitmapset *fixed)
+{
+	ListCell   *lc;
+
+	foreach(lc, st->edges)
+	{
+		Edge	   *e = lfirst(lc);
+		int			other;
+		AttrNumber	other_att;
+
+		if (e->level != top)
+			continue;
+		if (e->n1 == node->id && e->a1 == att)
+		{
+			other = e->n2;
+			other_att = e->a2;
+		}
+		else if (e->n2 == node->id && e->a2 == att)
+		{
+			other = e->n1;
+			other_att = e->a1;
+		}
+		else
+			continue;
+		if (bms_is_member(other, fixed))
+			return true;
+		if (other == root->id)
+		{
+			ListCell   *lk;
+
+			foreach(lk, key)
+				if (((KeyColumn *) lfirst(lk))->root_att == other_att)
+					return true;
+		}
+	}
+	return false;
+}
+
 /*
- * A group key: the root columns the top level groups by (GROUP BY,
- * DISTINCT, DISTINCT ON), in that order or the order options->'key' names
- * them.  NIL when there is none.
+ * The top-level tables whose row is fixed by the root's plain key columns:
+ * their primary key equated to them, or to tables so fixed (N:1 parents
+ * of the group).
+ */
+static Bitmapset *
+key_determined_nodes(AnalysisState *st, QueryLevel *top, RelNode *root, List *key)
+{
+	Bitmapset  *fixed = NULL;
+	bool		changed = true;
+
+	while (changed)
+	{
+		ListCell   *ln;
+
+		changed = false;
+		foreach(ln, st->nodes)
+		{
+			RelNode    *node = lfirst(ln);
+			List	   *pk = primary_key_columns(node->relid);
+			bool		all = pk != NIL;
+			ListCell   *lc;
+
+			if (node->level != top || node == root || bms_is_member(node->id, fixed))
+				continue;
+			foreach(lc, pk)
+				all = all && equated_to_fixed(st, top, node, lfirst_int(lc), root, key, fixed);
+			if (all)
+			{
+				fixed = bms_add_member(fixed, node->id);
+				changed = true;
+			}
+		}
+	}
+	return fixed;
+}
+
+/*
+ * A group key: the root columns and expressions the top level groups by
+ * (GROUP BY, DISTINCT, DISTINCT ON), in that order or the order
+ * options->'key' names them, leaving out columns of tables the key fixes.
+ * NIL when there is none.
  */
 static List *
 group_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
@@ -308,20 +467,52 @@ group_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 	Query	   *q = top->query;
 	List	   *clauses = q->groupClause != NIL ? q->groupClause : q->distinctClause;
 	List	   *columns = NIL;
+	List	   *others = NIL;
 	ListCell   *lc;
 
 	if (clauses == NIL || q->groupingSets != NIL)
 		return NIL;
 	foreach(lc, clauses)
 	{
-		KeyColumn  *col = group_column(st, top, root,
-									   get_sortgroupclause_tle(lfirst(lc), q->targetList));
+		TargetEntry *tle = get_sortgroupclause_tle(lfirst(lc), q->targetList);
+		KeyColumn  *col;
 
+		if (other_table_column(st, top, root, tle))
+		{
+			others = lappend(others, tle);
+			continue;
+		}
+		col = group_column(st, top, root, tle);
 		if (col == NULL)
 			return NIL;
 		columns = lappend(columns, col);
 	}
+	/* a parent's columns are one value per key when it is joined by it */
+	foreach(lc, others)
+		if (columns == NIL ||
+			!bms_is_member(other_node(st, top, lfirst(lc))->id,
+						   key_determined_nodes(st, top, root, columns)))
+			(void) group_column(st, top, root, lfirst(lc)); /* refuses */
 	return names != NIL ? in_named_order(columns, names) : columns;
+}
+
+/* Which GROUP BY expression is not in the output, if one is not. */
+static char *
+grouped_not_selected(Query *q)
+{
+	ListCell   *lc;
+
+	if (q->groupingSets != NIL)
+		return NULL;
+	foreach(lc, q->groupClause)
+	{
+		TargetEntry *tle = get_sortgroupclause_tle(lfirst(lc), q->targetList);
+
+		if (tle->resjunk)
+			return psprintf("the expression at position %d of GROUP BY",
+							foreach_current_index(lc) + 1);
+	}
+	return NULL;
 }
 
 static void
@@ -336,6 +527,10 @@ refuse_no_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 	foreach(lc, pk)
 		appendStringInfo(&pknames, "%s%s", pknames.len ? ", " : "",
 						 get_attname(root->relid, lfirst_int(lc), false));
+	if (grouped_not_selected(top->query) != NULL)
+		analyze_refuse(st, psprintf("The definition groups by %s, which it does not select: the columns grouped by are the key of a row per group.",
+									grouped_not_selected(top->query)),
+					   "Select every expression the definition groups by, with a name.");
 	if (top->query->distinctClause != NIL)
 		analyze_refuse(st, "The definition uses DISTINCT, and some of its columns are not columns of the root table.",
 					   "Use SELECT DISTINCT or DISTINCT ON of root columns only, or GROUP BY root columns.");
@@ -358,11 +553,28 @@ refuse_no_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 }
 
 /*
+ * Routes to a key of expressions only are searched for a root column whose
+ * rows they are computed from: the last column of the root's primary key
+ * (reading the root by it is exact), else the first column they read.
+ */
+static AttrNumber
+anchor_for_expressions(Oid root_relid, List *columns)
+{
+	List	   *pk = primary_key_columns(root_relid);
+	List	   *vars;
+
+	if (pk != NIL)
+		return llast_int(pk);
+	vars = pull_var_clause(((KeyColumn *) linitial(columns))->expr, 0);
+	return ((Var *) linitial(vars))->varattno;
+}
+
+/*
  * Key fields from its columns.  For several, the routes are searched for
- * the last one (the anchor: in (tenant_id, id) the selective one).
+ * the last root column (the anchor: in (tenant_id, id) the selective one).
  */
 static void
-set_key(ModelAnalysis *result, List *columns, bool unique)
+set_key(ModelAnalysis *result, Oid root_relid, List *columns, bool unique)
 {
 	KeyColumn  *first = linitial(columns);
 	List	   *names = NIL;
@@ -371,9 +583,18 @@ set_key(ModelAnalysis *result, List *columns, bool unique)
 	result->key_columns = columns;
 	result->key_unique = unique;
 	result->key_recipe = NIL;
+	result->root_key_att = 0;
 	foreach(lc, columns)
-		result->key_recipe = lappend_int(result->key_recipe, ((KeyColumn *) lfirst(lc))->root_att);
-	result->root_key_att = ((KeyColumn *) llast(columns))->root_att;
+	{
+		KeyColumn  *col = lfirst(lc);
+
+		result->key_recipe = lappend_int(result->key_recipe, col->expr == NULL ? col->root_att :
+										 KEY_RECIPE_EXPR(foreach_current_index(lc)));
+		if (col->root_att != 0)
+			result->root_key_att = col->root_att;
+	}
+	if (result->root_key_att == 0)
+		result->root_key_att = anchor_for_expressions(root_relid, columns);
 	result->key_resno = first->resno;
 	if (list_length(columns) == 1)
 	{
@@ -523,19 +744,35 @@ analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 		(other = join_table_key(st, top, root, &columns)) != NULL &&
 		(names == NIL || (columns = in_named_order(columns, names)) != NIL))
 	{
-		set_key(result, columns, true);
+		set_key(result, other->relid, columns, true);
 		result->root_relid = other->relid;
 		return other;
 	}
 	/* DISTINCT is only meaningful over what a key groups */
 	if (q->distinctClause == NIL &&
 		(columns = unique_key(st, top, root, names)) != NIL)
-		set_key(result, columns, true);
+		set_key(result, root->relid, columns, true);
 	else if ((columns = group_key(st, top, root, names)) != NIL)
-		set_key(result, columns, false);
+		set_key(result, root->relid, columns, false);
 	else
 		refuse_no_key(st, top, root, names);
 	return root;
+}
+
+/* Is `tle` the output of a key column computed by an expression? */
+static bool
+computed_key_column(ModelAnalysis *result, TargetEntry *tle)
+{
+	ListCell   *lc;
+
+	foreach(lc, result->key_columns)
+	{
+		KeyColumn  *col = lfirst(lc);
+
+		if (col->expr != NULL && col->resno == tle->resno)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -561,6 +798,11 @@ analyze_check_grouping(AnalysisState *st, QueryLevel *top, RelNode *root,
 		RelNode    *node;
 		AttrNumber	att;
 
+		if (computed_key_column(result, tle))
+		{
+			grouped_key_columns++;
+			continue;
+		}
 		if (!analyze_resolve_column(st, (Node *) tle->expr, top, false, &node, &att) ||
 			!bms_is_member(node->id, determined))
 			analyze_refuse(st, "The definition groups by an expression that is not a column of the root table or of a table joined to it on a unique key, so one key could give several rows.",

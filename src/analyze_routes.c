@@ -332,8 +332,32 @@ route_from_search(AnalysisState *st, RelNode *start, AttrNumber key_att,
 	return route;
 }
 
+/* Is a key column an expression (analyze_key_expr.c)? */
+static bool
+computed_key(List *columns)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+		if (((KeyColumn *) lfirst(lc))->expr != NULL)
+			return true;
+	return false;
+}
+
+static Oid
+anchor_collation(Oid relid, AttrNumber anchor)
+{
+	Oid			type;
+	int32		typmod;
+	Oid			collation;
+
+	get_atttypetypmodcoll(relid, anchor, &type, &typmod, &collation);
+	return collation;
+}
+
 /*
- * A composite key: routes were searched for its anchor column.  The root's
+ * A composite key, or one computed by expressions: routes were searched
+ * for its anchor column.  The root's
  * own rows start from their whole key; a route whose last hop reads the
  * root emits the whole key; one that ends with anchor values (a column
  * equal to it) gets a last hop reading the root by the anchor.
@@ -350,7 +374,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	ListCell   *lc;
 	List	   *unit = readmodel_unit_columns(result, result->key_columns);
 
-	if (list_length(unit) < 2)
+	if (list_length(unit) < 2 && !computed_key(unit))
 		return;
 	initStringInfo(&keys);
 	foreach(lc, unit)
@@ -360,8 +384,12 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	route->description[strlen(route->description) - strlen(" -> key")] = '\0';
 	if (node == root && route->hops == NIL && route->start_att == anchor)
 	{
-		route->start_key = true;
+		route->start_key = !computed_key(unit);
+		route->start_rows = computed_key(unit);
+		if (route->start_rows)
+			route->start_type = get_rel_type_id(root->relid);
 		route->key_recipe = result->key_recipe;
+		route->key_columns = unit;
 		route->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", get_rel_name(root->relid), keys.data);
 		return;
@@ -369,6 +397,8 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	if (last != NULL && last->relid == root->relid && last->emit_att == anchor)
 	{
 		last->emit_key_atts = result->key_recipe;
+		last->key_columns = unit;
+		last->emit_type = result->key_type;
 		last->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", route->description, keys.data);
 		return;
@@ -382,11 +412,11 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	hop->match_att = anchor;
 	hop->emit_att = anchor;
 	hop->in_type = last ? last->emit_type : route->start_type;
-	hop->emit_type = RECORDOID;
+	hop->emit_type = result->key_type;
 	hop->opno = tc->eq_opr;
-	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr,
-									 ((KeyColumn *) llast(unit))->collation);
+	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr, anchor_collation(root->relid, anchor));
 	hop->emit_key_atts = result->key_recipe;
+	hop->key_columns = unit;
 	hop->key_tag = result->key_tag;
 	route->hops = lappend(route->hops, hop);
 	/* writers of the root lock their anchor values, as for a join */

@@ -32,6 +32,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 #include "cache.h"
 #include "capture.h"
@@ -146,6 +147,22 @@ values_add_key(ValueList *list, ReadModel *model, SourceRoute *route,
 								  &isnull);
 	if (!isnull)
 		values_add(list, key);
+}
+
+/* A root row as a value of the root's row type (start_rows routes). */
+static void
+values_add_row(ValueList *list, TupleTableSlot *slot)
+{
+	TupleDesc	desc;
+	HeapTuple	tuple;
+
+	if (slot == NULL)
+		return;
+	/* a partition's rows have the same columns, not the same type */
+	desc = lookup_rowtype_tupdesc(list->type, -1);
+	tuple = heap_form_tuple(desc, slot->tts_values, slot->tts_isnull);
+	values_add(list, heap_copy_tuple_as_datum(tuple, desc));
+	ReleaseTupleDesc(desc);
 }
 
 typedef struct HashedDatum
@@ -371,6 +388,11 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 				values_add_key(&mc->starts[r], mc->model, route, old);
 				values_add_key(&mc->starts[r], mc->model, route, new);
 			}
+			else if (route->start_rows)
+			{
+				values_add_row(&mc->starts[r], old);
+				values_add_row(&mc->starts[r], new);
+			}
 			else if (route->start_elements)
 			{
 				values_add_elements(&mc->starts[r], old, route->start_att);
@@ -395,25 +417,25 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 
 /*
  * Read hop->relid where match OP any incoming value, emitting emit_att (or
- * the columns of a composite key).
+ * the root's key).
  */
 char *
 readmodel_hop_sql(RouteHop *hop)
 {
 	char	   *match = psprintf("t.%s", readmodel_column_name(hop->relid, hop->match_att));
 	StringInfoData emit;
-	StringInfoData not_null;
-	ListCell   *lc;
+	StringInfoData keep;
 
 	initStringInfo(&emit);
-	initStringInfo(&not_null);
+	initStringInfo(&keep);
 	if (hop->emit_key_atts == NIL)
+	{
 		appendStringInfo(&emit, "t.%s", readmodel_column_name(hop->relid, hop->emit_att));
-	foreach(lc, hop->emit_key_atts)
-		if (lfirst_int(lc) != 0)	/* the branch tag is added in C */
-			appendStringInfo(&emit, "%st.%s", emit.len ? ", " : "",
-							 readmodel_column_name(hop->relid, lfirst_int(lc)));
-	appendStringInfo(&not_null, "ROW(%s) IS NOT NULL", emit.data);
+		appendStringInfo(&keep, "%s IS NOT NULL", emit.data);
+	}
+	else
+		readmodel_key_emit_sql(hop->relid, hop->emit_key_atts, hop->key_columns,
+							   &emit, &keep);
 	if (OidIsValid(hop->match_cast))
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
 	return psprintf("SELECT %s FROM %s t WHERE %s AND %s",
@@ -421,38 +443,64 @@ readmodel_hop_sql(RouteHop *hop)
 					hop->match_overlap ?
 					psprintf("%s OPERATOR(pg_catalog.&&) $1", match) :
 					readmodel_any_qual(match, hop->opno),
-					hop->emit_key_atts == NIL ? psprintf("%s IS NOT NULL", emit.data) :
-					not_null.data);
+					keep.data);
 }
 
-/* The value a hop emits from one row of its result. */
-static Datum
-hop_result(RouteHop *hop, ReadModel *model, HeapTuple tuple, TupleDesc desc,
-		   bool *isnull)
+/* Compute the keys of changed root rows ($1, an array of its row type). */
+char *
+readmodel_rows_key_sql(SourceRoute *route, Oid root_relid)
 {
-	int			n = list_length(hop->emit_key_atts);
-	Datum	   *values;
-	bool	   *nulls;
-	ListCell   *lc;
-	int			i = 0;
-	int			col = 0;
+	StringInfoData emit;
+	StringInfoData keep;
 
-	if (hop->emit_key_atts == NIL)
-		return SPI_getbinval(tuple, desc, 1, isnull);
-	values = palloc(sizeof(Datum) * n);
-	nulls = palloc(sizeof(bool) * n);
-	foreach(lc, hop->emit_key_atts)
+	initStringInfo(&emit);
+	initStringInfo(&keep);
+	readmodel_key_emit_sql(root_relid, route->key_recipe, route->key_columns,
+						   &emit, &keep);
+	return psprintf("SELECT %s FROM pg_catalog.unnest($1) t WHERE %s",
+					emit.data, keep.data);
+}
+
+/* Collect the keys a route query returned. */
+static void
+collect_keys(ReadModel *model, List *recipe, List *key_columns, Const *tag,
+			 ValueList *out, MemoryContext workcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(workcxt);
+	uint64		i;
+
+	values_init(out, readmodel_key_is_composite(model) ? RECORDOID : model->key_type);
+	for (i = 0; i < SPI_processed; i++)
 	{
-		if (lfirst_int(lc) == 0)
-		{
-			values[i] = hop->key_tag->constvalue;
-			nulls[i] = hop->key_tag->constisnull;
-		}
-		else
-			values[i] = SPI_getbinval(tuple, desc, ++col, &nulls[i]);
-		i++;
+		bool		isnull;
+		Datum		value = readmodel_key_from_result(model, recipe, key_columns, tag,
+													  SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc, &isnull);
+
+		if (!isnull)
+			values_add(out, value);
 	}
-	return readmodel_key_form(model, values, nulls, isnull);
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The keys of changed root rows, computed by expressions. */
+static void
+run_rows_keys(SourceRoute *route, ReadModel *model, ValueList *rows,
+			  ValueList *out, MemoryContext workcxt)
+{
+	Datum		arg;
+	SPIPlanPtr	plan = readmodel_keyed_plan(&route->rows_plan, rows->n);
+
+	if (plan == NULL)
+		plan = readmodel_keyed_plan_prepare(&route->rows_plan,
+											readmodel_rows_key_sql(route, model->analysis->root_relid),
+											get_array_type(rows->type), rows->n);
+	arg = PointerGetDatum(readmodel_datum_array(rows->values, rows->n, rows->type));
+	if (readmodel_execute_keyed(plan, rows->n, &arg, false, false, false) != SPI_OK_SELECT)
+		elog(ERROR, "key query failed");
+	collect_keys(model, route->key_recipe, route->key_columns, route->key_tag,
+				 out, workcxt);
 }
 
 /* Run a hop for the incoming values; return the emits. */
@@ -472,14 +520,19 @@ run_hop(RouteHop *hop, ReadModel *model, ValueList *in, ValueList *out,
 	arg = PointerGetDatum(readmodel_datum_array(in->values, in->n, hop->in_type));
 	if (readmodel_execute_keyed(plan, in->n, &arg, false, false, false) != SPI_OK_SELECT)
 		elog(ERROR, "route query failed");
-
+	if (hop->emit_key_atts != NIL)
+	{
+		collect_keys(model, hop->emit_key_atts, hop->key_columns, hop->key_tag,
+					 out, workcxt);
+		return;
+	}
 	old = MemoryContextSwitchTo(workcxt);
-	values_init(out, hop->emit_key_atts != NIL ? RECORDOID : hop->emit_type);
+	values_init(out, hop->emit_type);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Datum		value = hop_result(hop, model, SPI_tuptable->vals[i],
-									   SPI_tuptable->tupdesc, &isnull);
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+										  1, &isnull);
 
 		if (!isnull)
 			values_add(out, value);
@@ -501,11 +554,19 @@ follow_route(ReadModel *model, SourceRoute *route, ValueList *start,
 	if (current->n == 0)
 		return 0;
 
-	if (route->hops != NIL)
+	if (route->hops != NIL || route->start_rows)
 	{
 		Sandbox		sandbox;
 
 		readmodel_sandbox_enter(&sandbox, model->owner);
+		if (route->start_rows)
+		{
+			ValueList  *keys = MemoryContextAlloc(workcxt, sizeof(ValueList));
+
+			run_rows_keys(route, model, current, keys, workcxt);
+			values_dedupe(keys);
+			current = keys;
+		}
 		foreach(lc, route->hops)
 		{
 			RouteHop   *hop = lfirst(lc);

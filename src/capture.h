@@ -13,5 +13,6 @@
 
 extern void readmodel_miss_change(ReadModel *model);
 extern char *readmodel_hop_sql(RouteHop *hop);
+extern char *readmodel_rows_key_sql(SourceRoute *route, Oid root_relid);
 
 #endif							/* READMODEL_CAPTURE_H */

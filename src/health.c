@@ -103,11 +103,18 @@ prepare_statements(void *arg)
 	prepare_one(readmodel_diff_sql(model, false), InvalidOid);
 	foreach(ls, model->analysis->sources)
 		foreach(lr, ((ModelSource *) lfirst(ls))->routes)
-			foreach(lh, ((SourceRoute *) lfirst(lr))->hops)
 		{
-			RouteHop   *hop = lfirst(lh);
+			SourceRoute *route = lfirst(lr);
 
-			prepare_one(readmodel_hop_sql(hop), get_array_type(hop->in_type));
+			if (route->start_rows)
+				prepare_one(readmodel_rows_key_sql(route, model->analysis->root_relid),
+							get_array_type(route->start_type));
+			foreach(lh, route->hops)
+			{
+				RouteHop   *hop = lfirst(lh);
+
+				prepare_one(readmodel_hop_sql(hop), get_array_type(hop->in_type));
+			}
 		}
 	foreach(ls, model->analysis->patches)
 	{

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "executor/spi.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -18,6 +19,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/ruleutils.h"
 #include "utils/typcache.h"
 
 #include "keys.h"
@@ -167,14 +169,24 @@ readmodel_key_init(ReadModel *model, MemoryContext context)
 	MemoryContextSwitchTo(old);
 }
 
-/* A composite key from its columns' values; NULL if one of them is. */
+/*
+ * A key from its columns' values (a composite key, or the value of a key
+ * of one column); NULL if one of them is.
+ */
 Datum
 readmodel_key_form(ReadModel *model, Datum *values, bool *nulls, bool *isnull)
 {
 	TupleDesc	desc = model->key_desc;
-	Datum	   *flat = palloc(sizeof(Datum) * desc->natts);
+	Datum	   *flat;
 	int			i;
 
+	if (desc == NULL)
+	{
+		*isnull = nulls[0];
+		return nulls[0] || model->key_typlen != -1 ? values[0] :
+			PointerGetDatum(PG_DETOAST_DATUM_PACKED(values[0]));
+	}
+	flat = palloc(sizeof(Datum) * desc->natts);
 	*isnull = false;
 	for (i = 0; i < desc->natts; i++)
 	{
@@ -375,4 +387,92 @@ readmodel_key_text_sql(ReadModel *model, const char *left, const char *right)
 						 left, column_name(key, i), right, column_name(key, i));
 	appendStringInfoString(&buf, ")::pg_catalog.text");
 	return buf.data;
+}
+
+/*
+ * The select list that computes a key recipe from the rows of relid read
+ * as "t" (the branch tag is added in C), and the condition that skips
+ * rows not in the model: a key column, or a column a key expression reads,
+ * that is NULL where the definition filters NULLs out.
+ */
+void
+readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns,
+					   StringInfo emit, StringInfo skip)
+{
+	List	   *context = deparse_context_for("t", relid);
+	StringInfoData filtered;
+	ListCell   *lc;
+
+	initStringInfo(&filtered);
+	foreach(lc, recipe)
+	{
+		int			entry = lfirst_int(lc);
+		KeyColumn  *col;
+		char	   *sql;
+
+		if (entry == 0)
+			continue;
+		if (entry > 0)
+		{
+			sql = psprintf("t.%s", readmodel_column_name(relid, entry));
+			appendStringInfo(&filtered, "%s%s", filtered.len ? ", " : "", sql);
+		}
+		else
+		{
+			ListCell   *la;
+
+			col = list_nth(key_columns, KEY_RECIPE_EXPR_INDEX(entry));
+			sql = deparse_expression(col->expr, context, true, false);
+			if (col->null_filtered)
+				appendStringInfo(&filtered, "%s%s", filtered.len ? ", " : "", sql);
+			foreach(la, col->filtered_atts)
+				appendStringInfo(&filtered, "%st.%s", filtered.len ? ", " : "",
+								 readmodel_column_name(relid, lfirst_int(la)));
+		}
+		appendStringInfo(emit, "%s%s", emit->len ? ", " : "", sql);
+	}
+	appendStringInfoString(skip, filtered.len ? psprintf("ROW(%s) IS NOT NULL", filtered.data) :
+						   "true");
+}
+
+/*
+ * The key a query's result row computed with readmodel_key_emit_sql().  A
+ * computed key column that is NULL although no condition filters it (a
+ * strict function that returned NULL) is an error: the row would be lost.
+ */
+Datum
+readmodel_key_from_result(ReadModel *model, List *recipe, List *key_columns,
+						  Const *tag, HeapTuple tuple, TupleDesc desc,
+						  bool *isnull)
+{
+	int			n = list_length(recipe);
+	Datum	   *values = palloc(sizeof(Datum) * n);
+	bool	   *nulls = palloc(sizeof(bool) * n);
+	ListCell   *lc;
+	int			i = 0;
+	int			col = 0;
+
+	foreach(lc, recipe)
+	{
+		int			entry = lfirst_int(lc);
+
+		if (entry == 0)
+		{
+			values[i] = tag->constvalue;
+			nulls[i++] = tag->constisnull;
+			continue;
+		}
+		values[i] = SPI_getbinval(tuple, desc, ++col, &nulls[i]);
+		if (nulls[i] && entry < 0 &&
+			!((KeyColumn *) list_nth(key_columns, KEY_RECIPE_EXPR_INDEX(entry)))->null_filtered)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("key column \"%s\" of read model %s is NULL for a changed row",
+							((KeyColumn *) list_nth(key_columns, KEY_RECIPE_EXPR_INDEX(entry)))->name,
+							model->qualname),
+					 errdetail("The expression the definition groups by returned NULL, and a read-model key cannot be NULL."),
+					 errhint("Add WHERE <the expression> IS NOT NULL to the definition and replace the read model.")));
+		i++;
+	}
+	return readmodel_key_form(model, values, nulls, isnull);
 }

@@ -24,6 +24,7 @@
 
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
 #include "pg_readmodel.h"
@@ -43,6 +44,12 @@ extern Datum readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot,
 									 List *recipe, struct Const *tag,
 									 bool *isnull);
 
+extern void readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns,
+								   StringInfo emit, StringInfo skip);
+extern Datum readmodel_key_from_result(ReadModel *model, List *recipe,
+									   List *key_columns, struct Const *tag,
+									   HeapTuple tuple, TupleDesc desc,
+									   bool *isnull);
 extern void readmodel_key_arg_types(ReadModel *model, Oid *types);
 extern void readmodel_key_args(ReadModel *model, Datum *keys, int nkeys,
 							   Datum *args);

@@ -130,6 +130,7 @@ free_plans(ReadModel *model)
 		{
 			ListCell   *lh;
 
+			readmodel_keyed_plan_free(&((SourceRoute *) lfirst(lr))->rows_plan);
 			foreach(lh, ((SourceRoute *) lfirst(lr))->hops)
 				readmodel_keyed_plan_free(&((RouteHop *) lfirst(lh))->plan);
 		}

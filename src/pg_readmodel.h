@@ -117,9 +117,9 @@ typedef struct RouteHop
 	bool		match_overlap;	/* match_att is an array column: read the rows
 								 * whose array holds an incoming value */
 	Oid			emit_type;
-	List	   *emit_key_atts;	/* integer list: the root's key columns, to
-								 * emit the composite key instead (0: the
-								 * branch tag, key_tag) */
+	List	   *emit_key_atts;	/* a key recipe (ModelAnalysis.key_recipe):
+								 * emit the root's key instead */
+	List	   *key_columns;	/* KeyColumn *: the recipe's expressions */
 	struct Const *key_tag;		/* a UNION ALL branch's tag, or NULL */
 	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */
@@ -137,8 +137,11 @@ typedef struct SourceRoute
 	List	   *hops;			/* RouteHop * */
 	bool		start_key;		/* the root itself: its rows' composite key
 								 * is the start (start_att unused) */
-	List	   *key_recipe;		/* for start_key: the root's key columns (0:
-								 * the branch tag, key_tag) */
+	bool		start_rows;		/* the root itself, keyed by expressions: its
+								 * changed rows are the start, and
+								 * rows_plan computes their keys */
+	List	   *key_recipe;		/* for start_key and start_rows */
+	List	   *key_columns;	/* KeyColumn *: the recipe's expressions */
 	struct Const *key_tag;
 	bool		start_elements; /* start_att is an array column: its
 								 * elements are the start values */
@@ -148,6 +151,7 @@ typedef struct SourceRoute
 								 * (options strategy "refresh") */
 	char	   *description;	/* human-readable, for debug_queue/explain */
 	bool		in_subquery;	/* the occurrence is below the top level */
+	KeyedPlan	rows_plan;		/* start_rows: prepared lazily, kept */
 } SourceRoute;
 
 /* A path of a jsonb output column that holds a source column unchanged. */
@@ -192,15 +196,32 @@ typedef struct ModelSource
 	List	   *patches;		/* PatchTarget * */
 } ModelSource;
 
-/* One column of a model's key: an output column that is a root column. */
+/*
+ * One column of a model's key: an output column that is a root column, or
+ * an expression of root columns the definition groups by.
+ */
 typedef struct KeyColumn
 {
 	char	   *name;
 	AttrNumber	resno;			/* in the output */
-	AttrNumber	root_att;		/* in the root table */
+	AttrNumber	root_att;		/* in the root table; 0 for an expression */
+	Node	   *expr;			/* or the expression, its Vars varno 1 and
+								 * the root's attnos; else NULL */
+	bool		null_filtered;	/* rows where expr is NULL are filtered out
+								 * (else it is never NULL, checked at run) */
+	List	   *filtered_atts;	/* root columns a WHERE condition keeps NOT
+								 * NULL: rows where one is NULL are skipped */
 	Oid			type;
 	Oid			collation;
 } KeyColumn;
+
+/*
+ * A key recipe (an integer list) gives how each key column is found in a
+ * root row: a positive root attnum, 0 for the branch tag of a UNION ALL,
+ * or KEY_RECIPE_EXPR(i) for key column i's expression.
+ */
+#define KEY_RECIPE_EXPR(i)		(-1 - (i))
+#define KEY_RECIPE_EXPR_INDEX(entry)	(-1 - (entry))
 
 /*
  * The result of analysing a definition.  A key of several columns (a
@@ -221,9 +242,9 @@ typedef struct ModelAnalysis
 	List	   *unit_columns;	/* KeyColumn *: what a recompute is for, if
 								 * not a key (a window's PARTITION BY): the
 								 * queue, locks and routes hold these */
-	List	   *key_recipe;		/* integer list: the root column of each key
-								 * column (0: key_tag; per branch of a UNION
-								 * ALL while its routes are built) */
+	List	   *key_recipe;		/* a key recipe (KEY_RECIPE_EXPR); per
+								 * branch of a UNION ALL while its routes
+								 * are built */
 	struct Const *key_tag;
 	bool		key_unique;		/* each key is one root row; else a group of
 								 * them (GROUP BY, DISTINCT, DISTINCT ON) */

@@ -5,11 +5,12 @@
 --   psql -X -v ON_ERROR_STOP=1 -f test/cookbook/cookbook.sql   # any cluster
 --
 -- The script makes (and at the end drops) the database readmodel_cookbook.
--- Recipes A1..A22 are definitions the cookbook says are accepted: each is
+-- Recipes A1..A24 are definitions the cookbook says are accepted: each is
 -- declared with readmodel.create(), written to, and checked with
 -- cookbook.exact(), which fails unless readmodel.verify() returns no rows and
 -- the table equals a fresh run of its definition by binary image.  Recipes
--- B1..B22 are idioms the cookbook says are not accepted yet: cookbook.refused()
+-- B2..B22 are idioms the cookbook says are not accepted yet (B1, grouping by
+-- an expression, is accepted now and is A23): cookbook.refused()
 -- fails unless the declaration is refused with exactly the SQLSTATE, message,
 -- DETAIL and HINT the cookbook quotes, and each one's rewrite is then declared
 -- and checked like an A recipe.  At the end every source is written once more and every model
@@ -214,7 +215,7 @@ CREATE TABLE tb_order (
     amount     numeric(12,2) NOT NULL,
     weight     double precision NOT NULL,
     placed_at  timestamp NOT NULL,
-    placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED   -- B1
+    placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED   -- A23
 );
 -- A partitioned source (A16).
 CREATE TABLE tb_event (
@@ -792,26 +793,74 @@ UPDATE tb_category SET ancestors = '{1,3}' WHERE pk_category = 4; -- an element 
 DELETE FROM tb_category WHERE pk_category = 4;
 SELECT cookbook.exact('A22', 'tv_category_ancestors');
 
+-- [A23] Grouping by an expression of root columns (pg_ivm: expressions in
+--       GROUP BY; this was B1): date_trunc('day', ...) as the key, a column
+--       and a cast as a two-part key, an expression of a nullable column
+--       filtered by WHERE <the expression> IS NOT NULL, and the generated
+--       column that was B1's rewrite.
+CREATE INDEX ON tb_order (date_trunc('day', placed_at));   -- recomputing a day reads its orders
+SELECT readmodel.create('tv_orders_per_day', $$
+    SELECT date_trunc('day', o.placed_at) AS day, count(*) AS n, sum(o.amount) AS total
+    FROM tb_order o GROUP BY 1
+$$);
+SELECT readmodel.create('tv_user_days', $$
+    SELECT o.fk_user, o.placed_at::date AS day, count(*) AS n
+    FROM tb_order o
+    GROUP BY o.fk_user, o.placed_at::date
+$$);
+SELECT readmodel.create('tv_posts_per_month', $$
+    SELECT date_trunc('month', p.published_at) AS month, count(*) AS n
+    FROM tb_post p
+    WHERE date_trunc('month', p.published_at) IS NOT NULL
+    GROUP BY 1
+$$);
+--   (tb_order.placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED)
+SELECT readmodel.create('tv_orders_per_placed_day', $$
+    SELECT o.placed_day, count(*) AS n, sum(o.amount) AS total
+    FROM tb_order o GROUP BY o.placed_day
+$$);
+INSERT INTO tb_order VALUES (11, 1, 'new', 'eu', 2.00, 1.0, '2026-01-02 23:59');   -- joins order 2's day
+UPDATE tb_order SET placed_at = placed_at + interval '1 day' WHERE pk_order = 4;   -- its day empties, the next appears
+UPDATE tb_order SET placed_at = '2026-01-02 08:00' WHERE pk_order = 5;            -- into a day that has orders
+DELETE FROM tb_order WHERE pk_order = 8;                                          -- the last order of its day
+UPDATE tb_order SET amount = amount + 1 WHERE pk_order = 2;                       -- same day, new total
+UPDATE tb_post SET published_at = NULL WHERE pk_post = 3;                         -- leaves January's count
+UPDATE tb_post SET published_at = '2026-02-10 10:00' WHERE pk_post = 4;           -- February appears
+SELECT cookbook.exact('A23', 'tv_orders_per_day');
+SELECT cookbook.exact('A23', 'tv_user_days');
+SELECT cookbook.exact('A23', 'tv_posts_per_month');
+SELECT cookbook.exact('A23', 'tv_orders_per_placed_day');
+
+-- [A24] Grouping by a parent's columns next to the root column that joins
+--       it (pg_tviews' aggregate TVIEW: GROUP BY o.fk_user, u.id, u.name;
+--       this was the first definition of B16).  The key is o.fk_user; the
+--       user's row, and the org's row through it, are fixed by it.
+SELECT readmodel.create('tv_order_user', $$
+    SELECT o.fk_user, u.id, count(*) AS n
+    FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
+    GROUP BY o.fk_user, u.id
+$$);
+SELECT readmodel.create('tv_order_user_card', $$
+    SELECT o.fk_user, u.id, u.name, g.name AS org, count(*) AS n, sum(o.amount) AS total
+    FROM tb_order o
+    JOIN tb_user u ON u.pk_user = o.fk_user
+    JOIN tb_org g ON g.pk_org = u.fk_org
+    GROUP BY o.fk_user, u.id, u.name, g.name
+$$);
+UPDATE tb_user SET id = '00000000-0000-0000-0000-0000000000b2' WHERE pk_user = 2;   -- bob's row follows
+UPDATE tb_user SET name = 'Bob' WHERE pk_user = 2;
+UPDATE tb_user SET fk_org = 2 WHERE pk_user = 3;          -- carol moves org
+UPDATE tb_org SET name = 'Globex' WHERE pk_org = 2;       -- reaches bob's and carol's rows
+UPDATE tb_order SET fk_user = 3 WHERE fk_user = 1;        -- alice's group empties
+INSERT INTO tb_order VALUES (17, 1, 'new', 'us', 3.50, 0.2, '2026-02-05 10:00');   -- and is back
+SELECT cookbook.exact('A24', 'tv_order_user');
+SELECT cookbook.exact('A24', 'tv_order_user_card');
+
 ------------------------------------------------------------------------------
 -- B. Not accepted yet: the error, and the closest accepted rewrite
 ------------------------------------------------------------------------------
 
--- [B1] A grouping expression as the key: date_trunc('day', ...).
-SELECT cookbook.refused('B1', 'tv_orders_per_day', $$
-    SELECT date_trunc('day', o.placed_at) AS day, count(*) AS n, sum(o.amount) AS total
-    FROM tb_order o GROUP BY 1
-$$, '{}', '0A000', 'The definition groups by "day", which is not a column of the root table "tb_order" (the first table in FROM).',
-    'read model "public.tv_orders_per_day" cannot be maintained incrementally',
-    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
---   rewrite: a stored generated column, NOT NULL, grouped by as a column.
---   (tb_order.placed_day date NOT NULL GENERATED ALWAYS AS (placed_at::date) STORED)
-SELECT readmodel.create('tv_orders_per_day', $$
-    SELECT o.placed_day, count(*) AS n, sum(o.amount) AS total
-    FROM tb_order o GROUP BY o.placed_day
-$$);
-UPDATE tb_order SET placed_at = placed_at + interval '1 day' WHERE pk_order = 4;
-INSERT INTO tb_order VALUES (11, 1, 'new', 'eu', 2.00, 1.0, '2026-01-02 23:59');
-SELECT cookbook.exact('B1', 'tv_orders_per_day');
+-- [B1] Grouping by an expression is accepted now: A23.
 
 -- [B2] UNION ALL of two tables (pg_tviews: UNION TVIEWs with disjoint keys).
 SELECT cookbook.refused('B2', 'tv_feed', $$
@@ -1124,38 +1173,53 @@ $$, '{}', '0A000', 'The key column "region" (a column the definition groups by) 
 SELECT readmodel.create('tv_orders_per_region', $$
     SELECT o.region, count(*) AS n FROM tb_order o WHERE o.region IS NOT NULL GROUP BY o.region
 $$);
-UPDATE tb_order SET region = NULL WHERE pk_order = 1;
+--   COALESCE(o.region, '-') as the group, to keep the NULL orders as a group
+--   of their own: never NULL (a constant last argument), so accepted.
+SELECT readmodel.create('tv_orders_per_region_all', $$
+    SELECT COALESCE(o.region, '-') AS region, count(*) AS n FROM tb_order o GROUP BY 1
+$$);
+UPDATE tb_order SET region = NULL WHERE pk_order = 1;     -- leaves 'eu' for '-'
 UPDATE tb_order SET region = 'apac' WHERE pk_order = 3;
+UPDATE tb_order SET region = 'eu' WHERE pk_order = 17;
 SELECT cookbook.exact('B15', 'tv_orders_per_region');
+SELECT cookbook.exact('B15', 'tv_orders_per_region_all');
 
--- [B16] Grouping by a column of a joined table (pg_tviews' aggregate TVIEW
---       grouped by fk_user and the user's columns; orders per org name).
-SELECT cookbook.refused('B16', 'tv_order_user', $$
-    SELECT o.fk_user, u.id, count(*) AS n
-    FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
-    GROUP BY o.fk_user, u.id
-$$, '{}', '0A000', 'The definition groups by "id", which is not a column of the root table "tb_order" (the first table in FROM).',
-    'read model "public.tv_order_user" cannot be maintained incrementally',
-    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
+-- [B16] Grouping by a joined table's column alone: orders per org name
+--       through two joins, and per org key (the first B16 definition,
+--       GROUP BY o.fk_user, u.id, is accepted now: A24).
 SELECT cookbook.refused('B16', 'tv_org_orders', $$
     SELECT g.name AS org, count(*) AS orders
     FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user JOIN tb_org g ON g.pk_org = u.fk_org
     GROUP BY g.name
-$$, '{}', '0A000', 'The definition groups by "org", which is not a column of the root table "tb_order" (the first table in FROM).',
+$$, '{}', '0A000', 'The definition groups by "org", a column of tb_org (alias g), which is not the root table "tb_order" (the first table in FROM), and no column grouped by fixes its row.',
     'read model "public.tv_org_orders" cannot be maintained incrementally',
-    'Put the table whose columns you group by first in FROM, and group by its columns as written.');
---   rewrite for the first: root the parent (tv_user_summary, A6).
---   rewrite: root the table you group by, count through a correlated
---   subquery.
+    'Put tb_org first in FROM: another table''s columns can be grouped by only where root columns grouped by fix its row (joined on its primary key).');
+SELECT cookbook.refused('B16', 'tv_org_orders', $$
+    SELECT u.fk_org, count(*) AS orders
+    FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
+    GROUP BY u.fk_org
+$$, '{}', '0A000', 'The definition groups by "fk_org", a column of tb_user (alias u), which is not the root table "tb_order" (the first table in FROM), and no column grouped by fixes its row.',
+    'read model "public.tv_org_orders" cannot be maintained incrementally',
+    'Group by the root column it is joined on as well (GROUP BY o.fk_user, ...): a row per row of tb_user; for a row per value of "fk_org", put tb_user first in FROM.');
+--   rewrite, as the first hint says: tb_org first in FROM, the rest as it
+--   was (inner joins: the same rows, the same groups).
 SELECT readmodel.create('tv_org_orders', $$
+    SELECT g.name AS org, count(*) AS orders
+    FROM tb_org g JOIN tb_user u ON u.fk_org = g.pk_org JOIN tb_order o ON o.fk_user = u.pk_user
+    GROUP BY g.name
+$$);
+--   or a row per org, also for orgs without orders: a correlated subquery.
+SELECT readmodel.create('tv_org_order_count', $$
     SELECT g.pk_org, g.name,
            (SELECT count(*) FROM tb_order o JOIN tb_user u ON u.pk_user = o.fk_user
             WHERE u.fk_org = g.pk_org) AS orders
     FROM tb_org g
 $$);
-UPDATE tb_user SET fk_org = 1 WHERE pk_user = 3;
+UPDATE tb_user SET fk_org = 1 WHERE pk_user = 3;          -- carol's orders move org
+UPDATE tb_org SET name = 'Acme Inc' WHERE pk_org = 2;     -- two orgs, one name: one row of tv_org_orders
 INSERT INTO tb_order VALUES (14, 2, 'new', 'eu', 1.00, 0.1, '2026-02-07 10:00');
 SELECT cookbook.exact('B16', 'tv_org_orders');
+SELECT cookbook.exact('B16', 'tv_org_order_count');
 
 -- [B17] A 1:N join at the top level with no grouping (pg_ivm join views
 --       that repeat the parent per child).

@@ -37,6 +37,7 @@ OBJS = \
 	src/ddl_events.o \
 	src/ddl_views.o \
 	src/partitions.o \
+	src/model_partitions.o \
 	src/introspect.o \
 	src/verify.o \
 	src/health.o \

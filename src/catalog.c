@@ -22,6 +22,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "model_partitions.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -163,9 +164,9 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 	}
 	if (desc->natts >= 9)
 	{
-		char	   *partitions = text_column(tuple, desc, 9);
-
-		row->hash_partitions = partitions ? atoi(partitions) : 0;
+		row->partition_spec = text_column(tuple, desc, 9);
+		row->partitions = row->partition_spec ?
+			readmodel_partitioning_count(row->partition_spec) : 0;
 	}
 	return row;
 }
@@ -202,7 +203,7 @@ readmodel_catalog_rows(void)
 	readmodel_spi_connect();
 	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s, "
 							 "m.options OPERATOR(pg_catalog.->>) 'strategy', "
-							 "m.options OPERATOR(pg_catalog.#>>) '{partition_by,hash}' "
+							 "m.options OPERATOR(pg_catalog.->>) 'partition_by' "
 							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
 							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
@@ -328,9 +329,9 @@ options_text(CatalogRow *row)
 	appendStringInfoChar(&buf, '{');
 	if (row->refresh_strategy)
 		appendStringInfoString(&buf, "\"strategy\": \"refresh\"");
-	if (row->hash_partitions > 0)
-		appendStringInfo(&buf, "%s\"partition_by\": {\"hash\": %d}",
-						 row->refresh_strategy ? ", " : "", row->hash_partitions);
+	if (row->partition_spec != NULL)
+		appendStringInfo(&buf, "%s\"partition_by\": %s",
+						 row->refresh_strategy ? ", " : "", row->partition_spec);
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

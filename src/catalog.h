@@ -32,7 +32,8 @@ typedef struct CatalogRow
 	List	   *sources;		/* Oid list: the tables it reads */
 	char	   *stale_reason;	/* why it is no longer maintained, or NULL */
 	bool		refresh_strategy;	/* options->'strategy' = 'refresh' */
-	int			hash_partitions;	/* options->'partition_by'->'hash', or 0 */
+	char	   *partition_spec; /* options->'partition_by' as JSON, or NULL */
+	int			partitions;		/* how many partitions it must keep, or 0 */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);

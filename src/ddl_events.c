@@ -133,8 +133,9 @@ forget_models(List *dropped)
 }
 
 /*
- * A partition of a hash-partitioned model table holds the rows of its
- * hashes: without it, maintenance could no longer write them.  Refused,
+ * A partition of a partitioned model table holds the rows of its hashes or
+ * values: without it, maintenance could no longer write them (or, for a
+ * range or list, would write them to the default partition).  Refused,
  * unless the model table itself goes.
  */
 static void
@@ -146,15 +147,15 @@ check_model_partitions(List *dropped)
 	{
 		CatalogRow *row = lfirst(lc);
 
-		if (row->hash_partitions == 0 || list_member_oid(dropped, row->relid) ||
+		if (row->partitions == 0 || list_member_oid(dropped, row->relid) ||
 			get_rel_relkind(row->relid) == '\0')
 			continue;
-		if (list_length(readmodel_partition_members(row->relid)) < row->hash_partitions)
+		if (list_length(readmodel_partition_members(row->relid)) < row->partitions)
 			ereport(ERROR,
 					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 					 errmsg("cannot drop a partition of read model %s",
 							readmodel_relation_name(row->relid)),
-					 errdetail("Its partitions hold the rows of their hashes of the key."),
+					 errdetail("Each of its partitions holds the rows of its hashes or values of the key; without one, maintenance could not write them."),
 					 errhint("Drop the read model with readmodel.drop().")));
 	}
 }

@@ -53,6 +53,7 @@
 #include "catalog.h"
 #include "keys.h"
 #include "lifecycle.h"
+#include "model_partitions.h"
 #include "maintainable.h"
 #include "sandbox.h"
 #include "triggers.h"
@@ -70,7 +71,7 @@ typedef struct CreateOptions
 	bool		statement_mode;
 	bool		replace;
 	bool		refresh_strategy;
-	int			hash_partitions;	/* 0: an ordinary table */
+	ModelPartitioning *partitioning;	/* NULL: an ordinary table */
 } CreateOptions;
 
 /* options->'key': a column name, or an array of them. */
@@ -87,32 +88,6 @@ key_option(JsonbValue *v)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"key\" must be a column name or an array of column names")));
 	return NULL;				/* keep compiler quiet */
-}
-
-/* options->'partition_by': {"hash": N}, the model table in N partitions. */
-static int
-partition_option(JsonbValue *v)
-{
-	JsonbValue *hash = NULL;
-	JsonbValue	key;
-	int			n = 0;
-
-	if (v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
-	{
-		key.type = jbvString;
-		key.val.string.val = "hash";
-		key.val.string.len = 4;
-		hash = findJsonbValueFromContainer(v->val.binary.data, JB_FOBJECT, &key);
-	}
-	if (hash != NULL && hash->type == jbvNumeric)
-		n = DatumGetInt32(DirectFunctionCall1(numeric_int4,
-											  NumericGetDatum(hash->val.numeric)));
-	if (n < 2 || n > 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"partition_by\" must be {\"hash\": N}, with N from 2 to 1024"),
-				 errdetail("The model table is then partitioned by hash of its key into N partitions.")));
-	return n;
 }
 
 static void
@@ -142,7 +117,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		out->refresh_strategy = (strcmp(text, "refresh") == 0);
 	}
 	else if (strcmp(name, "partition_by") == 0)
-		out->hash_partitions = partition_option(v);
+		out->partitioning = readmodel_partitioning_parse(v);
 	else if (strcmp(name, "replace") == 0)
 	{
 		if (v->type != jbvBool)
@@ -467,7 +442,7 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.keycol = analysis->key_name;
 	row.mode = options->statement_mode ? "statement" : "commit";
 	row.refresh_strategy = options->refresh_strategy;
-	row.hash_partitions = options->hash_partitions;
+	row.partition_spec = options->partitioning ? options->partitioning->spec : NULL;
 	row.definition = (char *) definition;
 	row.sources = source_relids(analysis);
 	if (update)
@@ -496,37 +471,6 @@ maintainable_model(Oid relid)
 }
 
 
-/*
- * options->'partition_by' {"hash": N}: the table partitioned by hash of
- * its key into N partitions <table>_p0 ..., created here; returns the
- * statement that fills it.
- */
-static char *
-partitioned_table(const char *qualname, const char *view_qualname,
-				  ModelAnalysis *analysis, int n, Oid nsp, const char *relname)
-{
-	int			i;
-
-	if (strlen(relname) + 6 >= NAMEDATALEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("read model name \"%s\" is too long for its partitions' names", relname),
-				 errdetail("Its partitions are named after it with the suffix _p0, _p1, ...")));
-
-	readmodel_spi_exec(psprintf("CREATE TABLE %s (LIKE %s) PARTITION BY HASH (%s)",
-								qualname, view_qualname, key_column_list(analysis)),
-					   SPI_OK_UTILITY);
-	for (i = 0; i < n; i++)
-		readmodel_spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s "
-									"FOR VALUES WITH (MODULUS %d, REMAINDER %d) "
-									"WITH (fillfactor = 90)",
-									quote_qualified_identifier(get_namespace_name(nsp),
-															   psprintf("%s_p%d", relname, i)),
-									qualname, n, i),
-						   SPI_OK_UTILITY);
-	return psprintf("INSERT INTO %s SELECT * FROM %s", qualname, view_qualname);
-}
-
 /* Build the table in the sandbox, as the caller, from the latest snapshot. */
 static uint64
 build_table(const char *qualname, const char *view_qualname,
@@ -540,14 +484,14 @@ build_table(const char *qualname, const char *view_qualname,
 								 qualname, view_qualname);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	if (options->hash_partitions > 0)
-		build = partitioned_table(qualname, view_qualname, analysis,
-								  options->hash_partitions, nsp, relname);
+	if (options->partitioning != NULL)
+		build = readmodel_partitioned_table(options->partitioning, qualname, view_qualname,
+											key_column_list(analysis), nsp, relname);
 	plan = SPI_prepare(build, 0, NULL);
 	if (plan == NULL ||
 		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, false, false, 0) !=
-		(options->hash_partitions > 0 ? SPI_OK_INSERT : SPI_OK_UTILITY))
+		(options->partitioning != NULL ? SPI_OK_INSERT : SPI_OK_UTILITY))
 		elog(ERROR, "could not build read model table %s", qualname);
 	rows = SPI_processed;
 	readmodel_sandbox_leave(&sandbox);
@@ -587,6 +531,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 
 	/* 2. and 3. */
 	analysis = analyze_view(viewid, options, qualname);
+	if (options->partitioning != NULL)
+		readmodel_partitioning_check_key(options->partitioning, analysis, qualname);
 	by_owner = check_sources_allowed(analysis);
 	check_depth_allowed(analysis, qualname);
 

@@ -125,6 +125,11 @@ SELECT readmodel.create('tv_post_parts', $$
     SELECT p.pk_post, p.fk_user, p.title FROM tb_post p
 $$, options => '{"partition_by": {"hash": 3}}');
 SELECT readmodel.create('tv_named_user', $$ SELECT v.pk_user, v.name FROM v_named_user v $$);
+-- a key of expressions, and a table partitioned by list of a key column
+SELECT readmodel.create('tv_title_letter', $$
+    SELECT upper(left(p.title, 1)) AS letter, p.fk_user, count(*) AS n
+    FROM tb_post p GROUP BY upper(left(p.title, 1)), p.fk_user
+$$, options => '{"partition_by": {"list": "letter", "partitions": {"a_to_c": ["A", "B", "C"], "d": ["D"]}}}');
 
 CREATE SCHEMA reports;
 SELECT readmodel.create('reports.tv_user_activity', $$
@@ -142,8 +147,8 @@ my $MODELS_SQL =
 my $SRC_MODELS = $node->safe_psql($SRC, $MODELS_SQL);
 my @model_names = split /\n/,
   $node->safe_psql($SRC, 'SELECT name::text FROM readmodel.models ORDER BY name::text');
-is(scalar(@model_names), 8, "$SRC has 8 read models")
-  or die("$SRC should have 8 read models, has:\n$SRC_MODELS");
+is(scalar(@model_names), 9, "$SRC has 9 read models")
+  or die("$SRC should have 9 read models, has:\n$SRC_MODELS");
 
 # The expected verify result: one "name|0" line per model.
 my $VERIFY_EXPECTED = join("\n", map { "$_|0" } @model_names);

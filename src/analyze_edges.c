@@ -32,6 +32,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -189,6 +190,85 @@ new_edge(AnalysisState *st, RelNode *n1, AttrNumber a1, RelNode *n2,
 	return edge;
 }
 
+/*
+ * The function RTE `expr` reads the element column of, when it is
+ * unnest(<an array column>): the column (n, att) and where it is read.
+ */
+static RangeTblEntry *
+unnest_of(AnalysisState *st, Node *expr, QueryLevel *level, Index *rtindex,
+		  Node **array, QueryLevel **rte_level)
+{
+	Var		   *var = (Var *) strip_relabel(expr);
+	QueryLevel *target = level;
+	RangeTblEntry *rte;
+	RangeTblFunction *rtf;
+	FuncExpr   *func;
+	Index		up;
+
+	if (var == NULL || !IsA(var, Var) || var->varattno != 1)
+		return NULL;
+	for (up = 0; up < var->varlevelsup; up++)
+		if ((target = target->parent) == NULL)
+			return NULL;
+	rte = rt_fetch(var->varno, target->query->rtable);
+	if (rte->rtekind != RTE_FUNCTION || list_length(rte->functions) != 1)
+		return NULL;
+	rtf = linitial(rte->functions);
+	func = (FuncExpr *) rtf->funcexpr;
+	if (!IsA(func, FuncExpr) || func->funcid != F_UNNEST_ANYARRAY ||
+		list_length(func->args) != 1)
+		return NULL;
+	*rtindex = var->varno;
+	*array = linitial(func->args);
+	*rte_level = target;
+	return rte;
+}
+
+/*
+ * "t.pk = u.x" where u is unnest(p.arr): the same as "t.pk = ANY
+ * (p.arr)" for routes, an array edge; it remembers the unnest, whose rows
+ * are then fixed by t's (analyze_order.c).
+ */
+static bool
+add_unnest_edge(AnalysisState *st, QualSite *site, OpExpr *op, Node *scalar,
+				Node *element)
+{
+	Index		rtindex;
+	Node	   *array;
+	QueryLevel *rte_level;
+	RelNode    *n1,
+			   *n2;
+	AttrNumber	a1,
+				a2;
+	Oid			elem;
+	Edge	   *edge;
+
+	if (unnest_of(st, element, site->level, &rtindex, &array, &rte_level) == NULL ||
+		!analyze_resolve_column(st, scalar, site->level, false, &n1, &a1) ||
+		!analyze_resolve_column(st, array, rte_level, false, &n2, &a2) || n1 == n2)
+		return false;
+	elem = get_element_type(get_atttype(n2->relid, a2));
+	if (!OidIsValid(elem) || elem != get_atttype(n1->relid, a1) ||
+		op->opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
+		op->inputcollid != get_typcollation(elem))
+		return false;
+	edge = palloc0(sizeof(Edge));
+	edge->n1 = n1->id;
+	edge->a1 = a1;
+	edge->n2 = n2->id;
+	edge->a2 = a2;
+	edge->opno = op->opno;
+	edge->collation = op->inputcollid;
+	edge->level = site->level;
+	edge->array2 = true;
+	edge->start1 = may_start(site, scalar);
+	edge->start2 = rte_level == site->level && may_start(site, array);
+	edge->unnest_level = rte_level;
+	edge->unnest_rtindex = rtindex;
+	st->array_edges = lappend(st->array_edges, edge);
+	return true;
+}
+
 static void
 add_edge(AnalysisState *st, QualSite *site, OpExpr *op, bool start1, bool start2)
 {
@@ -198,6 +278,9 @@ add_edge(AnalysisState *st, QualSite *site, OpExpr *op, bool start1, bool start2
 				a2;
 	Edge	   *edge;
 
+	if (add_unnest_edge(st, site, op, linitial(op->args), lsecond(op->args)) ||
+		add_unnest_edge(st, site, op, lsecond(op->args), linitial(op->args)))
+		return;
 	if (!analyze_resolve_column(st, linitial(op->args), site->level, false, &n1, &a1) ||
 		!analyze_resolve_column(st, lsecond(op->args), site->level, false, &n2, &a2) ||
 		n1 == n2)

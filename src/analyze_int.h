@@ -91,6 +91,8 @@ typedef struct Edge
 								 * column (in array_edges only) */
 	List	   *alt_a1;			/* "n1.a1 = n2.a2 OR n1.x = n2.a2 ...": the
 								 * other columns x (in or_edges only) */
+	struct QueryLevel *unnest_level;	/* "n1.a1 = u.x", u unnest(n2.a2): */
+	Index		unnest_rtindex; /* where u is (array_edges only) */
 } Edge;
 
 typedef struct PendingSublink

@@ -347,6 +347,30 @@ cte_ordered(RangeTblEntry *rte, Index rtindex, List *order)
 	return true;
 }
 
+/*
+ * unnest(p.arr) u joined by "t.pk = u.x" to a fixed table t: each of its
+ * rows is fixed by t's row (a repeated element gives rows alike in every
+ * column), unless WITH ORDINALITY tells such rows apart.
+ */
+static bool
+unnest_fixed(AnalysisState *st, QueryLevel *level, Index rtindex,
+			 RangeTblEntry *rte, Bitmapset *determined)
+{
+	ListCell   *lc;
+
+	if (rte->funcordinality)
+		return false;
+	foreach(lc, st->array_edges)
+	{
+		Edge	   *edge = lfirst(lc);
+
+		if (edge->unnest_level == level && edge->unnest_rtindex == rtindex &&
+			bms_is_member(edge->n1, determined))
+			return true;
+	}
+	return false;
+}
+
 static bool
 order_is_total(AnalysisState *st, QueryLevel *level, Bitmapset *fixed, List *order)
 {
@@ -359,6 +383,8 @@ order_is_total(AnalysisState *st, QueryLevel *level, Bitmapset *fixed, List *ord
 		RangeTblEntry *rte = lfirst(lc);
 
 		rtindex++;
+		if (rte->rtekind == RTE_FUNCTION && unnest_fixed(st, level, rtindex, rte, determined))
+			continue;
 		if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_VALUES ||
 			(rte->rtekind == RTE_SUBQUERY && !subquery_ordered(st, rte, rtindex, order)) ||
 			(rte->rtekind == RTE_CTE && !cte_ordered(rte, rtindex, order)))

@@ -652,7 +652,11 @@ st_merge(Workload *w, int ti)
 			{
 				char	   *p = parent_value(w, &t->cols[j]);
 
-				buf_append(&b, ", %s", p ? p : "NULL");
+				/* typed: a VALUES column of NULLs alone would be text */
+				if (p)
+					buf_append(&b, ", %s", p);
+				else
+					buf_append(&b, ", NULL::%s", type_sql(&t->cols[j]));
 				free(p);
 			}
 		buf_puts(&b, ")");

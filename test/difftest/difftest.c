@@ -1334,7 +1334,7 @@ op_bulk_rows(void)
 		case 0:
 			runf("INSERT INTO tb_comment (fk_post, fk_user, body, likes)"
 				 " SELECT p.pk_post, p.fk_user, 'bulk ' || g, g %% 7"
-				 " FROM tb_post p, generate_series(1, %d) g", rnd_range(3, 6));
+				 " FROM tb_post p, generate_series(1, %d) g ORDER BY p.pk_post, g", rnd_range(3, 6));
 			break;
 		case 1:
 			run0("DELETE FROM tb_comment WHERE body LIKE 'bulk%'");

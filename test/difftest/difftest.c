@@ -556,6 +556,23 @@ static const char *const schema_sql[] = {
 	"CREATE CONSTRAINT TRIGGER post_score_deferred AFTER UPDATE OF score ON tb_post"
 	" DEFERRABLE INITIALLY DEFERRED"
 	" FOR EACH ROW EXECUTE FUNCTION fn_post_score_deferred()",
+
+	/*
+	 * Views the models of the v group read: filters (rows enter and leave
+	 * as their columns change), a join inside a view, and a view over two
+	 * views with a LEFT JOIN.
+	 */
+	"CREATE VIEW v_user_active AS"
+	" SELECT u.pk_user, u.id, u.fk_org, u.name FROM tb_user u WHERE u.active",
+
+	"CREATE VIEW v_post_pub AS"
+	" SELECT p.pk_post, p.fk_user, p.title, p.score, u.name AS author"
+	" FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
+	" WHERE p.published",
+
+	"CREATE VIEW v_post_pub_active AS"
+	" SELECT vp.*, vu.fk_org, vu.name AS active_author"
+	" FROM v_post_pub vp LEFT JOIN v_user_active vu ON vu.pk_user = vp.fk_user",
 	NULL
 };
 
@@ -786,6 +803,53 @@ static const Model models[] = {
 		"JOIN tv_c_post tp ON tp.pk_post = p.pk_post\n"
 		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
 		"LEFT JOIN tv_c_org og ON og.pk_org = u.fk_org"},
+	/*
+	 * Views, WITH queries and a subquery first in FROM (expanded by the
+	 * analyzer, run as written), also with --extra-models.
+	 */
+	/* (v1) a filtered view with a join inside as the root */
+	{"tv_v_post", "{}",
+		"SELECT p.pk_post, p.fk_user,\n"
+		"       jsonb_build_object('title', p.title, 'author', p.author,"
+		" 'score', p.score,\n"
+		"         'comments', (SELECT count(*) FROM tb_comment c"
+		" WHERE c.fk_post = p.pk_post)) AS data\n"
+		"FROM v_post_pub p"},
+
+	/* (v2) a view over two views (LEFT JOIN), joined N:1 to a table */
+	{"tv_v_post_active", "{\"mode\":\"statement\"}",
+		"SELECT x.pk_post, x.fk_org, x.title, x.author, x.active_author,"
+		" o.name AS org\n"
+		"FROM v_post_pub_active x\n"
+		"LEFT JOIN tb_org o ON o.pk_org = x.fk_org"},
+
+	/* (v3) a table root with filtered views joined N:1 */
+	{"tv_v_comment", "{}",
+		"SELECT c.pk_comment, c.body, p.title, p.author, u.name AS commenter\n"
+		"FROM tb_comment c\n"
+		"JOIN v_post_pub p ON p.pk_post = c.fk_post\n"
+		"LEFT JOIN v_user_active u ON u.pk_user = c.fk_user"},
+
+	/* (v4) WITH queries, one MATERIALIZED and read twice */
+	{"tv_w_cte", "{}",
+		"WITH au AS (SELECT pk_user, upper(name) AS uname, active FROM tb_user),\n"
+		"     pc AS MATERIALIZED (SELECT fk_post, count(*) AS n, sum(likes) AS likes"
+		" FROM tb_comment GROUP BY fk_post)\n"
+		"SELECT p.pk_post, au.uname, au.active, COALESCE(pc.n, 0) AS n,\n"
+		"       (SELECT pc2.likes FROM pc pc2 WHERE pc2.fk_post = p.pk_post)"
+		" AS likes\n"
+		"FROM tb_post p\n"
+		"JOIN au ON au.pk_user = p.fk_user\n"
+		"LEFT JOIN pc ON pc.fk_post = p.pk_post"},
+
+	/* (v5) a plain subquery first in FROM, filtered and joined inside */
+	{"tv_w_sub", "{\"mode\":\"statement\"}",
+		"SELECT s.pk_user, s.name, s.org,\n"
+		"       (SELECT count(*) FROM tb_post p WHERE p.fk_user = s.pk_user)"
+		" AS n_posts\n"
+		"FROM (SELECT u.pk_user, u.name, o.name AS org FROM tb_user u"
+		" LEFT JOIN tb_org o ON o.pk_org = u.fk_org WHERE u.active) s"},
+
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */

@@ -850,6 +850,40 @@ static const Model models[] = {
 		"FROM (SELECT u.pk_user, u.name, o.name AS org FROM tb_user u"
 		" LEFT JOIN tb_org o ON o.pk_org = u.fk_org WHERE u.active) s"},
 
+	/*
+	 * Keyed by the one root column the top level groups by (no dimension
+	 * table): each row is a group of root rows.  Also with --extra-models.
+	 */
+	/* (g1) GROUP BY a bool of the root, joined N:1 */
+	{"tv_g_published", "{}",
+		"SELECT p.published, count(*) AS n, sum(p.score) AS total,\n"
+		"       jsonb_agg(jsonb_build_object('id', p.pk_post, 'author', u.name)"
+		" ORDER BY p.pk_post) AS posts\n"
+		"FROM tb_post p\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"GROUP BY p.published"},
+
+	/* (g2) GROUP BY a foreign key, WHERE and HAVING: groups enter and leave */
+	{"tv_g_user_posts", "{\"mode\":\"statement\"}",
+		"SELECT p.fk_user, count(*) AS n, max(p.score) AS best,"
+		" min(p.title) AS first_title\n"
+		"FROM tb_post p\n"
+		"WHERE p.published\n"
+		"GROUP BY p.fk_user\n"
+		"HAVING count(*) > 1"},
+
+	/* (g3) SELECT DISTINCT of one column */
+	{"tv_g_commented", "{}",
+		"SELECT DISTINCT c.fk_post FROM tb_comment c WHERE c.likes > 3"},
+
+	/* (g4) DISTINCT ON, the ORDER BY ending in the unique key */
+	{"tv_g_top_comment", "{}",
+		"SELECT DISTINCT ON (c.fk_post) c.fk_post, c.pk_comment, c.likes,"
+		" c.body, cu.name AS author\n"
+		"FROM tb_comment c\n"
+		"JOIN tb_user cu ON cu.pk_user = c.fk_user\n"
+		"ORDER BY c.fk_post, c.likes DESC, c.pk_comment DESC"},
+
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */

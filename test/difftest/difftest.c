@@ -884,6 +884,42 @@ static const Model models[] = {
 		"JOIN tb_user cu ON cu.pk_user = c.fk_user\n"
 		"ORDER BY c.fk_post, c.likes DESC, c.pk_comment DESC"},
 
+	/*
+	 * RIGHT JOIN with the entity on the right, and the latest N children
+	 * per parent through LEFT JOIN LATERAL.  Also with --extra-models.
+	 */
+	/* (r1) the entity on the right, the optional parent on the left */
+	{"tv_r_user_org", "{}",
+		"SELECT u.pk_user, u.name, o.name AS org, o.note AS org_note\n"
+		"FROM tb_org o\n"
+		"RIGHT JOIN tb_user u ON u.fk_org = o.pk_org"},
+
+	/* (r2) RIGHT JOIN, then a LEFT JOIN off the nullable side */
+	{"tv_r_post_author", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post, p.title, u.name AS author, o.name AS org\n"
+		"FROM tb_user u\n"
+		"RIGHT JOIN tb_post p ON p.fk_user = u.pk_user\n"
+		"LEFT JOIN tb_org o ON o.pk_org = u.fk_org"},
+
+	/* (l1) the best comment per post: LATERAL ... ORDER BY ... LIMIT 1 */
+	{"tv_l_best_comment", "{}",
+		"SELECT p.pk_post, best.body, best.likes\n"
+		"FROM tb_post p\n"
+		"LEFT JOIN LATERAL (SELECT c.body, c.likes FROM tb_comment c"
+		" WHERE c.fk_post = p.pk_post\n"
+		"                   ORDER BY c.likes DESC, c.pk_comment DESC LIMIT 1)"
+		" best ON true"},
+
+	/* (l2) the latest two comments per post, aggregated */
+	{"tv_l_last_two", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post,\n"
+		"       COALESCE(jsonb_agg(l.body ORDER BY l.pk_comment DESC)"
+		" FILTER (WHERE l.pk_comment IS NOT NULL), '[]') AS last_two\n"
+		"FROM tb_post p\n"
+		"LEFT JOIN LATERAL (SELECT c.pk_comment, c.body FROM tb_comment c"
+		" WHERE c.fk_post = p.pk_post\n"
+		"                   ORDER BY c.pk_comment DESC LIMIT 2) l ON true\n"
+		"GROUP BY p.pk_post"},
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */

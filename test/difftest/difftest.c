@@ -20,7 +20,7 @@
  * Usage: difftest [--seed N[,N...]] [--transactions N] [--dbname CONNINFO]
  *                 [--testdb NAME] [--verbose] [--keep-going]
  *                 [--no-models] [--no-2pc] [--no-truncate] [--no-flush]
- *                 [--use-verify]
+ *                 [--use-verify] [--models NAME,...]
  *                 [--extra-models]
  *                 [--set NAME=VALUE ...] [--mock-engine | --mock-engine-stale]
  *
@@ -61,6 +61,7 @@ static bool opt_no_truncate = false;
 static bool opt_no_flush = false;
 static bool opt_extra_models = false;
 static bool opt_use_verify = false;	/* readmodel.verify() at every check */
+static const char *opt_models = NULL;	/* --models a,b: only these */
 static int opt_mock = 0;
 static const char *opt_set[16];  /* --set NAME=VALUE, applied per session */
 static int opt_nset = 0;        /* 1: plpgsql mock engine, 2: stale mock */
@@ -2562,6 +2563,26 @@ setup_mock(void)
 		}
 }
 
+/* is name one of the comma-separated names of list? */
+static bool
+name_in_list(const char *name, const char *list)
+{
+	size_t l = strlen(name);
+
+	for (const char *p = list; *p;)
+	{
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t) (e - p) : strlen(p);
+
+		if (n == l && strncmp(p, name, l) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
 static void
 setup_models(void)
 {
@@ -2575,7 +2596,9 @@ setup_models(void)
 		PGresult *r;
 
 		model_ok[m] = false;
-		if (m >= NBASIC && !opt_extra_models)
+		if (m >= NBASIC && !opt_extra_models && !opt_models)
+			continue;
+		if (opt_models && !name_in_list(models[m].name, opt_models))
 			continue;
 		r = PQexecParams(conn, "SELECT readmodel.create($1, $2, $3::jsonb)",
 						 3, NULL, params, NULL, NULL, 0);
@@ -2716,6 +2739,7 @@ usage(void)
 			"                [--testdb NAME] [--verbose] [--keep-going]\n"
 			"                [--no-models] [--no-2pc] [--no-truncate] [--no-flush]\n"
 			"                [--use-verify]   (readmodel.verify() of every model at every check)\n"
+			"                [--models NAME,...]   (only these models, to narrow a failure)\n"
 			"                [--extra-models]   (also the harder shapes e1..e7)\n"
 			"                [--set NAME=VALUE ...]   (session settings, e.g. GUCs)\n"
 			"                [--mock-engine | --mock-engine-stale]   (self-test)\n"
@@ -2788,6 +2812,11 @@ main(int argc, char **argv)
 			opt_extra_models = true;
 		else if (strcmp(a, "--use-verify") == 0)
 			opt_use_verify = true;
+		else if (strcmp(a, "--models") == 0)
+		{
+			NEEDARG();
+			opt_models = v;
+		}
 		else if (strcmp(a, "--set") == 0)
 		{
 			NEEDARG();

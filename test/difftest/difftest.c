@@ -1030,6 +1030,69 @@ static const Model models[] = {
 		"                   ORDER BY c.pk_comment DESC LIMIT 2) l ON true\n"
 		"GROUP BY p.pk_post"},
 
+	/*
+	 * Over the partitioned tb_reaction, also with --extra-models: written
+	 * through the parent and to members at every depth, members attached,
+	 * detached, created, truncated and dropped.
+	 */
+	/* (p1) the partitioned table as the root, filtered */
+	{"tv_p_reaction", "{}",
+		"SELECT r.pk_reaction, r.fk_post, r.fk_user, r.kind, r.weight\n"
+		"FROM tb_reaction r\n"
+		"WHERE r.weight <> 0"},
+
+	/* (p2) children in the partitioned table, statement mode */
+	{"tv_p_post", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post,\n"
+		"       (SELECT count(*) FROM tb_reaction r WHERE r.fk_post = p.pk_post) AS n,\n"
+		"       (SELECT jsonb_agg(jsonb_build_object('kind', r.kind, 'w', r.weight)"
+		" ORDER BY r.pk_reaction)\n"
+		"          FROM tb_reaction r WHERE r.fk_post = p.pk_post) AS reactions\n"
+		"FROM tb_post p"},
+
+	/* (p3) keyed by a grouping column of the partitioned root */
+	{"tv_p_kind", "{}",
+		"SELECT r.kind, count(*) AS n, sum(r.weight) AS total,"
+		" max(r.pk_reaction) AS last\n"
+		"FROM tb_reaction r\n"
+		"GROUP BY r.kind"},
+
+	/* (p4) SELECT DISTINCT through a filtered view over it, statement mode */
+	{"tv_p_kinds_pos", "{\"mode\":\"statement\"}",
+		"SELECT DISTINCT v.kind FROM v_reaction_pos v"},
+
+	/* (p5) the partitioned root joined N:1: changes of the parents map
+	 * to its keys through hops that read the partitioned table */
+	{"tv_p_reaction_join", "{}",
+		"SELECT r.pk_reaction, r.fk_post, r.kind, r.weight, u.name AS author,"
+		" p.title\n"
+		"FROM tb_reaction r\n"
+		"JOIN tb_user u ON u.pk_user = r.fk_user\n"
+		"JOIN tb_post p ON p.pk_post = r.fk_post"},
+
+	/* (p6) columns copied into a document: updates of only those patch it */
+	{"tv_p_reaction_doc", "{}",
+		"SELECT r.pk_reaction, r.fk_post,\n"
+		"       jsonb_build_object('kind', r.kind, 'note', r.note) AS data\n"
+		"FROM tb_reaction r"},
+
+	/* (p7) grouped by the key of a table root over the partitioned table */
+	{"tv_p_post_sum", "{}",
+		"SELECT p.pk_post, count(r.pk_reaction) AS n, sum(r.weight) AS total,\n"
+		"       COALESCE(jsonb_agg(r.kind ORDER BY r.pk_reaction)"
+		" FILTER (WHERE r.pk_reaction IS NOT NULL), '[]') AS kinds\n"
+		"FROM tb_post p\n"
+		"LEFT JOIN tb_reaction r ON r.fk_post = p.pk_post\n"
+		"GROUP BY p.pk_post"},
+
+	/* (p8) the heaviest reaction per user through LATERAL ... LIMIT 1 */
+	{"tv_p_user_top", "{}",
+		"SELECT u.pk_user, top.kind, top.weight\n"
+		"FROM tb_user u\n"
+		"LEFT JOIN LATERAL (SELECT r.kind, r.weight FROM tb_reaction r"
+		" WHERE r.fk_user = u.pk_user\n"
+		"                   ORDER BY r.weight DESC, r.pk_reaction DESC LIMIT 1)"
+		" top ON true"},
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */

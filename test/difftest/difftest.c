@@ -1093,6 +1093,27 @@ static const Model models[] = {
 		" WHERE r.fk_user = u.pk_user\n"
 		"                   ORDER BY r.weight DESC, r.pk_reaction DESC LIMIT 1)"
 		" top ON true"},
+
+	/*
+	 * Cascades over the models above (also with --extra-models): a group-key
+	 * model joined to a table (k1), a view-based model aggregated per org
+	 * (k2), a group-key model over the partitioned table as the root (k3).
+	 */
+	{"tv_k_user", "{}",
+		"SELECT u.pk_user, u.name, g.n AS prolific_posts, g.best\n"
+		"FROM tb_user u\n"
+		"LEFT JOIN tv_g_user_posts g ON g.fk_user = u.pk_user"},
+
+	{"tv_k_org", "{\"mode\":\"statement\"}",
+		"SELECT o.pk_org, o.name,\n"
+		"       (SELECT COALESCE(jsonb_agg(jsonb_build_object('title', v.title,"
+		" 'author', v.active_author) ORDER BY v.pk_post), '[]')\n"
+		"          FROM tv_v_post_active v WHERE v.fk_org = o.pk_org) AS posts\n"
+		"FROM tb_org o"},
+
+	{"tv_k_kind", "{}",
+		"SELECT k.kind, k.n, k.total FROM tv_p_kind k WHERE k.n > 1"},
+
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */
@@ -3568,7 +3589,7 @@ usage(void)
 			"                [--models NAME,...]   (only these models, to narrow a failure)\n"
 			"                [--no-partition-ddl]   (no ATTACH/DETACH/CREATE/DROP of members)\n"
 			"                [--aside]   (also the cases put aside, known failures: a3, a4)\n"
-			"                [--extra-models]   (also the harder shapes e1..e7)\n"
+			"                [--extra-models]   (also e1..e7, cascades, groups v g r l p k)\n"
 			"                [--set NAME=VALUE ...]   (session settings, e.g. GUCs)\n"
 			"                [--mock-engine | --mock-engine-stale]   (self-test)\n"
 			"Connects with the standard libpq environment (PGHOST, PGPORT, PGUSER...),\n"

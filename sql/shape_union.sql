@@ -38,21 +38,38 @@ SELECT readmodel.create('tv_feed', $$
     UNION ALL
     SELECT 3, u.pk_user, u.name || ' (' || (SELECT count(*) FROM tb_post x WHERE x.fk_user = u.pk_user) || ')'
     FROM tb_user u $$);
+-- UNION without ALL: the tag and the branches' keys prove it removes no
+-- row, so it is maintained as a UNION ALL
+SELECT readmodel.create('tv_names', $$
+    SELECT 'user' AS kind, u.pk_user AS id, u.name FROM tb_user u
+    UNION
+    SELECT 'post', p.pk_post, p.title FROM tb_post p $$);
+-- branches keyed by expressions, each of its own table's columns
+SELECT readmodel.create('tv_initials', $$
+    SELECT 'post' AS kind, upper(left(p.title, 1)) AS initial, count(*) AS n
+    FROM tb_post p GROUP BY upper(left(p.title, 1))
+    UNION ALL
+    SELECT 'comment', upper(left(c.body, 1)), count(*)
+    FROM tb_comment c GROUP BY upper(left(c.body, 1)) $$);
 SELECT * FROM readmodel.explain('tv_activity') WHERE kind NOT IN ('triggers', 'index');
 SELECT name, key FROM readmodel.models WHERE name::text LIKE 'tv_%' ORDER BY name::text;
 SELECT * FROM tv_activity ORDER BY kind, id;
 
--- refused: no tag, a tag shared by two branches, UNION without ALL,
--- branch keys at other positions
+-- refused: no tag, a tag shared by two branches, UNION without a tag,
+-- branch keys at other positions, INTERSECT, EXCEPT
 SELECT readmodel.create('tv_bad', $$
     SELECT p.pk_post AS id, p.title FROM tb_post p UNION ALL SELECT c.pk_comment, c.body FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$
     SELECT 'p' AS k, p.pk_post AS id FROM tb_post p UNION ALL SELECT 'p', c.pk_comment FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$
-    SELECT 'p' AS k, p.pk_post AS id FROM tb_post p UNION SELECT 'c', c.pk_comment FROM tb_comment c $$);
+    SELECT p.fk_user AS id FROM tb_post p UNION SELECT c.fk_user FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$
     SELECT 'p' AS k, p.pk_post AS id, p.fk_user AS other FROM tb_post p
     UNION ALL SELECT 'c', c.fk_post, c.pk_comment FROM tb_comment c $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT p.pk_post AS id FROM tb_post p INTERSECT SELECT c.fk_post FROM tb_comment c $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT p.pk_post AS id FROM tb_post p EXCEPT SELECT c.fk_post FROM tb_comment c $$);
 
 -- Writes reaching one branch, both, or a parent of both.
 UPDATE tb_user SET name = 'Ann' WHERE pk_user = 1;
@@ -63,8 +80,14 @@ INSERT INTO tb_post VALUES (3, 2, 'third');
 DELETE FROM tb_post WHERE pk_post = 1;
 SELECT * FROM tv_activity ORDER BY kind, id;
 SELECT * FROM tv_feed ORDER BY branch, id;
+UPDATE tb_user SET name = 'hello' WHERE pk_user = 2;  -- a user named like a post
+SELECT * FROM tv_names ORDER BY kind, id;
+INSERT INTO tb_comment VALUES (4, 2, 1, 'yes'), (5, 2, 2, 'wow');
+UPDATE tb_comment SET body = 'Yes!' WHERE pk_comment = 5;
+SELECT * FROM tv_initials ORDER BY kind, initial;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
-FROM unnest(ARRAY['tv_activity', 'tv_feed']) m;
+FROM unnest(ARRAY['tv_activity', 'tv_feed', 'tv_names', 'tv_initials']) m;
 
-SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed');
+SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed'), readmodel.drop('tv_names'),
+       readmodel.drop('tv_initials');
 DROP SCHEMA shape_union CASCADE;

@@ -10,8 +10,10 @@
  * every branch (so the branches' rows never share a key), and the key
  * columns every branch has at the same output positions.  The key is
  * composite (keys.h); each branch's routes form its keys from its root's
- * columns and its tag.  UNION without ALL, INTERSECT and EXCEPT are refused:
- * a row's presence there depends on the other branches' rows.
+ * columns and its tag.  UNION without ALL is accepted on the same terms:
+ * rows of one branch differ by their key, rows of two by their tag, so it
+ * removes no row and is a UNION ALL.  INTERSECT and EXCEPT are refused: a
+ * row's presence there depends on the other branch's rows.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,7 +36,7 @@ typedef struct Branch
 	Const	   *tag;
 } Branch;
 
-/* The leaves of a tree of UNION ALLs, as range-table indexes. */
+/* The leaves of a tree of UNIONs, as range-table indexes. */
 static List *
 union_leaves(AnalysisState *st, Node *node)
 {
@@ -43,9 +45,12 @@ union_leaves(AnalysisState *st, Node *node)
 	if (IsA(node, RangeTblRef))
 		return list_make1_int(((RangeTblRef *) node)->rtindex);
 	op = castNode(SetOperationStmt, node);
-	if (op->op != SETOP_UNION || !op->all)
-		analyze_refuse(st, "The definition uses UNION without ALL, INTERSECT or EXCEPT: whether a row is in it depends on the other branches' rows.",
-					   "Use UNION ALL with a column that tells the branches apart (a different constant in each), or declare one read model per branch.");
+	if (op->op != SETOP_UNION)
+		analyze_refuse(st, psprintf("The definition uses %s: whether a row is in it depends on the other branch's rows.",
+									op->op == SETOP_INTERSECT ? "INTERSECT" : "EXCEPT"),
+					   op->op == SETOP_INTERSECT ?
+					   "Keep the rows of one branch that have a match with WHERE EXISTS (SELECT ... WHERE <the columns are equal>)." :
+					   "Keep the rows of one branch that have no match with WHERE NOT EXISTS (SELECT ... WHERE <the columns are equal>).");
 	return list_concat(union_leaves(st, op->larg), union_leaves(st, op->rarg));
 }
 
@@ -176,9 +181,19 @@ branch_routes(AnalysisState *st, Branch *b, ModelAnalysis *result)
 {
 	ModelAnalysis *a = b->analysis;
 	ListCell   *lc;
+	List	   *recipe = NIL;
 
-	a->key_columns = result->key_columns;	/* composite: the tag too */
-	a->key_recipe = lcons_int(0, a->key_recipe);
+	/* composite: the tag, then this branch's own key columns */
+	a->key_columns = lcons(linitial(result->key_columns), a->key_columns);
+	foreach(lc, a->key_recipe)
+	{
+		int			entry = lfirst_int(lc);
+
+		/* an expression's index moves past the tag */
+		recipe = lappend_int(recipe, entry >= 0 ? entry :
+							 KEY_RECIPE_EXPR(KEY_RECIPE_EXPR_INDEX(entry) + 1));
+	}
+	a->key_recipe = lcons_int(0, recipe);
 	a->key_tag = b->tag;
 	analyze_build_routes(st, b->top, b->root, a);
 	foreach(lc, a->sources)

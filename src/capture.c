@@ -484,9 +484,9 @@ collect_keys(ReadModel *model, List *recipe, List *key_columns, Const *tag,
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* The keys of changed root rows, computed by expressions. */
+/* The keys of changed rows of `root`, computed by expressions. */
 static void
-run_rows_keys(SourceRoute *route, ReadModel *model, ValueList *rows,
+run_rows_keys(SourceRoute *route, ReadModel *model, Oid root, ValueList *rows,
 			  ValueList *out, MemoryContext workcxt)
 {
 	Datum		arg;
@@ -494,7 +494,7 @@ run_rows_keys(SourceRoute *route, ReadModel *model, ValueList *rows,
 
 	if (plan == NULL)
 		plan = readmodel_keyed_plan_prepare(&route->rows_plan,
-											readmodel_rows_key_sql(route, model->analysis->root_relid),
+											readmodel_rows_key_sql(route, root),
 											get_array_type(rows->type), rows->n);
 	arg = PointerGetDatum(readmodel_datum_array(rows->values, rows->n, rows->type));
 	if (readmodel_execute_keyed(plan, rows->n, &arg, false, false, false) != SPI_OK_SELECT)
@@ -563,7 +563,8 @@ follow_route(ReadModel *model, SourceRoute *route, ValueList *start,
 		{
 			ValueList  *keys = MemoryContextAlloc(workcxt, sizeof(ValueList));
 
-			run_rows_keys(route, model, current, keys, workcxt);
+			/* a UNION ALL branch's root: the table whose rows these are */
+			run_rows_keys(route, model, source, current, keys, workcxt);
 			values_dedupe(keys);
 			current = keys;
 		}

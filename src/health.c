@@ -107,7 +107,7 @@ prepare_statements(void *arg)
 			SourceRoute *route = lfirst(lr);
 
 			if (route->start_rows)
-				prepare_one(readmodel_rows_key_sql(route, model->analysis->root_relid),
+				prepare_one(readmodel_rows_key_sql(route, ((ModelSource *) lfirst(ls))->relid),
 							get_array_type(route->start_type));
 			foreach(lh, route->hops)
 			{

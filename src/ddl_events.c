@@ -45,11 +45,13 @@
 
 #include "cache.h"
 #include "capture.h"
+#include "cascade.h"
 #include "catalog.h"
 #include "ddl_views.h"
 #include "keys.h"
 #include "lifecycle.h"
 #include "partitions.h"
+#include "queue.h"
 #include "sandbox.h"
 #include "triggers.h"
 #include "util.h"
@@ -170,7 +172,10 @@ readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "readmodel._on_sql_drop() must be called as an event trigger");
 	readmodel_spi_connect();
-	if (SPI_execute("SELECT d.classid::pg_catalog.oid, d.objid, d.objsubid "
+	/* a trigger's address ends with its name */
+	if (SPI_execute("SELECT d.classid::pg_catalog.oid, d.objid, d.objsubid, "
+					"d.address_names[pg_catalog.array_upper(d.address_names, 1)] "
+					"OPERATOR(pg_catalog.~~) 'readmodel\\_%' "
 					"FROM pg_catalog.pg_event_trigger_dropped_objects() d",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_event_trigger_dropped_objects()");
@@ -185,8 +190,9 @@ readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 
 		if (classid == RelationRelationId && subid == 0)
 			relations = lappend_oid(relations, objid);
-		else if (classid == TriggerRelationId)
-			triggers = true;
+		else if (classid == TriggerRelationId &&
+				 DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull)) && !isnull)
+			triggers = true;	/* ours: others' (an ATTACH drops a member's RI ones) do not matter */
 	}
 	if (relations != NIL)
 	{
@@ -199,6 +205,9 @@ readmodel_on_sql_drop(PG_FUNCTION_ARGS)
 		readmodel_partition_dropped();
 	if (triggers)
 		mark_broken_models_stale();
+	/* statement mode: a dropped partition's rebuilds, at the DROP's end */
+	if (readmodel_queue_has_pending(true))
+		readmodel_apply_pending(true);
 	PG_RETURN_VOID();
 }
 
@@ -503,5 +512,8 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 		readmodel_views_replaced(replaced);
 		readmodel_partitions_changed(parts.changed, parts.added, parts.detached);
 	}
+	/* statement mode: the rebuilds this DDL queued, at its end */
+	if (readmodel_queue_has_pending(true))
+		readmodel_apply_pending(true);
 	PG_RETURN_VOID();
 }

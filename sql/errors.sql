@@ -228,8 +228,20 @@ BEGIN
 END
 $$;
 SELECT * FROM leftovers;
+-- The same function mislabelled IMMUTABLE: its SQL body is read, and it
+-- names a table (in either form of body), so it is refused.
+CREATE FUNCTION post_count_imm(p_user integer) RETURNS bigint LANGUAGE sql IMMUTABLE
+AS $$ SELECT count(*) FROM errs.tb_post WHERE fk_user = p_user $$;
+CREATE FUNCTION post_count_atomic(p_user integer) RETURNS bigint LANGUAGE sql IMMUTABLE
+RETURN (SELECT count(*) FROM errs.tb_post WHERE fk_user = p_user);
+CREATE FUNCTION twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x * 2;
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_imm(u.pk_user) AS posts FROM tb_user u');
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_atomic(u.pk_user) AS posts FROM tb_user u');
+SELECT * FROM leftovers;
+SELECT readmodel.create('tv_twice', 'SELECT u.pk_user, twice(u.pk_user) AS t FROM tb_user u');
+SELECT readmodel.drop('tv_twice');
 
--- 7. Shapes: recursive CTE, LIMIT, window functions, UNION, DISTINCT,
+-- 7. Shapes: recursive CTE, LIMIT, window functions, INTERSECT, DISTINCT,
 --    set-returning functions, no FROM.
 SELECT readmodel.create('tv_bad', $$
     WITH RECURSIVE u AS (SELECT * FROM tb_user UNION ALL SELECT * FROM u WHERE false)
@@ -244,7 +256,7 @@ $$);
 SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', $$
     SELECT u.pk_user, u.name FROM tb_user u
-    UNION SELECT p.pk_post, p.title FROM tb_post p
+    INTERSECT SELECT p.pk_post, p.title FROM tb_post p
 $$);
 SELECT * FROM leftovers;
 SELECT readmodel.create('tv_bad', 'SELECT DISTINCT u.name, p.title FROM tb_user u JOIN tb_post p ON p.fk_user = u.pk_user');

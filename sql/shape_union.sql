@@ -44,6 +44,10 @@ SELECT readmodel.create('tv_names', $$
     SELECT 'user' AS kind, u.pk_user AS id, u.name FROM tb_user u
     UNION
     SELECT 'post', p.pk_post, p.title FROM tb_post p $$);
+-- a UNION without a tag: keyed by all its columns, a row per value that
+-- any branch has (the users who posted or commented)
+SELECT readmodel.create('tv_writers', $$
+    SELECT p.fk_user AS who FROM tb_post p UNION SELECT c.fk_user FROM tb_comment c $$);
 -- branches keyed by expressions, each of its own table's columns
 SELECT readmodel.create('tv_initials', $$
     SELECT 'post' AS kind, upper(left(p.title, 1)) AS initial, count(*) AS n
@@ -62,7 +66,8 @@ SELECT readmodel.create('tv_bad', $$
 SELECT readmodel.create('tv_bad', $$
     SELECT 'p' AS k, p.pk_post AS id FROM tb_post p UNION ALL SELECT 'p', c.pk_comment FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$
-    SELECT p.fk_user AS id FROM tb_post p UNION SELECT c.fk_user FROM tb_comment c $$);
+    SELECT p.fk_user AS id, p.title FROM tb_post p GROUP BY p.fk_user, p.title
+    UNION SELECT c.fk_user, min(c.body) FROM tb_comment c GROUP BY c.fk_user $$);
 SELECT readmodel.create('tv_bad', $$
     SELECT 'p' AS k, p.pk_post AS id, p.fk_user AS other FROM tb_post p
     UNION ALL SELECT 'c', c.fk_post, c.pk_comment FROM tb_comment c $$);
@@ -85,9 +90,11 @@ SELECT * FROM tv_names ORDER BY kind, id;
 INSERT INTO tb_comment VALUES (4, 2, 1, 'yes'), (5, 2, 2, 'wow');
 UPDATE tb_comment SET body = 'Yes!' WHERE pk_comment = 5;
 SELECT * FROM tv_initials ORDER BY kind, initial;
+DELETE FROM tb_comment WHERE fk_user = 1;
+SELECT * FROM tv_writers ORDER BY who;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
-FROM unnest(ARRAY['tv_activity', 'tv_feed', 'tv_names', 'tv_initials']) m;
+FROM unnest(ARRAY['tv_activity', 'tv_feed', 'tv_names', 'tv_initials', 'tv_writers']) m;
 
 SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed'), readmodel.drop('tv_names'),
-       readmodel.drop('tv_initials');
+       readmodel.drop('tv_initials'), readmodel.drop('tv_writers');
 DROP SCHEMA shape_union CASCADE;

@@ -40,12 +40,14 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_ts_config.h"
 #include "catalog/pg_ts_config_map.h"
 #include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -171,7 +173,9 @@ refuse_nondeterministic(AnalysisState *st, Oid funcid, const char *why)
 			 errmsg("read model \"%s\" uses function %s(), whose result can change without any change to the source tables",
 					st->model_name, get_func_name(funcid)),
 			 errdetail("%s", why),
-			 errhint("Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector('english', ...)), or compute the value at query time.")));
+			 is_builtin(funcid) ?
+			 errhint("Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector('english', ...)), or compute the value at query time.") :
+			 errhint("Write what the function reads into the definition, as a join or a correlated subquery (SELECT o.name FROM tb_org o WHERE o.pk_org = u.fk_org); do not mark a function that reads tables IMMUTABLE, or the model will not see those tables change.")));
 }
 
 static Oid
@@ -214,6 +218,63 @@ check_support_function(AnalysisState *st, Oid funcid, const char *what)
 	st->functions = list_append_unique_oid(st->functions, funcid);
 }
 
+static bool
+raw_reads_relation(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeVar))
+		return true;
+	return raw_expression_tree_walker(node, raw_reads_relation, context);
+}
+
+static bool
+query_reads_relation(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+		return ((RangeTblEntry *) node)->rtekind == RTE_RELATION;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, query_reads_relation, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, query_reads_relation, context);
+}
+
+/*
+ * Does a LANGUAGE sql function's body name a table?  (Other languages
+ * cannot be read; their IMMUTABLE is taken as the owner's word.)
+ */
+static bool
+sql_function_reads_tables(Oid funcid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		isnull;
+	Datum		body;
+	bool		found = false;
+	ListCell   *lc;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for function %u", funcid);
+	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang != SQLlanguageId)
+	{
+		ReleaseSysCache(tuple);
+		return false;
+	}
+	body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosqlbody, &isnull);
+	if (!isnull)
+		found = query_reads_relation(stringToNode(TextDatumGetCString(body)), NULL);
+	else
+	{
+		body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
+		if (!isnull)
+			foreach(lc, pg_parse_query(TextDatumGetCString(body)))
+				found |= raw_reads_relation(((RawStmt *) lfirst(lc))->stmt, NULL);
+	}
+	ReleaseSysCache(tuple);
+	return found;
+}
+
 void
 analyze_check_function(AnalysisState *st, Oid funcid, int nargs, List *args)
 {
@@ -237,6 +298,9 @@ analyze_check_function(AnalysisState *st, Oid funcid, int nargs, List *args)
 	if (volatility != PROVOLATILE_IMMUTABLE)
 		refuse_nondeterministic(st, funcid,
 								"User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.");
+	if (sql_function_reads_tables(funcid))
+		refuse_nondeterministic(st, funcid,
+								"It is declared IMMUTABLE, but its SQL body reads a table, whose changes the read model would not see.");
 	if (!trusted_owner(st, func_owner(funcid)))
 		refuse_untrusted(st, psprintf("function %s()", get_func_name(funcid)),
 						 func_owner(funcid));

@@ -12,8 +12,10 @@
  * composite (keys.h); each branch's routes form its keys from its root's
  * columns and its tag.  UNION without ALL is accepted on the same terms:
  * rows of one branch differ by their key, rows of two by their tag, so it
- * removes no row and is a UNION ALL.  INTERSECT and EXCEPT are refused: a
- * row's presence there depends on the other branch's rows.
+ * removes no row and is a UNION ALL.  A UNION without a tag is keyed by
+ * all of its columns (each branch read as a SELECT DISTINCT of them): a
+ * value is a row when any branch has it.  INTERSECT and EXCEPT are
+ * refused: a row's presence there depends on the other branch's rows.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +23,8 @@
 
 #include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parse_clause.h"
+#include "parser/parse_oper.h"
 #include "parser/parsetree.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -52,6 +56,69 @@ union_leaves(AnalysisState *st, Node *node)
 					   "Keep the rows of one branch that have a match with WHERE EXISTS (SELECT ... WHERE <the columns are equal>)." :
 					   "Keep the rows of one branch that have no match with WHERE NOT EXISTS (SELECT ... WHERE <the columns are equal>).");
 	return list_concat(union_leaves(st, op->larg), union_leaves(st, op->rarg));
+}
+
+/* Does a UNION of the tree remove duplicates (no ALL)? */
+static bool
+removes_duplicates(Node *node)
+{
+	SetOperationStmt *op;
+
+	if (IsA(node, RangeTblRef))
+		return false;
+	op = castNode(SetOperationStmt, node);
+	return !op->all || removes_duplicates(op->larg) || removes_duplicates(op->rarg);
+}
+
+/*
+ * A UNION without a tag: a row is in it when it is in any branch, so the
+ * key is all of its columns, and each branch is read as a SELECT DISTINCT
+ * of them (its rows are mapped to the values of its columns).  The
+ * analysis's copy of the branch gets the DISTINCT; its definition is
+ * evaluated as written.
+ */
+static void
+read_as_distinct(Query *q)
+{
+	ListCell   *lc;
+
+	if (q->groupClause != NIL || q->distinctClause != NIL || q->hasAggs ||
+		q->hasWindowFuncs)
+		return;
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+		SortGroupClause *sgc;
+		Oid			sortop;
+		Oid			eqop;
+		bool		hashable;
+
+		if (tle->resjunk)
+			continue;
+		get_sort_group_operators(exprType((Node *) tle->expr), false, true, false,
+								 &sortop, &eqop, NULL, &hashable);
+		sgc = makeNode(SortGroupClause);
+		sgc->tleSortGroupRef = assignSortGroupRef(tle, q->targetList);
+		sgc->eqop = eqop;
+		sgc->sortop = sortop;
+		sgc->hashable = hashable;
+		q->distinctClause = lappend(q->distinctClause, sgc);
+	}
+}
+
+/* Without a tag, every column of a branch must be in its key. */
+static void
+check_keyed_by_all(AnalysisState *st, Branch *b, int number)
+{
+	ListCell   *lc;
+	int			columns = 0;
+
+	foreach(lc, b->top->query->targetList)
+		columns += ((TargetEntry *) lfirst(lc))->resjunk ? 0 : 1;
+	if (list_length(b->analysis->key_columns) != columns)
+		analyze_refuse(st, psprintf("Branch %d of the UNION has columns that are not its key, and no output column tells the branches apart, so two branches could give different rows with the same key.",
+									number),
+					   "Add a column that is a different constant in each branch (SELECT 'post' AS kind, ...), or select only the key columns in each branch.");
 }
 
 /* Output column `resno` of a branch, if it is a non-NULL constant. */
@@ -97,9 +164,12 @@ is_tag_column(List *branches, AttrNumber resno)
 	return true;
 }
 
-/* The first output column that tags the branches, or refuse. */
+/*
+ * The first output column that tags the branches; for a UNION without ALL
+ * none (0) will do, else refuse.
+ */
 static AttrNumber
-find_tag(AnalysisState *st, Query *query, List *branches)
+find_tag(AnalysisState *st, Query *query, List *branches, bool distinct)
 {
 	ListCell   *lc;
 
@@ -110,6 +180,8 @@ find_tag(AnalysisState *st, Query *query, List *branches)
 		if (!tle->resjunk && is_tag_column(branches, tle->resno))
 			return tle->resno;
 	}
+	if (distinct)
+		return InvalidAttrNumber;
 	analyze_refuse(st, "No output column of the UNION ALL is a different constant in each branch, so rows of two branches could have the same key.",
 				   "Add a column that tells the branches apart, e.g. SELECT 'post' AS kind, p.pk_post AS id, ... UNION ALL SELECT 'comment', c.pk_comment, ...");
 	return InvalidAttrNumber;	/* keep compiler quiet */
@@ -147,16 +219,20 @@ static void
 union_key(Query *query, List *branches, AttrNumber tag, ModelAnalysis *result)
 {
 	ModelAnalysis *first = ((Branch *) linitial(branches))->analysis;
-	TargetEntry *tle = get_tle_by_resno(query->targetList, tag);
+	TargetEntry *tle = tag ? get_tle_by_resno(query->targetList, tag) : NULL;
 	KeyColumn  *tagcol = palloc0(sizeof(KeyColumn));
 	List	   *names = NIL;
 	ListCell   *lc;
 
-	tagcol->name = pstrdup(tle->resname);
-	tagcol->resno = tag;
-	tagcol->type = exprType((Node *) tle->expr);
-	tagcol->collation = exprCollation((Node *) tle->expr);
-	result->key_columns = lcons(tagcol, NIL);
+	result->key_columns = NIL;
+	if (tag != InvalidAttrNumber)
+	{
+		tagcol->name = pstrdup(tle->resname);
+		tagcol->resno = tag;
+		tagcol->type = exprType((Node *) tle->expr);
+		tagcol->collation = exprCollation((Node *) tle->expr);
+		result->key_columns = lcons(tagcol, NIL);
+	}
 	foreach(lc, first->key_columns)
 	{
 		KeyColumn  *col = palloc(sizeof(KeyColumn));
@@ -169,11 +245,18 @@ union_key(Query *query, List *branches, AttrNumber tag, ModelAnalysis *result)
 	foreach(lc, result->key_columns)
 		names = lappend(names, makeString(((KeyColumn *) lfirst(lc))->name));
 	result->key_name = readmodel_key_spelling(names);
-	result->key_resno = tag;
+	result->key_resno = ((KeyColumn *) linitial(result->key_columns))->resno;
 	result->key_type = RECORDOID;
 	result->key_collation = InvalidOid;
-	result->key_unique = true;
+	result->key_unique = (tag != InvalidAttrNumber);
+	if (list_length(result->key_columns) == 1)
+	{
+		result->key_type = ((KeyColumn *) linitial(result->key_columns))->type;
+		result->key_collation = ((KeyColumn *) linitial(result->key_columns))->collation;
+	}
 }
+
+static void merge_branch(ModelAnalysis *a, ModelAnalysis *result);
 
 /* A branch's routes, into the model's sources. */
 static void
@@ -183,6 +266,13 @@ branch_routes(AnalysisState *st, Branch *b, ModelAnalysis *result)
 	ListCell   *lc;
 	List	   *recipe = NIL;
 
+	if (b->tag == NULL)
+	{
+		/* a UNION without a tag: each branch keyed by all its columns */
+		analyze_build_routes(st, b->top, b->root, a);
+		merge_branch(a, result);
+		return;
+	}
 	/* composite: the tag, then this branch's own key columns */
 	a->key_columns = lcons(linitial(result->key_columns), a->key_columns);
 	foreach(lc, a->key_recipe)
@@ -196,6 +286,15 @@ branch_routes(AnalysisState *st, Branch *b, ModelAnalysis *result)
 	a->key_recipe = lcons_int(0, recipe);
 	a->key_tag = b->tag;
 	analyze_build_routes(st, b->top, b->root, a);
+	merge_branch(a, result);
+}
+
+/* A branch's sources, routes and locks, into the model's. */
+static void
+merge_branch(ModelAnalysis *a, ModelAnalysis *result)
+{
+	ListCell   *lc;
+
 	foreach(lc, a->sources)
 	{
 		ModelSource *src = lfirst(lc);
@@ -222,7 +321,7 @@ branch_routes(AnalysisState *st, Branch *b, ModelAnalysis *result)
 static void
 branch_context(void *arg)
 {
-	errcontext("in branch %d of the UNION ALL, which is analysed as a definition of its own, keyed by its root's primary key",
+	errcontext("in branch %d of the UNION, which is analysed as a definition of its own",
 			   *(int *) arg);
 }
 
@@ -262,9 +361,20 @@ analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result)
 		branches = lappend(branches, b);
 	}
 	analyze_collect_edges(st);
+	tag = find_tag(st, query, branches, removes_duplicates(query->setOperations));
 	foreach(lc, branches)
-		analyze_branch(st, lfirst(lc), ++number);
-	tag = find_tag(st, query, branches);
+	{
+		Branch	   *b = lfirst(lc);
+
+		if (tag == InvalidAttrNumber)
+		{
+			b->tag = NULL;
+			read_as_distinct(b->top->query);
+		}
+		analyze_branch(st, b, ++number);
+		if (tag == InvalidAttrNumber)
+			check_keyed_by_all(st, b, number);
+	}
 	check_branch_keys(st, branches, tag);
 	union_key(query, branches, tag, result);
 	result->root_relid = ((Branch *) linitial(branches))->root->relid;

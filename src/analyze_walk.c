@@ -100,14 +100,16 @@ check_level(AnalysisState *st, QueryLevel *level)
 		refuse_at(st, level, "set-returning functions in a select list",
 				  "Aggregate the set into an array or jsonb value.");
 	if (q->groupingSets != NIL)
-		refuse_at(st, level, "GROUPING SETS, ROLLUP or CUBE", NULL);
+		refuse_at(st, level, "GROUPING SETS, ROLLUP, CUBE or GROUP BY ()",
+				  "Declare one read model per grouping (GROUP BY o.region, o.status; GROUP BY o.region), and add up a grand total when reading (SELECT sum(n) FROM ...).");
 	if (q->rowMarks != NIL)
 		refuse_at(st, level, "FOR UPDATE or FOR SHARE", NULL);
 	if (top && (q->limitCount != NULL || q->limitOffset != NULL))
 		refuse_at(st, level, "LIMIT or OFFSET, so a row's presence depends on other rows",
 				  "Filter with WHERE, or apply LIMIT when reading the read model.");
 	if (top && (q->jointree == NULL || q->jointree->fromlist == NIL))
-		analyze_refuse(st, "The definition has no FROM clause, so it has no root table.", NULL);
+		analyze_refuse(st, "The definition has no FROM clause, so it has no root table.",
+					   "Read a table: the first table in FROM is the root, and the model's rows come from its rows.");
 	if (!constant_count(q->limitCount) || !constant_count(q->limitOffset))
 		refuse_at(st, level, "LIMIT or OFFSET with a count that is not a constant", NULL);
 }
@@ -182,7 +184,9 @@ check_source(AnalysisState *st, RangeTblEntry *rte)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("read model \"%s\" reads system catalog \"%s\"",
-						st->model_name, relname)));
+						st->model_name, relname),
+				 errdetail("Changes to the system catalogs are not captured."),
+				 errhint("Read tables of your own; copy what you need from the catalog into one.")));
 	if (get_rel_persistence(rte->relid) == RELPERSISTENCE_TEMP)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

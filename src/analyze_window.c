@@ -87,7 +87,7 @@ check_windows(AnalysisState *st, QueryLevel *top)
 
 		if (resnos == NULL)
 			analyze_refuse(st, "A window is not partitioned: any change could change every row.",
-						   "PARTITION BY a column of the root table (rank within a category), or compute it when reading.");
+						   "PARTITION BY a root column the definition selects (rank within a category) and end the window's ORDER BY with a unique key, or compute it when reading.");
 		if (first == NULL)
 			first = resnos;
 		else if (!bms_equal(first, resnos))

@@ -217,11 +217,11 @@ trigger_list(Oid relid, const char *name, bool prefix)
 }
 
 static char *
-index_report(Oid relid, AttrNumber att)
+index_report(Oid relid, AttrNumber att, bool gin)
 {
 	const char *column = get_attname(relid, att, false);
 
-	return readmodel_has_leading_index(relid, att)
+	return (gin ? readmodel_has_gin_index(relid, att) : readmodel_has_leading_index(relid, att))
 		? psprintf("%s (%s): indexed", get_rel_name(relid), column)
 		: psprintf("%s (%s): no index, each mapping scans the table", get_rel_name(relid), column);
 }
@@ -304,7 +304,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 				RouteHop   *hop = lfirst(lh);
 
 				explain_row(rsinfo, msource->relid, "index",
-							index_report(hop->relid, hop->match_att));
+							index_report(hop->relid, hop->match_att, hop->match_overlap));
 			}
 		}
 		foreach(lc, msource->patches)
@@ -312,7 +312,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 			PatchTarget *target = lfirst(lc);
 
 			explain_row(rsinfo, msource->relid, "index",
-						index_report(relid, get_attnum(relid, target->out_col)));
+						index_report(relid, get_attnum(relid, target->out_col), false));
 		}
 		explain_row(rsinfo, msource->relid, "triggers",
 					trigger_list(msource->relid, READMODEL_TRIGGER_PREFIX, true));

@@ -10,6 +10,8 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/relation.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "executor/spi.h"
@@ -209,8 +211,22 @@ readmodel_image_hash(Datum value, int16 typlen, bool typbyval)
  * Has `relid` an index whose first column is `att`?  With `unique_alone`,
  * a unique index on `att` alone, without a predicate.
  */
+/* The access method of index `indexid`. */
+static Oid
+index_am(Oid indexid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(indexid));
+	Oid			am;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", indexid);
+	am = ((Form_pg_class) GETSTRUCT(tuple))->relam;
+	ReleaseSysCache(tuple);
+	return am;
+}
+
 static bool
-index_on_column(Oid relid, AttrNumber att, bool unique_alone)
+index_on_column(Oid relid, AttrNumber att, bool unique_alone, Oid am)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	List	   *indexes = RelationGetIndexList(rel);
@@ -226,6 +242,7 @@ index_on_column(Oid relid, AttrNumber att, bool unique_alone)
 			continue;
 		index = (Form_pg_index) GETSTRUCT(tuple);
 		if (index->indkey.values[0] == att &&
+			(!OidIsValid(am) || index_am(lfirst_oid(lc)) == am) &&
 			(!unique_alone ||
 			 (index->indisunique && index->indnkeyatts == 1 &&
 			  heap_attisnull(tuple, Anum_pg_index_indpred, NULL))))
@@ -239,12 +256,19 @@ index_on_column(Oid relid, AttrNumber att, bool unique_alone)
 bool
 readmodel_has_leading_index(Oid relid, AttrNumber att)
 {
-	return index_on_column(relid, att, false);
+	return index_on_column(relid, att, false, InvalidOid);
+}
+
+/* A GIN index whose first column is `att` (what && of an array needs). */
+bool
+readmodel_has_gin_index(Oid relid, AttrNumber att)
+{
+	return index_on_column(relid, att, false, GIN_AM_OID);
 }
 
 /* Is `att` alone unique in `relid` (by an index without predicate)? */
 bool
 readmodel_has_unique_index(Oid relid, AttrNumber att)
 {
-	return index_on_column(relid, att, true);
+	return index_on_column(relid, att, true, InvalidOid);
 }

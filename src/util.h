@@ -29,6 +29,7 @@ extern char *readmodel_type_name(Oid typid, int32 typmod);
 extern char *readmodel_datum_text(Datum value, Oid type);
 
 extern bool readmodel_has_leading_index(Oid relid, AttrNumber att);
+extern bool readmodel_has_gin_index(Oid relid, AttrNumber att);
 extern bool readmodel_has_unique_index(Oid relid, AttrNumber att);
 
 extern void readmodel_spi_connect(void);

@@ -1001,11 +1001,12 @@ SELECT cookbook.exact('B5', 'tv_category');
 -- [B6] GROUPING SETS / ROLLUP / CUBE.
 SELECT cookbook.refused('B6', 'tv_status_rollup', $$
     SELECT o.status, count(*) AS n FROM tb_order o GROUP BY ROLLUP (o.status)
-$$, '{}', '0A000', 'The definition''s top level uses GROUPING SETS, ROLLUP or CUBE.',
+$$, '{}', '0A000', 'The definition''s top level uses GROUPING SETS, ROLLUP, CUBE or GROUP BY ().',
     'read model "public.tv_status_rollup" cannot be maintained incrementally',
-    '');
---   rewrite: a model per level (tv_order_status of A5); the total row is a
---   sum over that small table when reading:
+    'Declare one read model per grouping (GROUP BY o.region, o.status; GROUP BY o.region), and add up a grand total when reading (SELECT sum(n) FROM ...).');
+--   rewrite, as the hint says: a model per grouping (GROUP BY o.status is
+--   tv_order_status of A5); the total row is a sum over that small table
+--   when reading:
 SELECT cookbook.must('B6',
     (SELECT sum(n) FROM tv_order_status) = (SELECT count(*) FROM tb_order),
     'the rollup row, summed from tv_order_status when reading');
@@ -1015,7 +1016,7 @@ SELECT cookbook.refused('B7', 'tv_post_with_total', $$
     SELECT p.pk_post, p.title, (SELECT count(*) FROM tb_post) AS all_posts FROM tb_post p
 $$, '{}', '0A000', 'Table tb_post (in a subquery in a select list) is not connected to the root table "tb_post" by equality conditions that hold for its rows.',
     'read model "public.tv_post_with_total" cannot be maintained incrementally',
-    'Changes are mapped to read-model rows by following conditions like a.x = b.y to the root''s key.  Join or correlate every table that way, in WHERE or in an inner join''s ON, or from the nullable side of an outer join''s ON; compare columns of the same type (int = numeric needs a conversion and does not count).  Or declare the model with options => ''{"strategy": "refresh"}'': a change of such a table then rebuilds the whole model.');
+    'Changes are mapped to read-model rows by following conditions like a.x = b.y to the root''s key.  Join or correlate every table that way, in WHERE or in an inner join''s ON, or from the nullable side of an outer join''s ON; compare columns of the same type (int = numeric needs a conversion and does not count, and neither does a cast in the definition: declare the columns with one type).  Or declare the model with options => ''{"strategy": "refresh"}'': a change of such a table then rebuilds the whole model.');
 --   rewrite: read the total when reading (one row per post would otherwise
 --   change on every insert):
 --   SELECT p.*, (SELECT count(*) FROM tv_published) AS all_posts FROM tv_published p;
@@ -1117,8 +1118,8 @@ SELECT cookbook.refused('B13', 'tv_audit', $$
     SELECT a.msg, a.at FROM tb_audit a
 $$, '{}', '42P17', 'The root table "tb_audit" has no primary key.',
     'read model "public.tv_audit" has no usable key',
-    'Select the root table''s primary key columns, name unique columns with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of the root table.');
---   rewrite: give it a key.
+    'Give tb_audit a primary key (ALTER TABLE tb_audit ADD COLUMN pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY), name NOT NULL columns with a unique index with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of it.');
+--   rewrite, as the hint says: give it a primary key.
 ALTER TABLE tb_audit ADD COLUMN pk_audit bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
 SELECT readmodel.create('tv_audit', $$
     SELECT a.pk_audit, a.msg, a.at FROM tb_audit a
@@ -1258,8 +1259,9 @@ SELECT cookbook.refused('B19', 'tv_user_org', $$
     SELECT u.pk_user, org_name(u.fk_org) AS org FROM tb_user u
 $$, '{}', '42P17', 'User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.',
     'read model "public.tv_user_org" uses function org_name(), whose result can change without any change to the source tables',
-    'Use an IMMUTABLE function (for text search, the form with a configuration, e.g. to_tsvector(''english'', ...)), or compute the value at query time.');
---   rewrite: write the read as a join (A2) or a correlated subquery.
+    'Write what the function reads into the definition, as a join or a correlated subquery (SELECT o.name FROM tb_org o WHERE o.pk_org = u.fk_org); do not mark a function that reads tables IMMUTABLE, or the model will not see those tables change.');
+--   rewrite, as the hint says: write the read as a join (A2) or a
+--   correlated subquery.
 SELECT readmodel.create('tv_user_org', $$
     SELECT u.pk_user, (SELECT g.name FROM tb_org g WHERE g.pk_org = u.fk_org) AS org FROM tb_user u
 $$);

@@ -161,4 +161,26 @@ FROM (SELECT m FROM models UNION ALL VALUES ('tv_tenant_best'), ('tv_prefix')) m
 SELECT readmodel.drop('tv_tenant_best');
 SELECT readmodel.drop(m) FROM models;
 SELECT readmodel.drop('tv_prefix');
+
+-- A key expression is not computed for a row the WHERE leaves out (on root
+-- columns): that row is in no model row, and the expression may fail on
+-- it (a NULL from substring, a division by zero) where the definition
+-- never evaluates it.
+SELECT readmodel.create('tv_active_prefix', $$
+    SELECT e.fk_tenant, t.name, substring(e.code from '^([a-z]+)-') AS prefix, count(*) AS n
+    FROM tb_event e JOIN tb_tenant t ON t.pk_tenant = e.fk_tenant
+    WHERE e.kind IS DISTINCT FROM 'legacy'
+    GROUP BY e.fk_tenant, t.name, substring(e.code from '^([a-z]+)-') $$);
+SELECT readmodel.create('tv_per_unit', $$
+    SELECT (e.amount / (e.pk_event - 6))::integer AS per_unit, count(*) AS n
+    FROM tb_event e WHERE e.pk_event <> 6 GROUP BY 1 $$);
+INSERT INTO tb_event VALUES (20, 1, '2026-03-07 10:00+00', 2, NULL, 'eu-20'),
+                            (21, 1, '2026-03-07 10:00+00', 2, 'legacy', 'nodash');
+UPDATE tb_tenant SET name = 'Acme' WHERE pk_tenant = 1;   -- reaches the legacy row
+INSERT INTO tb_event VALUES (6, 2, '2026-03-07 11:00+00', 5, NULL, 'ap-6');   -- 6: left out
+UPDATE tb_event SET kind = 'legacy', code = 'gone' WHERE pk_event = 20;  -- leaves the model
+SELECT m AS model, image_diff(m) AS differing
+FROM unnest(ARRAY['tv_active_prefix', 'tv_per_unit']) m;
+SELECT readmodel.drop('tv_active_prefix'), readmodel.drop('tv_per_unit');
+
 DROP SCHEMA shape_ge CASCADE;

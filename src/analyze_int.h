@@ -199,6 +199,8 @@ extern bool analyze_filtered_not_null(QueryLevel *top, RelNode *root, AttrNumber
 /* analyze_key_expr.c */
 extern KeyColumn *analyze_key_expression(AnalysisState *st, QueryLevel *top,
 										  RelNode *root, TargetEntry *tle);
+extern Node *analyze_key_filter(AnalysisState *st, QueryLevel *top, RelNode *root,
+								List *key);
 
 /* analyze_window.c */
 extern void analyze_window(AnalysisState *st, QueryLevel *top, RelNode *root,

@@ -549,7 +549,10 @@ refuse_no_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 			 errdetail("The key is the primary key of the root table \"%s\" (%s), and the definition does not select all of it.",
 					   rootname, pknames.data) :
 			 errdetail("The root table \"%s\" has no primary key.", rootname),
-			 errhint("Select the root table's primary key columns, name unique columns with options => '{\"key\": [\"a\", \"b\"]}', or GROUP BY columns of the root table.")));
+			 pk != NIL ?
+			 errhint("Select the root table's primary key columns, name unique columns with options => '{\"key\": [\"a\", \"b\"]}', or GROUP BY columns of the root table.") :
+			 errhint("Give %s a primary key (ALTER TABLE %s ADD COLUMN pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY), name NOT NULL columns with a unique index with options => '{\"key\": [\"a\", \"b\"]}', or GROUP BY columns of it.",
+					 rootname, rootname)));
 }
 
 /*
@@ -753,7 +756,10 @@ analyze_find_key(AnalysisState *st, QueryLevel *top, RelNode *root,
 		(columns = unique_key(st, top, root, names)) != NIL)
 		set_key(result, root->relid, columns, true);
 	else if ((columns = group_key(st, top, root, names)) != NIL)
+	{
 		set_key(result, root->relid, columns, false);
+		result->key_filter = analyze_key_filter(st, top, root, columns);
+	}
 	else
 		refuse_no_key(st, top, root, names);
 	return root;

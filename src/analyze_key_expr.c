@@ -197,3 +197,34 @@ analyze_key_expression(AnalysisState *st, QueryLevel *top, RelNode *root,
 					   "Add WHERE <the expression> IS NOT NULL to the definition, or group by an expression of NOT NULL columns made of strict functions and operators.");
 	return col;
 }
+
+/*
+ * For a key with expressions: the top-level WHERE conditions that read
+ * root columns alone, as one expression of them (varno 1), or NULL.  A
+ * changed row failing them is in no model row, so its key is not needed,
+ * and computing it could fail where the definition never does (x / 0 on
+ * a row the WHERE leaves out).
+ */
+Node *
+analyze_key_filter(AnalysisState *st, QueryLevel *top, RelNode *root, List *key)
+{
+	List	   *conds = NIL;
+	ListCell   *lc;
+	bool		expressions = false;
+
+	foreach(lc, key)
+		expressions |= ((KeyColumn *) lfirst(lc))->expr != NULL;
+	if (!expressions)
+		return NULL;
+	foreach(lc, analyze_top_conditions(top))
+	{
+		RootVarsContext vars = {st, top, root, false};
+		Node	   *cond = root_vars_mutator(copyObject((Node *) lfirst(lc)), &vars);
+
+		if (!vars.foreign && contain_var_clause(cond) && !contain_volatile_functions(cond))
+			conds = lappend(conds, cond);
+	}
+	if (conds == NIL)
+		return NULL;
+	return list_length(conds) == 1 ? linitial(conds) : (Node *) make_andclause(conds);
+}

@@ -14,6 +14,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -390,6 +391,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 			route->start_type = get_rel_type_id(root->relid);
 		route->key_recipe = result->key_recipe;
 		route->key_columns = unit;
+		route->key_filter = result->key_filter;
 		route->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", get_rel_name(root->relid), keys.data);
 		return;
@@ -398,6 +400,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	{
 		last->emit_key_atts = result->key_recipe;
 		last->key_columns = unit;
+		last->key_filter = result->key_filter;
 		last->emit_type = result->key_type;
 		last->key_tag = result->key_tag;
 		route->description = psprintf("%s %s -> key", route->description, keys.data);
@@ -417,6 +420,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr, anchor_collation(root->relid, anchor));
 	hop->emit_key_atts = result->key_recipe;
 	hop->key_columns = unit;
+	hop->key_filter = result->key_filter;
 	hop->key_tag = result->key_tag;
 	route->hops = lappend(route->hops, hop);
 	/* writers of the root lock their anchor values, as for a join */
@@ -449,7 +453,40 @@ refuse_unconnected(AnalysisState *st, RelNode *node, RelNode *root)
 				   psprintf("Table %s (in %s) is not connected to the root table \"%s\" by equality conditions that hold for its rows.",
 							analyze_node_label(node), analyze_position_name(node->level),
 							get_rel_name(root->relid)),
-				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key.  Join or correlate every table that way, in WHERE or in an inner join's ON, or from the nullable side of an outer join's ON; compare columns of the same type (int = numeric needs a conversion and does not count).  Or declare the model with options => '{\"strategy\": \"refresh\"}': a change of such a table then rebuilds the whole model.");
+				   "Changes are mapped to read-model rows by following conditions like a.x = b.y to the root's key.  Join or correlate every table that way, in WHERE or in an inner join's ON, or from the nullable side of an outer join's ON; compare columns of the same type (int = numeric needs a conversion and does not count, and neither does a cast in the definition: declare the columns with one type).  Or declare the model with options => '{\"strategy\": \"refresh\"}': a change of such a table then rebuilds the whole model.");
+}
+
+/*
+ * A change of what a root row's key is made of (a key column, or a column
+ * a key expression reads) moves the row between keys, as a change of a
+ * join column moves it between parents: its writers lock their join
+ * values for it too, so that a mapper following a join to the root (a
+ * parent's rename) and such a writer never miss each other.
+ */
+static void
+add_key_inputs(ModelAnalysis *result, Oid root_relid, List *columns)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		KeyColumn  *col = lfirst(lc);
+		ListCell   *lv;
+
+		if (col->root_att > 0)
+		{
+			result->edge_relids = lappend_oid(result->edge_relids, root_relid);
+			result->edge_attnos = lappend_int(result->edge_attnos, col->root_att);
+		}
+		if (col->expr == NULL)
+			continue;
+		foreach(lv, pull_var_clause(col->expr, 0))
+		{
+			result->edge_relids = lappend_oid(result->edge_relids, root_relid);
+			result->edge_attnos = lappend_int(result->edge_attnos,
+											  ((Var *) lfirst(lv))->varattno);
+		}
+	}
 }
 
 void
@@ -494,6 +531,9 @@ analyze_build_routes(AnalysisState *st, QueryLevel *top, RelNode *root,
 			result->lock_schemes = lappend(result->lock_schemes, &hop->lock);
 		}
 	}
+	add_key_inputs(result, root->relid, result->key_columns);
+	if (result->unit_columns != NIL)
+		add_key_inputs(result, root->relid, result->unit_columns);
 	foreach(lc, list_concat(list_concat_copy(st->edges, st->array_edges), st->or_edges))
 	{
 		Edge	   *edge = lfirst(lc);

@@ -435,7 +435,7 @@ readmodel_hop_sql(RouteHop *hop)
 	}
 	else
 		readmodel_key_emit_sql(hop->relid, hop->emit_key_atts, hop->key_columns,
-							   &emit, &keep);
+							   hop->key_filter, &emit, &keep);
 	if (OidIsValid(hop->match_cast))
 		match = psprintf("(%s)::%s", match, readmodel_type_name(hop->match_cast, -1));
 	return psprintf("SELECT %s FROM %s t WHERE %s AND %s",
@@ -456,7 +456,7 @@ readmodel_rows_key_sql(SourceRoute *route, Oid root_relid)
 	initStringInfo(&emit);
 	initStringInfo(&keep);
 	readmodel_key_emit_sql(root_relid, route->key_recipe, route->key_columns,
-						   &emit, &keep);
+						   route->key_filter, &emit, &keep);
 	return psprintf("SELECT %s FROM pg_catalog.unnest($1) t WHERE %s",
 					emit.data, keep.data);
 }

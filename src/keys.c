@@ -393,10 +393,12 @@ readmodel_key_text_sql(ReadModel *model, const char *left, const char *right)
  * The select list that computes a key recipe from the rows of relid read
  * as "t" (the branch tag is added in C), and the condition that skips
  * rows not in the model: a key column, or a column a key expression reads,
- * that is NULL where the definition filters NULLs out.
+ * that is NULL where the definition filters NULLs out, or a row failing
+ * the definition's conditions on root columns (`filter`).  The key
+ * expressions, in the select list, are evaluated only for rows it keeps.
  */
 void
-readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns,
+readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns, Node *filter,
 					   StringInfo emit, StringInfo skip)
 {
 	List	   *context = deparse_context_for("t", relid);
@@ -431,8 +433,13 @@ readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns,
 		}
 		appendStringInfo(emit, "%s%s", emit->len ? ", " : "", sql);
 	}
-	appendStringInfoString(skip, filtered.len ? psprintf("ROW(%s) IS NOT NULL", filtered.data) :
-						   "true");
+	if (filter == NULL)
+		appendStringInfoString(skip, filtered.len ? psprintf("ROW(%s) IS NOT NULL", filtered.data) :
+							   "true");
+	else						/* CASE: nothing evaluated for a row failing it */
+		appendStringInfo(skip, "CASE WHEN %s THEN %s ELSE false END",
+						 deparse_expression(filter, context, true, false),
+						 filtered.len ? psprintf("ROW(%s) IS NOT NULL", filtered.data) : "true");
 }
 
 /*

@@ -45,7 +45,7 @@ extern Datum readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot,
 									 bool *isnull);
 
 extern void readmodel_key_emit_sql(Oid relid, List *recipe, List *key_columns,
-								   StringInfo emit, StringInfo skip);
+								   Node *filter, StringInfo emit, StringInfo skip);
 extern Datum readmodel_key_from_result(ReadModel *model, List *recipe,
 									   List *key_columns, struct Const *tag,
 									   HeapTuple tuple, TupleDesc desc,

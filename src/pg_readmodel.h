@@ -120,6 +120,7 @@ typedef struct RouteHop
 	List	   *emit_key_atts;	/* a key recipe (ModelAnalysis.key_recipe):
 								 * emit the root's key instead */
 	List	   *key_columns;	/* KeyColumn *: the recipe's expressions */
+	Node	   *key_filter;		/* ModelAnalysis.key_filter, or NULL */
 	struct Const *key_tag;		/* a UNION ALL branch's tag, or NULL */
 	LockScheme	lock;
 	KeyedPlan	plan;			/* prepared lazily, kept */
@@ -142,6 +143,7 @@ typedef struct SourceRoute
 								 * rows_plan computes their keys */
 	List	   *key_recipe;		/* for start_key and start_rows */
 	List	   *key_columns;	/* KeyColumn *: the recipe's expressions */
+	Node	   *key_filter;		/* ModelAnalysis.key_filter, or NULL */
 	struct Const *key_tag;
 	bool		start_elements; /* start_att is an array column: its
 								 * elements are the start values */
@@ -246,6 +248,10 @@ typedef struct ModelAnalysis
 								 * branch of a UNION ALL while its routes
 								 * are built */
 	struct Const *key_tag;
+	Node	   *key_filter;		/* with key expressions: the top-level WHERE
+								 * conditions on root columns alone (Vars
+								 * varno 1); a row failing them is in no
+								 * model row, and its key is not computed */
 	bool		key_unique;		/* each key is one root row; else a group of
 								 * them (GROUP BY, DISTINCT, DISTINCT ON) */
 	List	   *sources;		/* ModelSource *, one per distinct table */

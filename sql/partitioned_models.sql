@@ -95,6 +95,16 @@ SELECT tableoid::regclass AS partition, fk_user, posts FROM tv_author
 WHERE fk_user <= 5 ORDER BY fk_user;
 DROP TABLE tv_month_2026_02;
 ALTER TABLE tv_author DETACH PARTITION tv_author_default;
+CREATE TABLE tv_month_2030 PARTITION OF tv_month FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');
+-- a replacement keeps the partitions: others are refused, none keeps them
+SELECT readmodel.create('tv_author', $$
+    SELECT p.fk_user, count(*) AS posts FROM tb_post p GROUP BY p.fk_user $$,
+    '{"replace": true, "partition_by": {"list": "fk_user", "partitions": {"low": [1, 2]}}}');
+SELECT readmodel.create('tv_author', $$
+    SELECT p.fk_user, count(*) AS posts, max(p.pk_post) AS last FROM tb_post p GROUP BY p.fk_user $$,
+    '{"replace": true}');
+SELECT options FROM readmodel.model WHERE relid = 'tv_author'::regclass;
+DROP TABLE tv_author_four;
 UPDATE tv_month_default SET posts = 0;
 SELECT readmodel.refresh('tv_month');
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows

@@ -459,6 +459,36 @@ check_command(CollectedCommand *cmd, List *models, bool *toggled,
 	return true;
 }
 
+/*
+ * CREATE TABLE ... PARTITION OF a model table: the new partition would
+ * have no write guard, and would count for one the model needs.  Its
+ * partitions are those its options name.
+ */
+static void
+refuse_model_partitions_added(List *added, List *models)
+{
+	ListCell   *la;
+	ListCell   *lm;
+
+	foreach(la, added)
+	{
+		List	   *ancestors = get_partition_ancestors(lfirst_oid(la));
+
+		foreach(lm, models)
+		{
+			CatalogRow *row = lfirst(lm);
+
+			if (list_member_oid(ancestors, row->relid))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("cannot add a partition to read model %s",
+								readmodel_relation_name(row->relid)),
+						 errdetail("A read model's partitions are the ones its options name."),
+						 errhint("Drop the read model and create it again with the partitions you want in \"partition_by\".")));
+		}
+	}
+}
+
 Datum
 readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 {
@@ -505,6 +535,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	parts.added = list_copy(parts.added);
 	parts.detached = list_copy(parts.detached);
 	readmodel_spi_finish();
+	refuse_model_partitions_added(parts.added, models);
 	if (toggled)
 		mark_broken_models_stale();
 	if (models != NIL)

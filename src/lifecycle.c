@@ -391,7 +391,8 @@ report_missing_indexes(const char *qualname, ModelAnalysis *analysis)
 			int			tag = (int) (hop->relid * 1000 + hop->match_att);
 
 			if (list_member_int(reported, tag) ||
-				readmodel_has_leading_index(hop->relid, hop->match_att))
+				(hop->match_overlap ? readmodel_has_gin_index(hop->relid, hop->match_att) :
+				 readmodel_has_leading_index(hop->relid, hop->match_att)))
 				continue;
 			reported = lappend_int(reported, tag);
 			ereport(NOTICE,
@@ -400,8 +401,9 @@ report_missing_indexes(const char *qualname, ModelAnalysis *analysis)
 							get_attname(hop->relid, hop->match_att, false)),
 					 errdetail("Changes of %s are mapped to read-model rows by reading %s by that column; without an index each such statement scans the table.",
 							   get_rel_name(source), get_rel_name(hop->relid)),
-					 errhint("CREATE INDEX ON %s (%s);",
+					 errhint("CREATE INDEX ON %s%s (%s);",
 							 readmodel_relation_name(hop->relid),
+							 hop->match_overlap ? " USING gin" : "",
 							 readmodel_column_name(hop->relid, hop->match_att))));
 		}
 }
@@ -632,8 +634,10 @@ align_columns(Oid relid, Oid viewid, const char *table, ModelAnalysis *analysis)
 	}
 }
 
+static void keep_partitioning(Oid relid, const char *qualname, CreateOptions *options);
+
 static ReadModel *
-model_to_replace(Oid relid, const char *qualname)
+model_to_replace(Oid relid, const char *qualname, CreateOptions *options)
 {
 	ReadModel  *old = readmodel_lookup_model(relid);
 
@@ -644,6 +648,7 @@ model_to_replace(Oid relid, const char *qualname)
 				 errhint("Option \"replace\" changes the definition of an existing read model.")));
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	keep_partitioning(relid, qualname, options);
 	return old;
 }
 
@@ -675,6 +680,54 @@ create_next_view(Oid relid, ReadModel *old, const char *definition,
 }
 
 /*
+ * A replacement keeps the table and so its partitions: options naming
+ * others are refused, and none means the same ones.
+ */
+static Jsonb *
+spec_jsonb(const char *spec)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(spec)));
+}
+
+static void
+keep_partitioning(Oid relid, const char *qualname, CreateOptions *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, readmodel_catalog_rows())
+	{
+		CatalogRow *row = lfirst(lc);
+		Jsonb	   *now;
+
+		if (row->relid != relid)
+			continue;
+		now = row->partition_spec ? spec_jsonb(row->partition_spec) : NULL;
+		if (options->partitioning == NULL)
+		{
+			if (now != NULL)
+			{
+				JsonbValue	v;
+
+				v.type = jbvBinary;
+				v.val.binary.data = &now->root;
+				v.val.binary.len = VARSIZE(now) - VARHDRSZ;
+				options->partitioning = readmodel_partitioning_parse(&v);
+			}
+			return;
+		}
+		if (now == NULL ||
+			compareJsonbContainers(&now->root,
+								   &spec_jsonb(options->partitioning->spec)->root) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot change the partitions of read model %s", qualname),
+					 errdetail("A replacement keeps the model's table, and with it its partitions."),
+					 errhint("Drop the read model and create it again with the new \"partition_by\".")));
+		return;
+	}
+}
+
+/*
  * Replace the definition of model `relid` in place: the table, its key and
  * its dependents stay; the columns follow the new definition and the rows
  * are recomputed (dependents pick the changes up like any other change).
@@ -683,7 +736,7 @@ static void
 replace_model(Oid relid, const char *qualname, const char *definition,
 			  CreateOptions *options)
 {
-	ReadModel  *old = model_to_replace(relid, qualname);
+	ReadModel  *old = model_to_replace(relid, qualname, options);
 	Oid			old_viewid = old->viewid;
 	List	   *old_sources = old->analysis ? source_relids(old->analysis) : NIL;
 	ModelAnalysis *analysis;

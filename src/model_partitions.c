@@ -110,8 +110,8 @@ parse_partitions(ModelPartitioning *p, JsonbValue *partitions)
 		if (tok == WJB_KEY)
 		{
 			name = pnstrdup(v.val.string.val, v.val.string.len);
-			if (name[0] == '\0' || strcmp(name, "default") == 0)
-				usage_error("A partition needs a name other than \"\" and \"default\" (the default partition is always made).");
+			if (name[0] == '\0' || strcmp(name, "default") == 0 || strcmp(name, "def") == 0)
+				usage_error("A partition needs a name other than \"\", \"default\" (the default partition is always made) and \"def\" (<table>_def is the definition view).");
 			continue;
 		}
 		if (tok != WJB_VALUE)

@@ -22,7 +22,7 @@
  *                 [--testdb NAME] [--verbose] [--keep-going]
  *                 [--no-models] [--no-2pc] [--no-truncate] [--no-flush]
  *                 [--use-verify] [--models NAME,...]
- *                 [--no-partition-ddl] [--aside]
+ *                 [--no-partition-ddl]
  *                 [--extra-models]
  *                 [--set NAME=VALUE ...] [--mock-engine | --mock-engine-stale]
  *
@@ -64,7 +64,6 @@ static bool opt_no_flush = false;
 static bool opt_extra_models = false;
 static bool opt_no_part_ddl = false;
 static const char *opt_models = NULL;	/* --models a,b: only these */
-static bool opt_aside = false;	/* also the known failures a3, a4 */
 static bool opt_use_verify = false;	/* readmodel.verify() at every check */
 static int opt_mock = 0;
 static const char *opt_set[16];  /* --set NAME=VALUE, applied per session */
@@ -2579,38 +2578,17 @@ op_part_ddl(bool in_txn)
 	{
 		if (p3_attached)
 		{
-			run0("ALTER TABLE tb_reaction DETACH PARTITION tb_reaction_p3");
-
 			/*
-			 * (a3, a known failure): attaching a table that has foreign keys
-			 * equal to the parent's, as a detached member keeps them, makes
-			 * every model of the tree stale: PostgreSQL drops the member's
-			 * own RI triggers, the sql_drop event trigger checks the models
-			 * (mark_broken_models_stale, ddl_events.c) and finds the new
-			 * member without capture triggers, which ddl_command_end
-			 * installs only afterwards.  So the keys go, and ATTACH makes
-			 * new ones (validated: rows of deleted posts go first).
+			 * The detached member keeps its foreign keys: attaching it back
+			 * drops its own RI triggers (which once made every model of the
+			 * tree stale, fixed in 5186380).
 			 */
-			if (!opt_aside)
-			{
-				/* it locks tb_post, which may have deferred events queued */
-				if (in_txn)
-				{
-					run0("SET CONSTRAINTS ALL IMMEDIATE");
-					comment_checks_deferred = false;
-				}
-				run0("ALTER TABLE tb_reaction_p3 DROP CONSTRAINT tb_reaction_fk_post_fkey,"
-					 " DROP CONSTRAINT tb_reaction_fk_user_fkey");
-			}
+			run0("ALTER TABLE tb_reaction DETACH PARTITION tb_reaction_p3");
 		}
 		else
 		{
 			if (chance(50))
 				reaction_insert_member(P3);
-			if (!opt_aside)
-				run0("DELETE FROM tb_reaction_p3 r"
-					 " WHERE NOT EXISTS (SELECT FROM tb_post p WHERE p.pk_post = r.fk_post)"
-					 " OR NOT EXISTS (SELECT FROM tb_user u WHERE u.pk_user = r.fk_user)");
 			run0("ALTER TABLE tb_reaction ATTACH PARTITION tb_reaction_p3"
 				 " FOR VALUES FROM (3000) TO (4000)");
 		}
@@ -2919,11 +2897,9 @@ op_flush_verify(void)
 }
 
 /*
- * Statement-mode models must be current after every statement, no flush.
- * (a4, a known failure): after DDL on the partition tree in this
- * transaction, the models reading the tree lag until the next captured
- * DML statement or commit (the DDL queues their rebuild, nothing applies
- * it at the end of the DDL statement), so until a flush they are skipped.
+ * Statement-mode models must be current after every statement, no flush,
+ * DDL on the partition tree included (its rebuilds are applied at the end
+ * of the DDL statement since 5186380).
  */
 static void
 op_verify_statement_models(void)
@@ -2934,16 +2910,6 @@ op_verify_statement_models(void)
 	for (int m = 0; m < NMODELS; m++)
 		if (model_ok[m] && strstr(models[m].options, "statement") != NULL)
 		{
-			if (tree_ddl_unapplied && !opt_aside &&
-				strstr(models[m].definition, "reaction") != NULL)
-			{
-				char *l = strf("-- (%s skipped: partition DDL in this transaction)",
-							   models[m].name);
-
-				txlog_add(l);
-				free(l);
-				continue;
-			}
 			verify_model(m, "inside the transaction (statement mode, no flush)");
 		}
 }
@@ -3588,7 +3554,6 @@ usage(void)
 			"                [--use-verify]   (readmodel.verify() of every model at every check)\n"
 			"                [--models NAME,...]   (only these models, to narrow a failure)\n"
 			"                [--no-partition-ddl]   (no ATTACH/DETACH/CREATE/DROP of members)\n"
-			"                [--aside]   (also the cases put aside, known failures: a3, a4)\n"
 			"                [--extra-models]   (also e1..e7, cascades, groups v g r l p k)\n"
 			"                [--set NAME=VALUE ...]   (session settings, e.g. GUCs)\n"
 			"                [--mock-engine | --mock-engine-stale]   (self-test)\n"
@@ -3661,8 +3626,6 @@ main(int argc, char **argv)
 			opt_extra_models = true;
 		else if (strcmp(a, "--no-partition-ddl") == 0)
 			opt_no_part_ddl = true;
-		else if (strcmp(a, "--aside") == 0)
-			opt_aside = true;
 		else if (strcmp(a, "--use-verify") == 0)
 			opt_use_verify = true;
 		else if (strcmp(a, "--models") == 0)

@@ -55,7 +55,7 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 		}
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
 			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a FULL join.",
-						   "Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <root key> IS NOT NULL is a LEFT JOIN.");
+						   "Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <the key of the table whose rows you want, e.g. p.pk_post> IS NOT NULL is a LEFT JOIN.");
 		jt = join->larg;
 	}
 	if (!IsA(jt, RangeTblRef) ||
@@ -308,6 +308,9 @@ refuse_grouping(AnalysisState *st, QueryLevel *top, RelNode *root, TargetEntry *
 					   psprintf("Group by the root column it is joined on as well (GROUP BY %s, ...): a row per row of %s; for a row per value of \"%s\", put %s first in FROM.",
 								joining, get_rel_name(node->relid), tle->resname,
 								get_rel_name(node->relid)) :
+					   top->query->groupClause == NIL ?
+					   psprintf("A row per distinct combination of two tables' columns has no key of one table: select the primary key of the table whose rows you want instead of DISTINCT, and aggregate the other's values per row (jsonb_agg in a correlated subquery); or put %s first in FROM and select the root column that joins the other table too.",
+								get_rel_name(node->relid)) :
 					   psprintf("Put %s first in FROM: another table's columns can be grouped by only where root columns grouped by fix its row (joined on its primary key).",
 								get_rel_name(node->relid)));
 	analyze_refuse(st, psprintf("The definition groups by \"%s\", which is neither a column of the root table \"%s\" (the first table in FROM) nor an expression of its columns alone.",
@@ -531,6 +534,9 @@ refuse_no_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 		analyze_refuse(st, psprintf("The definition groups by %s, which it does not select: the columns grouped by are the key of a row per group.",
 									grouped_not_selected(top->query)),
 					   "Select every expression the definition groups by, with a name.");
+	if (top->query->hasAggs && top->query->groupClause == NIL && names == NIL)
+		analyze_refuse(st, "The definition aggregates all the rows it reads into one row, and one row has no key.",
+					   "Group by a column with few values (GROUP BY p.status) and add the rows up when reading (SELECT sum(n) FROM tv_x).");
 	if (top->query->distinctClause != NIL)
 		analyze_refuse(st, "The definition uses DISTINCT, and some of its columns are not columns of the root table.",
 					   "Use SELECT DISTINCT or DISTINCT ON of root columns only, or GROUP BY root columns.");
@@ -887,7 +893,7 @@ analyze_check_cardinality(AnalysisState *st, QueryLevel *top, RelNode *root)
 		if (node->level == top && !bms_is_member(node->id, determined))
 			analyze_refuse(st, psprintf("Table %s is not joined on a unique key, so one root row could produce several read-model rows.",
 										analyze_node_label(node)),
-						   psprintf("Select %s's primary key (%s) to have a row per row of it; or join parents on their primary key (N:1), aggregate children in a correlated subquery, or GROUP BY the root key.",
+						   psprintf("Select %s's primary key (%s) to have a row per row of it; or join parents on their primary key (N:1) by comparing the columns themselves (u.pk_user = p.fk_user, not an expression of them or a range), aggregate children in a correlated subquery, or GROUP BY the root key.",
 									get_rel_name(node->relid), pk_names(node)));
 	}
 }

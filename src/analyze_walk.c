@@ -92,7 +92,7 @@ check_level(AnalysisState *st, QueryLevel *level)
 	/* a recursive query is a set operation, kept under strategy refresh */
 	if (q->setOperations != NULL && level->position != POS_RECURSIVE)
 		refuse_at(st, level, "a set operation (UNION, INTERSECT or EXCEPT)",
-				  "Use a UNION ALL at the top level, with a column that tells the branches apart, or declare one read model per branch.");
+				  "In a subquery, write one subquery per branch and combine their values ((SELECT count(*) FROM a ...) + (SELECT count(*) FROM b ...)); at the top level, a UNION ALL with a column that tells the branches apart is accepted.");
 	if (q->hasWindowFuncs && !top)
 		refuse_at(st, level, "window functions, so a row depends on other rows",
 				  "Compute per-entity values with correlated subqueries (count(*), max(...), ORDER BY ... LIMIT 1).");

@@ -905,7 +905,7 @@ SELECT cookbook.refused('B3', 'tv_post_or_user', $$
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
     'read model "public.tv_post_or_user" cannot be maintained incrementally',
-    'Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <root key> IS NOT NULL is a LEFT JOIN.');
+    'Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <the key of the table whose rows you want, e.g. p.pk_post> IS NOT NULL is a LEFT JOIN.');
 --   rewrite: a model per side; the unmatched rows of the other side are a
 --   filter when reading (posts always have an author here: tv_post_author
 --   of A12; users without posts):
@@ -1034,9 +1034,9 @@ SELECT readmodel.drop('tv_post_with_total');
 -- [B8] Aggregates without GROUP BY (pg_ivm: SELECT sum(j), count(j) FROM t).
 SELECT cookbook.refused('B8', 'tv_order_totals', $$
     SELECT count(*) AS n, sum(o.amount) AS total FROM tb_order o
-$$, '{}', '42P17', 'The key is the primary key of the root table "tb_order" (pk_order), and the definition does not select all of it.',
-    'read model "public.tv_order_totals" has no usable key',
-    'Select the root table''s primary key columns, name unique columns with options => ''{"key": ["a", "b"]}'', or GROUP BY columns of the root table.');
+$$, '{}', '0A000', 'The definition aggregates all the rows it reads into one row, and one row has no key.',
+    'read model "public.tv_order_totals" cannot be maintained incrementally',
+    'Group by a column with few values (GROUP BY p.status) and add the rows up when reading (SELECT sum(n) FROM tv_x).');
 --   rewrite: group by a column (tv_order_status, A5) and sum its few rows
 --   when reading:
 SELECT cookbook.must('B8',
@@ -1228,7 +1228,7 @@ SELECT cookbook.refused('B17', 'tv_comment', $$
     SELECT p.pk_post, p.title, c.body FROM tb_post p JOIN tb_comment c ON c.fk_post = p.pk_post
 $$, '{}', '0A000', 'Table tb_comment (alias c) is not joined on a unique key, so one root row could produce several read-model rows.',
     'read model "public.tv_comment" cannot be maintained incrementally',
-    'Select tb_comment''s primary key (c.pk_comment) to have a row per row of it; or join parents on their primary key (N:1), aggregate children in a correlated subquery, or GROUP BY the root key.');
+    'Select tb_comment''s primary key (c.pk_comment) to have a row per row of it; or join parents on their primary key (N:1) by comparing the columns themselves (u.pk_user = p.fk_user, not an expression of them or a range), aggregate children in a correlated subquery, or GROUP BY the root key.');
 --   rewrite, as the hint says: select the comment's key (one row per
 --   comment; the comment table becomes the root), or aggregate the
 --   children (A3, A4).

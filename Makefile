@@ -36,6 +36,7 @@ OBJS = \
 	src/triggers.o \
 	src/ddl_events.o \
 	src/ddl_views.o \
+	src/ddl_types.o \
 	src/partitions.o \
 	src/model_partitions.o \
 	src/introspect.o \

@@ -132,6 +132,29 @@ CREATE INDEX ON guard.tb_post (title);
 SELECT applies > 0 AS still_counted FROM readmodel.model_stats() WHERE model = 'guard.tv_post'::regclass;
 RESET ROLE;
 
+-- ALTER TYPE changes how values look without changing a row: a renamed
+-- enum value (a group key of its text, a JSON document), a renamed
+-- attribute of a composite type (its JSON key).  The models holding values
+-- of the type are rebuilt at commit.
+CREATE TYPE guard.mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TYPE guard.pair AS (a integer, b text);
+CREATE TABLE guard.tb_feel (pk_feel integer PRIMARY KEY, m guard.mood NOT NULL,
+                            p guard.pair, moods guard.mood[]);
+INSERT INTO guard.tb_feel VALUES (1, 'sad', ROW(1, 'x'), '{ok}'), (2, 'ok', ROW(2, 'y'), '{sad,ok}'),
+                                 (3, 'ok', NULL, '{}');
+SELECT readmodel.create('guard.tv_mood', $$
+    SELECT f.m::text AS mood, count(*) AS n FROM guard.tb_feel f GROUP BY f.m::text $$);
+SELECT readmodel.create('guard.tv_feel', $$
+    SELECT f.pk_feel, jsonb_build_object('m', f.m, 'p', f.p, 'moods', f.moods) AS data
+    FROM guard.tb_feel f $$);
+ALTER TYPE guard.mood RENAME VALUE 'ok' TO 'fine';
+ALTER TYPE guard.pair RENAME ATTRIBUTE b TO label;
+UPDATE guard.tb_feel SET m = 'happy' WHERE pk_feel = 1;
+SELECT * FROM guard.tv_mood ORDER BY mood;
+SELECT data FROM guard.tv_feel ORDER BY pk_feel;
+SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
+FROM unnest(ARRAY['guard.tv_mood', 'guard.tv_feel']) m;
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA guard CASCADE;

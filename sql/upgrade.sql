@@ -62,6 +62,14 @@ FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'readmodel.
 \set VERBOSITY terse
 ALTER TABLE tv_user ADD COLUMN extra integer;
 \set VERBOSITY default
+-- 0.5: the DDL event trigger sees ALTER TYPE (a renamed enum value
+-- rebuilds the models holding the type's values)
+ALTER EXTENSION pg_readmodel UPDATE TO '0.5';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT 'ALTER TYPE' = ANY (evttags) AS sees_alter_type
+FROM pg_event_trigger WHERE evtname = 'readmodel_on_ddl_end';
+SELECT name, status FROM readmodel.models;
+SELECT * FROM readmodel.verify('tv_user');
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -47,6 +47,7 @@
 #include "capture.h"
 #include "cascade.h"
 #include "catalog.h"
+#include "ddl_types.h"
 #include "ddl_views.h"
 #include "keys.h"
 #include "lifecycle.h"
@@ -433,6 +434,7 @@ typedef struct PartitionChanges
 	List	   *changed;
 	List	   *added;
 	List	   *detached;
+	List	   *types;			/* types altered (ALTER TYPE) */
 } PartitionChanges;
 
 static bool
@@ -444,6 +446,7 @@ check_command(CollectedCommand *cmd, List *models, bool *toggled,
 
 	(void) readmodel_partition_command(cmd, &parts->changed, &parts->added,
 									   &parts->detached);
+	parts->types = readmodel_type_command(cmd, parts->types);
 	if (cmd->type == SCT_Simple)
 	{
 		check_simple_command(cmd, models, replaced);
@@ -496,7 +499,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	bool		toggled = false;
 	bool		may_add_triggers = false;
 	List	   *replaced = NIL;
-	PartitionChanges parts = {NIL, NIL, NIL};
+	PartitionChanges parts = {NIL, NIL, NIL, NIL};
 	MemoryContext caller = CurrentMemoryContext;
 	CollectedCommand **commands;
 	uint64		i;
@@ -534,6 +537,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	parts.changed = list_copy(parts.changed);
 	parts.added = list_copy(parts.added);
 	parts.detached = list_copy(parts.detached);
+	parts.types = list_copy(parts.types);
 	readmodel_spi_finish();
 	refuse_model_partitions_added(parts.added, models);
 	if (toggled)
@@ -542,6 +546,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	{
 		readmodel_views_replaced(replaced);
 		readmodel_partitions_changed(parts.changed, parts.added, parts.detached);
+		readmodel_types_altered(parts.types);
 	}
 	/* statement mode: the rebuilds this DDL queued, at its end */
 	if (readmodel_queue_has_pending(true))

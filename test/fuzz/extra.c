@@ -15,6 +15,10 @@
  *          with another column order and attached; written through the
  *          parent (moving rows between partitions too) and directly
  *
+ *   tb_xt, tb_xe  customers and events (timestamptz near day boundaries,
+ *          nullable and numeric columns), views v_xe_expr and v_xe_cust:
+ *          models keyed by grouping expressions (gen_gxdefinition)
+ *
  * Definitions (gen_xdefinition): GROUP BY one or several root columns,
  * HAVING, SELECT DISTINCT, DISTINCT ON ... ORDER BY ..., key; composite
  * keys and options "key": [...]; UNION ALL with a tag; top-level window
@@ -127,6 +131,130 @@ xp_row(Rng *r, const Schema *s, int pk)
 	return row;
 }
 
+/*
+ * tb_xt (customers) and tb_xe (events), for models keyed by grouping
+ * expressions: NOT NULL columns of several types (int, text, timestamptz),
+ * nullable ones (kind, y, seen_at, fk_xt2), an unscaled numeric (amt, 1 and
+ * 1.0), a scaled one (price) and a float8 (score, 0 and -0).  created_at
+ * takes values near day boundaries in UTC, Asia/Kathmandu (+05:45) and
+ * America/St_Johns (-03:30), and around DST changes.  tb_xe.fk_xt points to
+ * tb_xt (a FOREIGN KEY or not; 6 dangles).  The views v_xe_expr and
+ * v_xe_cust give such expressions (and a joined customer's columns) as
+ * output columns.
+ */
+static const char *const xe_at[] = {
+	"'2024-03-09 23:30:00+00'", "'2024-03-10 00:15:00+00'", "'2024-03-09 18:14:59.5+00'",
+	"'2024-03-09 18:15:00+00'", "'2024-03-10 03:29:00+00'", "'2024-03-10 03:30:00+00'",
+	"'2024-12-31 23:59:59.999999+00'", "'2025-01-01 00:00:00+00'", "'2024-11-03 06:30:00+00'",
+	"'2024-03-31 01:30:00+00'", "'2024-02-29 12:00:00+00'"
+};
+static const char *const xe_kind[] = {"NULL", "'click'", "'Click'", "'view'", "'VIEW'", "''"};
+static const char *const xe_code[] = {"'ab-1'", "'AB-2'", "'ab-3'", "'cd-1'", "'cd'", "''", "'-x'"};
+static const char *const xe_name[] = {"'Alice'", "'alice'", "'BOB'", "'bob'", "'Zo\xc3\xab'",
+"'ZO\xc3\x8b'", "''"};
+static const char *const xe_amt[] = {"1", "1.0", "2.5", "2.50", "-3"};
+static const char *const xe_price[] = {"0", "1.50", "10.00", "-2.25", "19.99"};
+static const char *const xe_score[] = {"0", "'-0'", "1.5", "-2"};
+static const char *const xt_name[] = {"'acme'", "'Acme'", "'globex'", "'initech'", "''"};
+static const char *const xt_region[] = {"NULL", "'eu'", "'us'", "'EU'"};
+
+#define XE_COLS "pk_xe, fk_xt, fk_xt2, created_at, seen_at, kind, code, x, y, name, amt, price, score"
+#define XT_COLS "pk_xt, name, region, tier"
+
+/* one row of tb_xe; dangle: fk_xt may point to no customer */
+static char *
+xe_row(Rng *r, int pk, bool dangle)
+{
+	int			fk = dangle && chance(r, 8) ? 6 : rnd_range(r, 1, 5);
+	char	   *fk2 = chance(r, 30) ? xstrdup("NULL") : strf("%d", rnd_range(r, 1, 5));
+	const char *at = PICK(r, xe_at);
+	const char *seen = chance(r, 30) ? "NULL" : PICK(r, xe_at);
+	const char *kind = PICK(r, xe_kind);
+	const char *code = PICK(r, xe_code);
+	int			x = rnd_range(r, -15, 35);
+	char	   *y = chance(r, 25) ? xstrdup("NULL") : strf("%d", rnd_range(r, -3, 9));
+	const char *name = PICK(r, xe_name);
+	const char *amt = PICK(r, xe_amt);
+	const char *price = PICK(r, xe_price);
+	const char *score = PICK(r, xe_score);
+	char	   *row = strf("(%d, %d, %s, %s, %s, %s, %s, %d, %s, %s, %s, %s, %s)", pk, fk, fk2, at,
+						   seen, kind, code, x, y, name, amt, price, score);
+
+	free(fk2);
+	free(y);
+	return row;
+}
+
+/* whether tb_xe has a FOREIGN KEY to tb_xt (no dangling references then) */
+static bool
+xe_fk_of(const Schema *s)
+{
+	for (int i = 0; i < s->ddl.n; i++)
+		if (strncmp(s->ddl.v[i], "CREATE TABLE tb_xe", 18) == 0)
+			return strstr(s->ddl.v[i], "REFERENCES tb_xt") != NULL;
+	return false;
+}
+
+static void
+xe_schema(Schema *s, uint64_t seed)
+{
+	Rng			r;
+	Buf			b = {0};
+	bool		fk = false;
+
+	rng_seed(&r, seed);
+	sl_add(&s->ddl, "CREATE TABLE tb_xt (\n  pk_xt int PRIMARY KEY,\n  name text NOT NULL,\n"
+		   "  region text,\n  tier int NOT NULL DEFAULT 1)");
+	/* a FOREIGN KEY only when no row dangles */
+	fk = chance(&r, 40);
+	sl_addf(&s->ddl, "CREATE TABLE tb_xe (\n  pk_xe int PRIMARY KEY,\n  fk_xt int NOT NULL%s,\n"
+			"  fk_xt2 int,\n  created_at timestamptz NOT NULL,\n  seen_at timestamptz,\n"
+			"  kind text,\n  code text NOT NULL,\n  x int NOT NULL,\n  y int,\n"
+			"  name text NOT NULL,\n  amt numeric NOT NULL,\n  price numeric(10,2) NOT NULL,\n"
+			"  score float8 NOT NULL DEFAULT 0)",
+			fk ? " REFERENCES tb_xt ON DELETE CASCADE ON UPDATE CASCADE" : "");
+	if (chance(&r, 50))
+		sl_add(&s->ddl, "CREATE INDEX ON tb_xe (fk_xt)");
+	if (chance(&r, 40))
+		sl_add(&s->ddl, "CREATE INDEX ON tb_xe (lower(name))");
+	/* a writing session may put these before pg_catalog's (workload.c) */
+	sl_add(&s->ddl, "CREATE SCHEMA hijack");
+	sl_add(&s->ddl, "CREATE FUNCTION hijack.lower(text) RETURNS text IMMUTABLE LANGUAGE sql"
+		   " AS 'SELECT ''hijacked'''");
+	sl_add(&s->ddl, "CREATE FUNCTION hijack.upper(text) RETURNS text IMMUTABLE LANGUAGE sql"
+		   " AS 'SELECT ''HIJACKED'''");
+	sl_add(&s->ddl, "CREATE FUNCTION hijack.split_part(text, text, int) RETURNS text IMMUTABLE"
+		   " LANGUAGE sql AS 'SELECT ''hijacked'''");
+	sl_add(&s->ddl, "CREATE FUNCTION hijack.date_trunc(text, timestamptz) RETURNS timestamptz"
+		   " STABLE LANGUAGE sql AS 'SELECT ''2000-01-01 00:00:00+00''::timestamptz'");
+	sl_add(&s->ddl, "CREATE FUNCTION hijack.abs(int) RETURNS int IMMUTABLE LANGUAGE sql"
+		   " AS 'SELECT -1'");
+	sl_add(&s->ddl, "CREATE VIEW v_xe_expr AS SELECT e.pk_xe, e.fk_xt, e.x, e.price,"
+		   " date_trunc('day', e.created_at) AS day, (e.created_at AT TIME ZONE 'UTC')::date AS d_utc,"
+		   " lower(e.name) AS lname, split_part(e.code, '-', 1) AS prefix, e.x / 10 AS xb,"
+		   " upper(e.kind) AS ukind FROM tb_xe e");
+	sl_add(&s->ddl, "CREATE VIEW v_xe_cust AS SELECT e.pk_xe, e.fk_xt, t.name AS cname, t.tier,"
+		   " lower(e.name) AS lname, e.x, e.price, e.created_at FROM tb_xe e"
+		   " JOIN tb_xt t ON t.pk_xt = e.fk_xt");
+
+	buf_puts(&b, "INSERT INTO tb_xt (" XT_COLS ") VALUES");
+	for (int i = 1; i <= 5; i++)
+		buf_append(&b, "%s\n  (%d, %s, %s, %d)", i > 1 ? "," : "", i, PICK(&r, xt_name),
+				   PICK(&r, xt_region), rnd_range(&r, 1, 3));
+	sl_add(&s->fill, buf_str(&b));
+	buf_reset(&b);
+	buf_puts(&b, "INSERT INTO tb_xe (" XE_COLS ") VALUES");
+	for (int i = 1; i <= 14; i++)
+	{
+		char	   *row = xe_row(&r, i, !fk);
+
+		buf_append(&b, "%s\n  %s", i > 1 ? "," : "", row);
+		free(row);
+	}
+	sl_add(&s->fill, buf_str(&b));
+	buf_free(&b);
+}
+
 #define XC_COLS "ta, tb, st, day, grp, nk, amt, n, ref, refs"
 #define XM_COLS "pk_xm, a, b, v"
 #define XP_COLS "pk_xp, part, v, w, ref"
@@ -212,6 +340,8 @@ extra_schema(Schema *s, uint64_t seed)
 	buf_puts(&b, "\nON CONFLICT DO NOTHING");
 	sl_add(&s->fill, buf_str(&b));
 	buf_free(&b);
+	/* grouping expressions: tables of their own, with a seed of their own */
+	xe_schema(s, mix_seed(seed, 0x78657870));
 }
 
 /* ------------------------------------------------------------------ */
@@ -380,6 +510,146 @@ extra_stmt(Rng *r, const Schema *s, bool *may_fail)
 	*may_fail = false;
 	return k == 0 ? xc_stmt(r, s, may_fail) : k == 1 ? xm_stmt(r, s, may_fail) :
 		xp_stmt(r, s, may_fail);
+}
+
+/*
+ * Writes of tb_xe and tb_xt for models keyed by grouping expressions: most
+ * change an expression's inputs, so rows move between groups (a timestamp
+ * over a day boundary, a name to another case, x by 7, kind to NULL, the
+ * customer of an event, a customer's name).  Some values depend on the
+ * writing session's TimeZone (a literal without an offset, + interval
+ * '1 day', date_trunc): the data then differs, the model must follow it.
+ */
+static char *
+xe_stmt(Rng *r, const Schema *s, bool *may_fail)
+{
+	int			k = rnd(r, 100);
+	char	   *w = chance(r, 85) ? nth(r, "pk_xe", "tb_xe") :
+		strf("x %s %d", chance(r, 50) ? ">" : "<=", rnd_range(r, -5, 20));
+	bool		fk = xe_fk_of(s);
+	char	   *sql;
+
+	if (k < 14)
+	{
+		char	   *row = xe_row(r, rnd_range(r, 1, 40), !fk);
+
+		sql = strf("INSERT INTO tb_xe (" XE_COLS ") VALUES %s%s", row,
+				   chance(r, 50) ? " ON CONFLICT DO NOTHING" :
+				   " ON CONFLICT (pk_xe) DO UPDATE SET created_at = EXCLUDED.created_at,"
+				   " name = EXCLUDED.name, x = EXCLUDED.x");
+		free(row);
+		*may_fail = true;
+	}
+	else if (k < 30)
+	{
+		static const char *const at[] = {
+			"created_at + interval '%d hours'", "created_at - interval '%d hours'",
+			"created_at + interval '1 day'", "date_trunc('day', created_at) + interval '%d hours'",
+			"'2024-03-10 00:%02d:00'", "created_at + interval '%d minutes'"
+		};
+		const char *f = PICK(r, at);
+		char	   *v = chance(r, 30) ? xstrdup(PICK(r, xe_at)) : strf(f, rnd_range(r, 1, 23));
+
+		sql = strf("UPDATE tb_xe SET created_at = %s%s WHERE %s", v,
+				   chance(r, 25) ? ", seen_at = created_at" : "", w);
+		free(v);
+	}
+	else if (k < 36)
+		sql = strf("UPDATE tb_xe SET seen_at = %s WHERE %s",
+				   chance(r, 30) ? "NULL" : PICK(r, xe_at), w);
+	else if (k < 44)
+		sql = strf("UPDATE tb_xe SET kind = %s WHERE %s", chance(r, 30) ? "upper(kind)" :
+				   PICK(r, xe_kind), w);
+	else if (k < 52)
+		sql = strf("UPDATE tb_xe SET name = %s WHERE %s", chance(r, 20) ? "upper(name)" :
+				   chance(r, 20) ? "lower(name)" : PICK(r, xe_name), w);
+	else if (k < 57)
+		sql = strf("UPDATE tb_xe SET code = %s WHERE %s", PICK(r, xe_code), w);
+	else if (k < 65)
+		sql = strf("UPDATE tb_xe SET x = x %s %d, y = %s WHERE %s", chance(r, 50) ? "+" : "-",
+				   rnd_range(r, 1, 13), chance(r, 30) ? "NULL" : "coalesce(y, 0) + 1", w);
+	else if (k < 72)
+	{
+		sql = strf("UPDATE tb_xe SET fk_xt = %d%s WHERE %s",
+				   fk ? rnd_range(r, 1, 5) : rnd_range(r, 1, 6),
+				   chance(r, 40) ? ", fk_xt2 = fk_xt" : "", w);
+		*may_fail = fk;
+	}
+	else if (k < 77)
+		/* equal but not identical */
+		sql = strf("UPDATE tb_xe SET amt = %s, price = %s, score = %s WHERE %s", PICK(r, xe_amt),
+				   PICK(r, xe_price), PICK(r, xe_score), w);
+	else if (k < 80)
+		sql = strf("DELETE FROM tb_xe WHERE %s", w);
+	else if (k < 84)
+	{
+		int			pk = rnd_range(r, 1, 24);
+		const char *at = PICK(r, xe_at);
+		const char *name = PICK(r, xe_name);
+		int			fk = rnd_range(r, 1, 5);
+		int			xv = rnd_range(r, -5, 25);
+
+		sql = strf("MERGE INTO tb_xe e USING (VALUES (%d, %s::timestamptz, %s)) v(pk, at, nm)"
+				   " ON e.pk_xe = v.pk WHEN MATCHED AND e.x %% 2 = 0 THEN DELETE"
+				   " WHEN MATCHED THEN UPDATE SET created_at = v.at, name = v.nm, x = e.x + 3"
+				   " WHEN NOT MATCHED THEN INSERT (pk_xe, fk_xt, created_at, code, x, name, amt, price)"
+				   " VALUES (v.pk, %d, v.at, 'ab-9', %d, v.nm, 1.0, 2.50)", pk, at, name, fk, xv);
+	}
+	else if (k < 88)
+	{
+		sql = strf("UPDATE tb_xe SET pk_xe = pk_xe + 50 WHERE %s", w);
+		*may_fail = true;
+	}
+	else
+	{
+		/* the customer: its name is grouped by through fk_xt */
+		char	   *wt = nth(r, "pk_xt", "tb_xt");
+		int			j = rnd(r, 100);
+
+		if (j < 40)
+			sql = strf("UPDATE tb_xt SET name = %s WHERE %s", chance(r, 30) ? "upper(name)" :
+					   PICK(r, xt_name), wt);
+		else if (j < 55)
+			sql = strf("UPDATE tb_xt SET tier = tier %% 3 + 1, region = %s WHERE %s",
+					   PICK(r, xt_region), wt);
+		else if (j < 72)
+		{
+			sql = strf("INSERT INTO tb_xt (" XT_COLS ") VALUES (%d, %s, %s, %d)%s",
+					   rnd_range(r, 1, 7), PICK(r, xt_name), PICK(r, xt_region), rnd_range(r, 1, 3),
+					   chance(r, 50) ? " ON CONFLICT DO NOTHING" :
+					   " ON CONFLICT (pk_xt) DO UPDATE SET name = EXCLUDED.name");
+			*may_fail = true;
+		}
+		else if (j < 85)
+			sql = strf("DELETE FROM tb_xt WHERE %s", wt);
+		else
+		{
+			sql = strf("UPDATE tb_xt SET pk_xt = pk_xt + 10 WHERE %s", wt);
+			*may_fail = true;
+		}
+		free(wt);
+	}
+	free(w);
+	return sql;
+}
+
+/* a TimeZone of a writing session: offsets of 45 and 30 minutes, DST, UTC */
+const char *
+extra_timezone(Rng *r)
+{
+	static const char *const zones[] = {
+		"Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham", "Pacific/Kiritimati",
+		"America/Los_Angeles", "Europe/Berlin", "Etc/GMT+12", "UTC"
+	};
+
+	return PICK(r, zones);
+}
+
+char *
+extra_xe_stmt(Rng *r, const Schema *s, bool *may_fail)
+{
+	*may_fail = false;
+	return xe_stmt(r, s, may_fail);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1457,6 +1727,785 @@ xs_part(X *x, Q *q)
 	return true;
 }
 
+/* ------------------------------------------------------------------ */
+/* grouping expressions as keys                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An expression template: '@' stands for the column (or alias.column).
+ * kind: C_GX_ARITH, C_GX_TEXT or C_GX_TIME; nullable: NULL when its input
+ * is, so a top-level WHERE <expr> IS NOT NULL must go with it.
+ */
+typedef struct GxTmpl
+{
+	const char *t;
+	unsigned	kind;
+	bool		nullable;
+	const char *col;			/* nullable: the column, a filter on it does too */
+} GxTmpl;
+
+/* over tb_xe's columns ('@' is the alias) */
+static const GxTmpl xe_good[] = {
+	{"@.x / 10", C_GX_ARITH, false, NULL},
+	{"@.x % 3", C_GX_ARITH, false, NULL},
+	{"abs(@.x)", C_GX_ARITH, false, NULL},
+	{"@.x + @.fk_xt", C_GX_ARITH, false, NULL},
+	{"(@.x / 5) * 5", C_GX_ARITH, false, NULL},
+	{"@.x > 0", C_GX_ARITH, false, NULL},
+	{"@.amt::numeric(10,2)", C_GX_ARITH, false, NULL},
+	{"@.y / 2", C_GX_ARITH, true, "y"},
+	{"lower(@.name)", C_GX_TEXT, false, NULL},
+	{"upper(@.name)", C_GX_TEXT, false, NULL},
+	{"split_part(@.code, '-', 1)", C_GX_TEXT, false, NULL},
+	{"left(@.code, 2)", C_GX_TEXT, false, NULL},
+	{"@.code || '/' || lower(@.name)", C_GX_TEXT, false, NULL},
+	{"length(@.name)", C_GX_TEXT, false, NULL},
+	{"upper(@.kind)", C_GX_TEXT, true, "kind"},
+	{"lower(@.kind)", C_GX_TEXT, true, "kind"},
+	{"date_trunc('day', @.created_at)", C_GX_TIME, false, NULL},
+	{"date_trunc('hour', @.created_at)", C_GX_TIME, false, NULL},
+	{"(@.created_at AT TIME ZONE 'UTC')::date", C_GX_TIME, false, NULL},
+	{"(@.created_at AT TIME ZONE 'Asia/Kathmandu')::date", C_GX_TIME, false, NULL},
+	{"date_trunc('month', @.created_at AT TIME ZONE 'UTC')", C_GX_TIME, false, NULL},
+	{"@.created_at::date", C_GX_TIME, false, NULL},
+	{"date_trunc('day', @.created_at, 'America/St_Johns')", C_GX_TIME, false, NULL},
+	{"date_trunc('day', @.seen_at)", C_GX_TIME, true, "seen_at"},
+	{"(@.seen_at AT TIME ZONE 'UTC')::date", C_GX_TIME, true, "seen_at"},
+	{"coalesce(@.kind, 'none')", C_GX_TEXT, false, NULL},
+	{"lower(coalesce(@.kind, @.code))", C_GX_TEXT, false, NULL},
+	{"coalesce(@.y, 0) / 3", C_GX_ARITH, false, NULL},
+};
+
+static const char *const xe_bad_numeric[] = {
+	"@.amt + 0", "@.price * 2", "round(@.amt)", "extract(day from @.created_at)"
+};
+static const char *const xe_bad_now[] = {
+	"(now() - @.created_at) > interval '1 day'", "date_trunc('day', now()) > @.created_at",
+	"current_date - (@.created_at AT TIME ZONE 'UTC')::date",
+	"now()::date - (@.created_at AT TIME ZONE 'UTC')::date"
+};
+static const char *const xe_bad_float[] = {"@.score * 2", "@.score + @.x"};
+
+/* over a column of the random schema ('@' is alias.column) */
+static const char *const gx_int[] = {"@ / 3", "@ % 4", "abs(@)", "@ + 1", "@ * 2"};
+static const char *const gx_text[] = {"lower(@)", "upper(@)", "left(@, 1)", "length(@)",
+"split_part(@, ' ', 1)", "@ || '!'"};
+static const char *const gx_tstz[] = {"date_trunc('day', @)", "(@ AT TIME ZONE 'UTC')::date",
+"date_trunc('year', @)", "date_trunc('hour', @)"};
+
+enum
+{
+	GB_NONE, GB_NULLABLE, GB_JOINED_EXPR, GB_UNFIXED, GB_NUMERIC, GB_NOW, GB_FLOAT, GB_N
+};
+
+static const char *const gb_names[GB_N] = {
+	NULL, "nullable group expression without a filter", "group expression over a joined column",
+	"joined column not fixed by a grouped root column", "numeric group expression",
+	"now() in a group expression", "float group expression"
+};
+
+static char *
+subst(const char *tmpl, const char *what)
+{
+	Buf			b = {0};
+
+	for (const char *p = tmpl; *p; p++)
+		if (*p == '@')
+			buf_puts(&b, what);
+		else
+			buf_append(&b, "%c", *p);
+	return b.data;
+}
+
+/* a grouped item: the expression, its output name, whether it is in the key */
+typedef struct GItem
+{
+	char	   *sql;
+	char		name[NAMELEN];
+	bool		key;
+} GItem;
+
+typedef struct GList
+{
+	GItem		v[6];
+	int			n;
+} GList;
+
+static void
+gl_add(GList *g, char *sql, const char *name, bool key)
+{
+	if (g->n == lengthof(g->v))
+	{
+		free(sql);
+		return;
+	}
+	g->v[g->n].sql = sql;
+	snprintf(g->v[g->n].name, NAMELEN, "%s", name);
+	g->v[g->n].key = key;
+	g->n++;
+}
+
+static void
+gl_free(GList *g)
+{
+	for (int i = 0; i < g->n; i++)
+		free(g->v[i].sql);
+	g->n = 0;
+}
+
+static void
+gx_mark(X *x, unsigned what)
+{
+	x->d->constructs |= what | C_GX_ANY;
+}
+
+/*
+ * The grouped items: selected first (so their positions do not move when
+ * the shrinker drops items), under their names, in GROUP BY as the
+ * expression, the output name or the position.  Key items are recorded for
+ * the "key" option.
+ */
+static void
+gl_emit(X *x, Q *q, const GList *g)
+{
+	for (int i = 0; i < g->n; i++)
+	{
+		const GItem *it = &g->v[i];
+		int			m = rnd(&x->r, 100);
+
+		fr_addt(q->sel, "%s AS %s", it->sql, it->name);
+		if (it->key && x->nkeys < 4)
+			snprintf(x->keys[x->nkeys++], NAMELEN, "%s", it->name);
+		if (m < 60)
+			fr_addt(q->groupby, "%s", it->sql);
+		else if (m < 80)
+			fr_addt(q->groupby, "%s", it->name);
+		else
+			fr_addt(q->groupby, "%d", i + 1);
+	}
+}
+
+/* a top-level filter that makes an expression NOT NULL */
+static void
+gx_filter(X *x, Q *q, const char *sql)
+{
+	gx_mark(x, C_GX_FILTER);
+	fr_addt(q->where, "%s IS NOT NULL", sql);
+}
+
+/* aggregates over tb_xe's rows (alias a) */
+static void
+xe_aggs(X *x, Q *q, const char *a)
+{
+	if (chance(&x->r, 80))
+		item(x, q, "count(*)");
+	if (chance(&x->r, 50))
+		item(x, q, "sum(%s.price)", a);
+	if (chance(&x->r, 30))
+		item(x, q, "sum(%s.x)", a);
+	if (chance(&x->r, 30))
+		item(x, q, "%s(%s.created_at)", chance(&x->r, 50) ? "max" : "min", a);
+	if (chance(&x->r, 30))
+		item(x, q, "jsonb_agg(%s.pk_xe ORDER BY %s.pk_xe)", a, a);
+	if (chance(&x->r, 20))
+		item(x, q, "array_agg(%s.code ORDER BY %s.created_at, %s.pk_xe)", a, a, a);
+	if (chance(&x->r, 20))
+		item(x, q, "count(DISTINCT %s.kind)", a);
+	if (chance(&x->r, 15))
+		item(x, q, "bool_or(%s.x > 5)", a);
+}
+
+static void
+gx_having(X *x, Q *q, const char *num)
+{
+	gx_mark(x, C_GX_HAVING);
+	switch (rnd(&x->r, 3))
+	{
+		case 0:
+			fr_add(q->having, fr_drop(fr_text("count(*) %s %d", chance(&x->r, 70) ? ">" : "=",
+											  rnd_range(&x->r, 1, 2))));
+			break;
+		case 1:
+			fr_add(q->having, fr_drop(fr_text("coalesce(sum(%s), 0) %s %d", num,
+											  chance(&x->r, 50) ? ">" : "<=",
+											  rnd_range(&x->r, -2, 10))));
+			break;
+		default:
+			fr_add(q->having, fr_drop(fr_text("max(%s) > %d", num, rnd_range(&x->r, -3, 8))));
+			break;
+	}
+}
+
+static void
+use_xe(X *x)
+{
+	x->d->xe = true;
+}
+
+/* one good expression of tb_xe (alias a) into g; its filter if it needs one */
+static void
+xe_expr(X *x, Q *q, GList *g, const char *a, bool no_filter)
+{
+	const GxTmpl *t;
+	char	   *sql;
+	char		name[NAMELEN];
+
+	for (int tries = 0;; tries++)
+	{
+		bool		dup = false;
+
+		t = &PICK(&x->r, xe_good);
+		sql = subst(t->t, a);
+		for (int i = 0; i < g->n; i++)
+			dup |= strcmp(g->v[i].sql, sql) == 0;
+		if (!dup || tries > 8)
+			break;
+		free(sql);
+	}
+	gx_mark(x, t->kind);
+	if (t->nullable && !no_filter && t->col && chance(&x->r, 35))
+	{
+		/* the column filtered: strict over it is NOT NULL as well */
+		gx_mark(x, C_GX_FILTER);
+		fr_addt(q->where, "%s.%s IS NOT NULL", a, t->col);
+	}
+	else if (t->nullable && !no_filter)
+		gx_filter(x, q, sql);
+	snprintf(name, sizeof name, "g%d", g->n + 1);
+	gl_add(g, sql, name, true);
+}
+
+/* a bad expression of tb_xe of the kind asked for */
+static void
+xe_bad_expr(X *x, GList *g, const char *a, int bad)
+{
+	const char *t = bad == GB_NUMERIC ? PICK(&x->r, xe_bad_numeric) :
+		bad == GB_NOW ? PICK(&x->r, xe_bad_now) : PICK(&x->r, xe_bad_float);
+	char		name[NAMELEN];
+
+	snprintf(name, sizeof name, "g%d", g->n + 1);
+	gl_add(g, subst(t, a), name, true);
+	x->d->bad = gb_names[bad];
+}
+
+static void
+gx_where(X *x, Q *q, const char *a)
+{
+	static const char *const conds[] = {
+		"@.x > 0", "@.kind IS NOT NULL", "@.price > 0", "@.code <> ''",
+		"@.created_at >= '2024-03-10 00:00:00+00'", "@.y IS NULL"
+	};
+
+	/*
+	 * No timestamptz literal without an offset: readmodel.create() binds it
+	 * in the creating session's TimeZone (as CREATE VIEW does), while the
+	 * fresh run binds it in UTC (README, finding 8).
+	 */
+
+	/* a nullable expression must stay so: no filter on its column */
+	if (chance(&x->r, 30) && x->d->bad != gb_names[GB_NULLABLE])
+	{
+		char	   *c = subst(PICK(&x->r, conds), a);
+
+		fr_add(q->where, fr_drop(fr_text("%s", c)));
+		free(c);
+	}
+}
+
+/*
+ * tb_xe grouped by one or two expressions, maybe with a plain column
+ * (fk_xt, code, x) and a customer's columns fixed by fk_xt; or a bad variant.
+ */
+static bool
+gx_events(X *x, Q *q, int bad)
+{
+	GList		g = {0};
+	int			nexpr = chance(&x->r, 30) ? 2 : 1;
+	bool		parent = chance(&x->r, 35) || bad == GB_JOINED_EXPR || bad == GB_UNFIXED;
+	bool		plain = parent || chance(&x->r, 40);
+	const char *pcol = "fk_xt";
+
+	x->d->shape = "group expr";
+	use_xe(x);
+	fr_addt(q->from, "tb_xe e");
+	if (bad == GB_UNFIXED)
+	{
+		/* the customer joined on a column that is not grouped */
+		if (chance(&x->r, 50))
+			plain = false;
+		else
+		{
+			fr_add(q->from, fr_text("\nLEFT JOIN tb_xt t ON t.pk_xt = e.fk_xt2"));
+			parent = false;		/* joined already */
+		}
+		x->d->bad = gb_names[bad];
+	}
+	else if (plain && !parent && chance(&x->r, 40))
+		pcol = chance(&x->r, 50) ? "code" : "x";
+	if (parent)
+		fr_add(q->from, fr_text("\n%s tb_xt t ON %s", chance(&x->r, 60) ? "JOIN" : "LEFT JOIN",
+								chance(&x->r, 50) ? "t.pk_xt = e.fk_xt" : "e.fk_xt = t.pk_xt"));
+	if (plain && chance(&x->r, 50))
+		gl_add(&g, strf("e.%s", pcol), pcol, true);
+	for (int i = 0; i < nexpr; i++)
+	{
+		if (i == nexpr - 1 && (bad == GB_NUMERIC || bad == GB_NOW || bad == GB_FLOAT))
+			xe_bad_expr(x, &g, "e", bad);
+		else if (i == 0 && bad == GB_NULLABLE)
+		{
+			static const char *const nl[] = {"upper(@.kind)", "@.y / 2", "date_trunc('day', @.seen_at)",
+			"(@.seen_at AT TIME ZONE 'UTC')::date", "lower(@.kind)"};
+
+			gl_add(&g, subst(PICK(&x->r, nl), "e"), "g1", true);
+			x->d->bad = gb_names[bad];
+		}
+		else
+			xe_expr(x, q, &g, "e", false);
+	}
+	if (plain && (g.n == nexpr))
+		gl_add(&g, strf("e.%s", pcol), pcol, true);
+	if (plain && g.n > 1)
+		gx_mark(x, C_GX_MIXED);
+	if (bad == GB_UNFIXED && !plain)
+		gl_add(&g, xstrdup("t.name"), "cname", false);
+	else if (bad == GB_UNFIXED)
+		gl_add(&g, xstrdup("t.name"), "cname", false);
+	else if (parent)
+	{
+		if (bad == GB_JOINED_EXPR)
+		{
+			gl_add(&g, xstrdup(chance(&x->r, 50) ? "upper(t.name)" : "t.tier * 10"), "cexpr", false);
+			x->d->bad = gb_names[bad];
+		}
+		else
+		{
+			gx_mark(x, C_GX_PARENT);
+			gl_add(&g, xstrdup(chance(&x->r, 70) ? "t.name" : "t.region"), "cname", false);
+			if (chance(&x->r, 30))
+				gl_add(&g, xstrdup("t.tier"), "ctier", false);
+		}
+	}
+	gl_emit(x, q, &g);
+	xe_aggs(x, q, "e");
+	if (!parent && bad != GB_UNFIXED && chance(&x->r, 30))
+	{
+		/* a customer's columns aggregated: its writes route through tb_xe */
+		fr_add(q->from, fr_text("\nLEFT JOIN tb_xt t ON t.pk_xt = e.fk_xt"));
+		item(x, q, "max(t.name)");
+		if (chance(&x->r, 50))
+			item(x, q, "sum(t.tier)");
+	}
+	if (plain && strcmp(pcol, "fk_xt") == 0 && chance(&x->r, 35))
+	{
+		/* correlated on the plain key column */
+		if (chance(&x->r, 50))
+			item(x, q, "(SELECT t2.name FROM tb_xt t2 WHERE t2.pk_xt = e.fk_xt)");
+		else
+			item(x, q, "(SELECT count(*) FROM tb_xe e2 WHERE e2.fk_xt = e.fk_xt AND e2.x > 0)");
+	}
+	if (chance(&x->r, 30))
+		gx_having(x, q, chance(&x->r, 50) ? "e.x" : "e.price");
+	gx_where(x, q, "e");
+	x->keyopt = chance(&x->r, 20);
+	gl_free(&g);
+	return true;
+}
+
+/* a base table of the random schema grouped by expressions of its columns */
+static bool
+gx_table(X *x, Q *q, int bad)
+{
+	int			ti = rnd(&x->r, x->s->nbase);
+	const Table *t = tab(x, ti);
+	GList		g = {0};
+	int			cand[MAXCOLS], nc = 0;
+	int			nexpr = chance(&x->r, 30) ? 2 : 1;
+	char		col[NAMELEN * 2 + 16];
+	char		order[NAMELEN + 8];
+	const Column *badc = NULL;
+
+	for (int i = 1; i < t->ncols; i++)
+	{
+		const Column *c = &t->cols[i];
+
+		if (c->hidden)
+			continue;
+		if (c->type == TY_INT || c->type == TY_BIGINT || c->type == TY_TSTZ || c->type == TY_CITEXT ||
+			(c->type == TY_TEXT && col_strict(c)))
+			cand[nc++] = i;
+	}
+	if (nc == 0)
+		return false;
+	x->d->shape = "group expr table";
+	use(x, ti);
+	fr_addt(q->from, "%s o", t->name);
+	if (bad == GB_NULLABLE || bad == GB_NUMERIC || bad == GB_FLOAT)
+	{
+		int			c = -1;
+
+		for (int tries = 0; tries < 12 && c < 0; tries++)
+		{
+			int			k = rnd_range(&x->r, 1, t->ncols - 1);
+			const Column *cc = &t->cols[k];
+
+			if (cc->hidden)
+				continue;
+			if (bad == GB_NULLABLE && !cc->not_null && cc->type == TY_INT)
+				c = k;
+			else if (bad == GB_NUMERIC && cc->type == TY_NUMERIC)
+				c = k;
+			else if (bad == GB_FLOAT && cc->type == TY_FLOAT8 && cc->not_null)
+				c = k;
+		}
+		if (c >= 0)
+		{
+			snprintf(col, sizeof col, "o.%s", t->cols[c].name);
+			gl_add(&g, subst(bad == GB_NULLABLE ? "@ / 3" : bad == GB_NUMERIC ? "@ + 1" : "@ * 2",
+							 col), "g1", true);
+			x->d->bad = gb_names[bad];
+			badc = &t->cols[c];
+			nexpr--;
+		}
+	}
+	for (int i = 0; i < nexpr; i++)
+	{
+		const Column *c = &t->cols[cand[rnd(&x->r, nc)]];
+		const char *tm;
+		unsigned	kind;
+		char		name[NAMELEN];
+		char	   *sql;
+
+		if (c->type == TY_CITEXT)
+			snprintf(col, sizeof col, "o.%s::text", c->name);
+		else
+			snprintf(col, sizeof col, "o.%s", c->name);
+		if (c->type == TY_INT || c->type == TY_BIGINT)
+		{
+			tm = PICK(&x->r, gx_int);
+			kind = C_GX_ARITH;
+		}
+		else if (c->type == TY_TSTZ)
+		{
+			tm = PICK(&x->r, gx_tstz);
+			kind = C_GX_TIME;
+		}
+		else
+		{
+			tm = PICK(&x->r, gx_text);
+			kind = C_GX_TEXT;
+		}
+		sql = subst(tm, col);
+		for (int j = 0; j < g.n; j++)
+			if (strcmp(g.v[j].sql, sql) == 0)
+			{
+				free(sql);
+				sql = NULL;
+				break;
+			}
+		if (sql == NULL)
+			continue;
+		gx_mark(x, kind);
+		if (!c->not_null && chance(&x->r, 35))
+		{
+			gx_mark(x, C_GX_FILTER);
+			fr_addt(q->where, "o.%s IS NOT NULL", c->name);
+		}
+		else if (!c->not_null)
+			gx_filter(x, q, sql);
+		snprintf(name, sizeof name, "g%d", g.n + 1);
+		gl_add(&g, sql, name, true);
+	}
+	/* a plain column too, or a parent's columns fixed by a grouped reference */
+	if (chance(&x->r, 45))
+	{
+		int			fk[MAXCOLS];
+		int			n = schema_fk_cols(t, fk);
+		const Column *c = n ? &t->cols[fk[rnd(&x->r, n)]] : NULL;
+
+		if (c && p_key(c) && (chance(&x->r, 60) || bad == GB_UNFIXED))
+		{
+			int			pt = c->fk;
+			int			v = pick_col(x, pt, p_key, true);
+			char		al[16];
+
+			use(x, pt);
+			snprintf(al, sizeof al, "p%d", ++x->nalias);
+			fr_add(q->from, fr_text("\n%s %s %s ON %s.%s = o.%s",
+									chance(&x->r, 60) ? "JOIN" : "LEFT JOIN", tab(x, pt)->name,
+									al, al, pkname(x, pt), c->name));
+			if (bad != GB_UNFIXED)
+			{
+				gl_add(&g, strf("o.%s", c->name), c->name, true);
+				if (!c->not_null)
+					fr_addt(q->where, "o.%s IS NOT NULL", c->name);
+				if (c == badc && x->d->bad == gb_names[GB_NULLABLE])
+					x->d->bad = NULL;	/* filtered after all */
+				gx_mark(x, C_GX_MIXED);
+			}
+			else
+				x->d->bad = gb_names[bad];
+			if (bad != GB_UNFIXED)
+				gx_mark(x, C_GX_PARENT);
+			gl_add(&g, strf("%s.%s", al, v >= 0 ? tab(x, pt)->cols[v].name : pkname(x, pt)),
+				   "pcol", false);
+		}
+		else
+		{
+			int			cc = pick_col(x, ti, p_key, true);
+
+			if (cc >= 0 && !t->cols[cc].not_null && x->d->bad == gb_names[GB_NULLABLE])
+				cc = -1;
+			if (cc >= 0)
+			{
+				gl_add(&g, strf("o.%s", t->cols[cc].name), t->cols[cc].name, true);
+				if (!t->cols[cc].not_null)
+					fr_addt(q->where, "o.%s IS NOT NULL", t->cols[cc].name);
+				gx_mark(x, C_GX_MIXED);
+			}
+		}
+	}
+	if (g.n == 0)
+		return false;
+	gl_emit(x, q, &g);
+	snprintf(order, sizeof order, "o.%s", pkname(x, ti));
+	group_aggs(x, q, "o", ti, order);
+	if (chance(&x->r, 25))
+		parent_join(x, q, "o", ti, true);
+	if (chance(&x->r, 30))
+	{
+		int			c = pick_col(x, ti, p_int, true);
+
+		if (c >= 0)
+		{
+			snprintf(col, sizeof col, "o.%s", t->cols[c].name);
+			gx_having(x, q, col);
+		}
+	}
+	if (x->d->bad != gb_names[GB_NULLABLE])
+		maybe_where(x, q, "o", ti, 25);
+	x->keyopt = chance(&x->r, 15);
+	gl_free(&g);
+	return true;
+}
+
+/* DISTINCT ON (expr[, ...]) expr, ... ORDER BY expr..., col, pk */
+static bool
+gx_distinct_on(X *x, Q *q)
+{
+	GList		g = {0};
+	Buf			b = {0};
+	int			nexpr = chance(&x->r, 25) ? 2 : 1;
+	bool		plain = chance(&x->r, 30);
+	static const char *const ord[] = {"e.created_at", "e.x", "e.name", "e.price", "e.seen_at"};
+
+	x->d->shape = "distinct on expr";
+	gx_mark(x, C_GX_DON);
+	use_xe(x);
+	fr_addt(q->from, "tb_xe e");
+	if (plain)
+		gl_add(&g, xstrdup("e.fk_xt"), "fk_xt", true);
+	for (int i = 0; i < nexpr; i++)
+		xe_expr(x, q, &g, "e", false);
+	if (plain)
+		gx_mark(x, C_GX_MIXED);
+	buf_puts(&b, "SELECT DISTINCT ON (");
+	for (int i = 0; i < g.n; i++)
+		buf_append(&b, "%s%s", i ? ", " : "", chance(&x->r, 70) ? g.v[i].sql : g.v[i].name);
+	buf_puts(&b, ") ");
+	free(q->selkw->text);
+	q->selkw->text = xstrdup(buf_str(&b));
+	for (int i = 0; i < g.n; i++)
+	{
+		fr_addt(q->sel, "%s AS %s", g.v[i].sql, g.v[i].name);
+		if (x->nkeys < 4)
+			snprintf(x->keys[x->nkeys++], NAMELEN, "%s", g.v[i].name);
+	}
+	item(x, q, "e.pk_xe");
+	for (int i = rnd_range(&x->r, 0, 2); i > 0; i--)
+	{
+		static const char *const cols[] = {"e.x", "e.name", "e.created_at", "e.kind", "e.price"};
+
+		item(x, q, "%s", PICK(&x->r, cols));
+	}
+	if (chance(&x->r, 25))
+	{
+		fr_add(q->from, fr_text("\nLEFT JOIN tb_xt t ON t.pk_xt = e.fk_xt"));
+		item(x, q, "t.name");
+	}
+	buf_reset(&b);
+	buf_puts(&b, "\nORDER BY ");
+	for (int i = 0; i < g.n; i++)
+		buf_append(&b, "%s, ", chance(&x->r, 70) ? g.v[i].sql : g.v[i].name);
+	buf_append(&b, "%s%s%s, e.pk_xe%s", PICK(&x->r, ord), chance(&x->r, 40) ? " DESC" : "",
+			   chance(&x->r, 20) ? " NULLS FIRST" : "", chance(&x->r, 30) ? " DESC" : "");
+	fr_addt(q->tail, "%s", buf_str(&b));
+	gx_where(x, q, "e");
+	x->keyopt = chance(&x->r, 15);
+	buf_free(&b);
+	gl_free(&g);
+	return true;
+}
+
+/*
+ * Through a view (or a FROM subquery) whose output columns are such
+ * expressions: v_xe_expr, v_xe_cust (a customer's name, fixed by fk_xt).
+ */
+static bool
+gx_view(X *x, Q *q, int bad)
+{
+	int			k = rnd(&x->r, 100);
+	GList		g = {0};
+	bool		don = chance(&x->r, 20);
+	static const struct
+	{
+		const char *col;
+		unsigned	kind;
+		bool		nullable;
+	}			ecols[] = {
+		{"day", C_GX_TIME, false}, {"d_utc", C_GX_TIME, false}, {"lname", C_GX_TEXT, false},
+		{"prefix", C_GX_TEXT, false}, {"xb", C_GX_ARITH, false}, {"ukind", C_GX_TEXT, true}
+	};
+
+	x->d->shape = "group expr view";
+	gx_mark(x, C_GX_VIEW);
+	use_xe(x);
+	if (k < 55 || k >= 80)
+	{
+		int			n = chance(&x->r, 30) ? 2 : 1;
+		int			first = -1;
+
+		if (k < 55)
+			fr_addt(q->from, "v_xe_expr v");
+		else
+			fr_addt(q->from, "(SELECT e.pk_xe, e.fk_xt, e.x, e.price, date_trunc('day', e.created_at) AS day,"
+					" (e.created_at AT TIME ZONE 'UTC')::date AS d_utc, lower(e.name) AS lname,"
+					" split_part(e.code, '-', 1) AS prefix, e.x / 10 AS xb, upper(e.kind) AS ukind"
+					" FROM tb_xe e) v");
+		if (chance(&x->r, 35))
+		{
+			gl_add(&g, xstrdup("v.fk_xt"), "fk_xt", true);
+			gx_mark(x, C_GX_MIXED);
+		}
+		for (int i = 0; i < n; i++)
+		{
+			int			c = rnd(&x->r, lengthof(ecols));
+			char	   *sql;
+
+			if (bad == GB_NULLABLE && i == 0)
+				c = lengthof(ecols) - 1;
+			if (c == first)
+				continue;
+			first = c;
+			sql = strf("v.%s", ecols[c].col);
+			gx_mark(x, ecols[c].kind);
+			if (ecols[c].nullable)
+			{
+				if (bad == GB_NULLABLE)
+					x->d->bad = gb_names[bad];
+				else
+					gx_filter(x, q, sql);
+			}
+			gl_add(&g, sql, ecols[c].col, true);
+		}
+	}
+	else
+	{
+		/* v_xe_cust: fk_xt and the customer's name, or the name alone (bad) */
+		fr_addt(q->from, "v_xe_cust v");
+		if (bad == GB_UNFIXED)
+			x->d->bad = gb_names[bad];
+		else
+		{
+			gl_add(&g, xstrdup("v.fk_xt"), "fk_xt", true);
+			gx_mark(x, C_GX_PARENT);
+		}
+		if (chance(&x->r, 50) || bad == GB_UNFIXED)
+		{
+			gl_add(&g, xstrdup("v.lname"), "lname", true);
+			gx_mark(x, C_GX_TEXT | (g.n > 1 ? C_GX_MIXED : 0));
+		}
+		gl_add(&g, xstrdup("v.cname"), "cname", false);
+		if (chance(&x->r, 30))
+			gl_add(&g, xstrdup("v.tier"), "tier", false);
+	}
+	if (don && bad == GB_NONE && g.v[0].key)
+	{
+		/* DISTINCT ON the view's expression columns */
+		Buf			b = {0};
+		int			nk = 0;
+
+		gx_mark(x, C_GX_DON);
+		buf_puts(&b, "SELECT DISTINCT ON (");
+		for (int i = 0; i < g.n && g.v[i].key; i++, nk++)
+			buf_append(&b, "%s%s", i ? ", " : "", g.v[i].sql);
+		buf_puts(&b, ") ");
+		free(q->selkw->text);
+		q->selkw->text = xstrdup(buf_str(&b));
+		for (int i = 0; i < nk; i++)
+		{
+			fr_addt(q->sel, "%s", g.v[i].sql);
+			if (x->nkeys < 4)
+				snprintf(x->keys[x->nkeys++], NAMELEN, "%s", g.v[i].name);
+		}
+		item(x, q, "v.pk_xe");
+		item(x, q, "v.x");
+		buf_reset(&b);
+		buf_puts(&b, "\nORDER BY ");
+		for (int i = 0; i < nk; i++)
+			buf_append(&b, "%s, ", g.v[i].sql);
+		buf_append(&b, "v.x%s, v.pk_xe", chance(&x->r, 50) ? " DESC" : "");
+		fr_addt(q->tail, "%s", buf_str(&b));
+		buf_free(&b);
+	}
+	else
+	{
+		gl_emit(x, q, &g);
+		if (chance(&x->r, 80))
+			item(x, q, "count(*)");
+		if (chance(&x->r, 50))
+			item(x, q, "sum(v.price)");
+		if (chance(&x->r, 30))
+			item(x, q, "jsonb_agg(v.pk_xe ORDER BY v.pk_xe)");
+		if (chance(&x->r, 25))
+			gx_having(x, q, "v.x");
+	}
+	if (chance(&x->r, 25))
+		fr_add(q->where, fr_drop(fr_text("v.x %s %d", chance(&x->r, 50) ? ">" : "<=",
+										 rnd_range(&x->r, -5, 20))));
+	x->keyopt = chance(&x->r, 15);
+	gl_free(&g);
+	return true;
+}
+
+/* models keyed by grouping expressions; about one in five is a bad variant */
+static bool
+xs_gexpr(X *x, Q *q)
+{
+	int			k = rnd(&x->r, 100);
+	int			b = rnd(&x->r, 100);
+	int			bad = b < 24 ? 1 + b % (GB_N - 1) : GB_NONE;
+	bool		ok;
+
+	if (k < 40)
+		ok = gx_events(x, q, bad);
+	else if (k < 62)
+		ok = gx_table(x, q, bad == GB_NULLABLE || bad == GB_NUMERIC || bad == GB_FLOAT ||
+					  bad == GB_UNFIXED ? bad : GB_NONE);
+	else if (k < 80)
+		ok = gx_distinct_on(x, q);
+	else
+		ok = gx_view(x, q, bad == GB_NULLABLE || bad == GB_UNFIXED ? bad : GB_NONE);
+	if (!ok)
+		return false;
+	/* the writing session in another TimeZone, per transaction or for good */
+	if (x->d->constructs & C_GX_TIME ? chance(&x->r, 75) : chance(&x->r, 25))
+	{
+		x->d->tzwrite = true;
+		x->d->constructs |= C_GX_TZ;
+	}
+	return true;
+}
+
 static void
 x_options(X *x)
 {
@@ -1486,6 +2535,42 @@ x_options(X *x)
 	buf_free(&b);
 }
 
+/* a definition keyed by grouping expressions (xs_gexpr) */
+Def *
+gen_gxdefinition(Schema *s, uint64_t seed, int def_no)
+{
+	Def		   *d = xmalloc(sizeof(Def));
+	X			x;
+	bool		ok = false;
+
+	memset(&x, 0, sizeof x);
+	x.s = s;
+	rng_seed(&x.r, mix_seed(seed, 0x67657871));
+	for (int tries = 0; !ok; tries++)
+	{
+		Q			q;
+
+		memset(d, 0, sizeof(Def));
+		d->def_no = def_no;
+		snprintf(d->name, NAMELEN, "tv_f%d", def_no);
+		d->root = s->xref;
+		x.d = d;
+		x.nkeys = 0;
+		x.nitem = x.nalias = 0;
+		x.keyopt = x.refresh = false;
+		q_init(&q);
+		ok = tries > 20 ? gx_events(&x, &q, GB_NONE) : xs_gexpr(&x, &q);
+		if (!ok)
+		{
+			fr_free(q.top);
+			continue;
+		}
+		d->frag = q.top;
+	}
+	x_options(&x);
+	return d;
+}
+
 Def *
 gen_xdefinition(Schema *s, uint64_t seed, int def_no)
 {
@@ -1495,8 +2580,22 @@ gen_xdefinition(Schema *s, uint64_t seed, int def_no)
 	bool		ok = false;
 
 	memset(&x, 0, sizeof x);
-	rng_seed(&x.r, seed);
 	x.s = s;
+	/*
+	 * Grouping expressions as keys: decided by a generator of their own, so
+	 * that the other definitions of this file stay as they were.
+	 */
+	{
+		Rng			gr;
+
+		rng_seed(&gr, mix_seed(seed, 0x67657870));
+		if (chance(&gr, 30))
+		{
+			free(d);
+			return gen_gxdefinition(s, seed, def_no);
+		}
+	}
+	rng_seed(&x.r, seed);
 	for (int tries = 0; !ok; tries++)
 	{
 		Q			q;

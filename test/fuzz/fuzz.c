@@ -34,6 +34,7 @@ Options		opt = {
 	.max_shrinks = 10,
 	.profile = -1,
 	.keep_failures = 5,
+	.gexpr = -1,
 };
 
 typedef struct Count
@@ -199,7 +200,7 @@ print_stats(double elapsed)
 		printf("  %5ld  %s\n", stats.reasons.v[i].n, stats.reasons.v[i].what);
 	printf("by shape (generated / accepted):\n");
 	for (int i = 0; i < stats.shapes.n; i++)
-		printf("  %-14s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
+		printf("  %-22s %5ld / %ld\n", stats.shapes.v[i].what, stats.shapes.v[i].n,
 			   stats.shapes.v[i].m);
 	printf("by construct (definitions that have one: generated / accepted (share)"
 		   " / refused / wrong / other failures; with a bad construct):\n");
@@ -209,6 +210,8 @@ print_stats(double elapsed)
 
 		if (i == NSOURCES)
 			printf("  -- keys, set operations, windows, routes, sources of extra.c:\n");
+		if (i == 21)
+			printf("  -- grouping expressions as keys (extra.c):\n");
 		if (i == NCONSTRUCTS)
 			printf("  --\n");
 		printf("  %-24s %5ld / %ld (%.1f%%) / %ld / %ld / %ld; bad %ld\n",
@@ -335,6 +338,8 @@ trial_for(SchemaRun *sr, Def *d, uint64_t dseed, Trial *t)
 	for (int i = 0; i < sr->s.nbase; i++)
 		t->weight[i] = (d->used >> i) & 1 ? 4 : 1;
 	t->xweight = d->xused ? 35 : 5;
+	t->xeweight = d->xe ? 45 : 0;
+	t->tz = d->tzwrite;
 }
 
 static void
@@ -427,7 +432,8 @@ run_definition(SchemaRun *sr, int i)
 	{
 		char	   *text = def_text(d);
 
-		printf("fuzz: %s (%s, %s):\n%s\n", d->name, d->shape, d->options, text);
+		printf("fuzz: %s (%s, %s)%s%s%s:\n%s\n", d->name, d->shape, d->options,
+			   d->bad ? " [bad: " : "", d->bad ? d->bad : "", d->bad ? "]" : "", text);
 		free(text);
 	}
 	run_trial(&t, &res);
@@ -527,6 +533,8 @@ usage(void)
 			"  --shrink-seconds N  time budget per shrunk failure, 0: no shrinking (60)\n"
 			"  --max-shrinks N     shrink at most N failures (10)\n"
 			"  --keep-failures N   keep the databases of N failures (5)\n"
+			"  --gexpr N           N%% of the definitions keyed by grouping expressions\n"
+			"                      (default: the usual mix, about 10%%)\n"
 			"  --keep-going        after a wrong comparison, go on with the workload\n"
 			"  --stop-on-failure   stop at the first failure\n"
 			"  --verbose           print definitions, outcomes and statements\n"
@@ -612,6 +620,13 @@ parse_options(int argc, char **argv)
 		{
 			ARG();
 			opt.keep_failures = num_arg(v);
+		}
+		else if (strcmp(a, "--gexpr") == 0)
+		{
+			ARG();
+			opt.gexpr = num_arg(v);
+			if (opt.gexpr > 100)
+				usage();
 		}
 		else if (strcmp(a, "--keep-going") == 0)
 			opt.keep_going = true;

@@ -90,6 +90,8 @@ typedef struct Options
 	int			max_shrinks;	/* shrink at most this many failures */
 	int			profile;		/* -1 random, 0 pinned, 1 hostile */
 	int			keep_failures;	/* keep this many failing databases */
+	int			gexpr;			/* percent of definitions keyed by grouping
+								 * expressions (-1: the usual mix, about 10) */
 } Options;
 
 extern Options opt;
@@ -237,6 +239,8 @@ typedef struct Def
 	const char *shape;			/* plain, grouped, ... (statistics) */
 	unsigned	constructs;		/* C_* bits: the sources it reads (statistics) */
 	bool		xused;			/* reads an extra table (extra.c) */
+	bool		xe;				/* reads tb_xe or tb_xt (extra.c, grouping expressions) */
+	bool		tzwrite;		/* its writing session uses other TimeZones */
 } Def;
 
 /* sources a definition reads, for the statistics (Def.constructs) */
@@ -263,7 +267,19 @@ typedef struct Def
 #define C_REFRESH	(1u << 18)	/* options: "strategy": "refresh" */
 #define C_RIGHT		(1u << 19)	/* RIGHT JOIN, the root on the right */
 #define C_PART		(1u << 20)	/* a partitioned source table */
-#define NCONSTRUCTS 21
+/* grouping expressions as keys (extra.c, xs_gexpr) */
+#define C_GX_ANY	(1u << 21)	/* any key that is a grouping expression */
+#define C_GX_ARITH	(1u << 22)	/* int arithmetic (x / 10), a cast to a scale */
+#define C_GX_TEXT	(1u << 23)	/* text functions (lower, split_part, ...) */
+#define C_GX_TIME	(1u << 24)	/* timestamptz: date_trunc, AT TIME ZONE, ::date */
+#define C_GX_MIXED	(1u << 25)	/* with a plain group column */
+#define C_GX_FILTER (1u << 26)	/* WHERE <expr> IS NOT NULL makes it NOT NULL */
+#define C_GX_PARENT (1u << 27)	/* a N:1 parent's columns fixed by a grouped root column */
+#define C_GX_HAVING (1u << 28)	/* HAVING */
+#define C_GX_DON	(1u << 29)	/* DISTINCT ON (expr) ... ORDER BY expr, ..., pk */
+#define C_GX_VIEW	(1u << 30)	/* through a view or FROM subquery that computes it */
+#define C_GX_TZ		(1u << 31)	/* writing session in another TimeZone */
+#define NCONSTRUCTS 32
 extern const char *const construct_names[NCONSTRUCTS];
 
 extern Def *gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models);
@@ -277,7 +293,10 @@ extern int	schema_register_model(Schema *s, const Def *d);
 
 extern void extra_schema(Schema *s, uint64_t seed);
 extern Def *gen_xdefinition(Schema *s, uint64_t seed, int def_no);
+extern Def *gen_gxdefinition(Schema *s, uint64_t seed, int def_no);
 extern char *extra_stmt(Rng *r, const Schema *s, bool *may_fail);
+extern char *extra_xe_stmt(Rng *r, const Schema *s, bool *may_fail);
+extern const char *extra_timezone(Rng *r);
 
 /* ------------------------------------------------------------------ */
 /* workload.c                                                          */
@@ -306,6 +325,8 @@ typedef struct Workload
 	long		next_key[MAXTABLES];
 	int			weight[MAXTABLES];
 	int			xweight;		/* percent of operations on the extra tables */
+	int			xeweight;		/* percent of operations on tb_xe and tb_xt */
+	bool		tz;				/* SET [LOCAL] TimeZone in some transactions */
 	StrList		log;			/* statements of the current transaction */
 	StrList		all;			/* every statement of the session */
 	bool		twopc;
@@ -394,6 +415,8 @@ typedef struct Trial
 	int			profile;
 	int			weight[MAXTABLES];
 	int			xweight;		/* percent of operations on the extra tables */
+	int			xeweight;		/* percent of operations on tb_xe and tb_xt */
+	bool		tz;				/* other TimeZones: before create, in transactions */
 	unsigned	engine;			/* bits: maintenance settings (trial.c) */
 	bool		sabotage;		/* self-test: disable capture after create */
 	const char *keep_db;		/* leave the database under this name */

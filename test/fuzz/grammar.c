@@ -93,7 +93,11 @@ const char *const construct_names[NCONSTRUCTS] = {
 	"group key, one column", "group key, several", "HAVING (group key)", "SELECT DISTINCT",
 	"DISTINCT ON", "composite primary key", "options key [...]", "UNION ALL with a tag",
 	"window, partitioned", "= ANY (array)", "OR of equalities", "strategy refresh",
-	"RIGHT JOIN", "partitioned table"
+	"RIGHT JOIN", "partitioned table",
+	/* grouping expressions as keys */
+	"group expr (any)", "group expr: arithmetic", "group expr: text fn", "group expr: timestamptz",
+	"group expr + plain column", "group expr IS NOT NULL", "group expr + N:1 parent",
+	"group expr HAVING", "DISTINCT ON expr", "group expr via view", "writer TimeZone <> UTC"
 };
 
 static Expr gen_expr(Gen *g, Level *l, int depth);
@@ -2644,6 +2648,18 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 	int			shape;
 	bool		key_later;
 
+	/* --gexpr N: that share keyed by grouping expressions, the rest as usual */
+	if (opt.gexpr >= 0)
+	{
+		Rng			gr;
+
+		rng_seed(&gr, mix_seed(seed, 0x67786472));
+		if (chance(&gr, opt.gexpr))
+		{
+			free(d);
+			return gen_gxdefinition(s, mix_seed(seed, 0x78), def_no);
+		}
+	}
 	/* keys other than the root's primary key, and their sources: extra.c */
 	{
 		Rng			xr;

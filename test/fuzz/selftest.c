@@ -249,6 +249,8 @@ loop_tests(void)
 		for (int j = 0; j < s->nbase; j++)
 			t.weight[j] = (d->used >> j) & 1 ? 4 : 1;
 		t.xweight = d->xused ? 35 : 5;
+		t.xeweight = d->xe ? 45 : 0;
+		t.tz = d->tzwrite;
 		run_trial(&t, &r);
 		if (r.kind == OUT_OK)
 		{

@@ -584,6 +584,8 @@ sabotage(Run *run)
 	exec_or_die(run->w, "ALTER TABLE tb_xc DISABLE TRIGGER USER");
 	exec_or_die(run->w, "ALTER TABLE tb_xm DISABLE TRIGGER USER");
 	exec_or_die(run->w, "ALTER TABLE tb_xp DISABLE TRIGGER USER");
+	exec_or_die(run->w, "ALTER TABLE tb_xe DISABLE TRIGGER USER");
+	exec_or_die(run->w, "ALTER TABLE tb_xt DISABLE TRIGGER USER");
 }
 
 static void
@@ -594,6 +596,8 @@ run_workload(Run *run)
 	workload_init(&run->wl, run->w, t->schema, t->work_seed);
 	memcpy(run->wl.weight, t->weight, sizeof t->weight);
 	run->wl.xweight = t->xweight;
+	run->wl.xeweight = t->xeweight;
+	run->wl.tz = t->tz;
 	for (int i = 0; i < t->ndefs; i++)
 		run->wl.model_names[run->wl.nmodels++] = t->defs[i]->name;
 	for (run->txn = 1; run->txn <= t->ntxns; run->txn++)
@@ -719,6 +723,12 @@ run_trial(const Trial *t, TrialResult *res)
 	else
 		apply_profile(run.w, t->profile, NULL);
 	apply_engine_settings(run.w, t->engine, &run.settings);
+	if (t->tz && t->profile != 1)
+	{
+		/* readmodel.create() in another TimeZone too (hostile: Asia/Kathmandu) */
+		exec_or_die(run.w, "SET TimeZone = 'America/St_Johns'");
+		buf_puts(&run.settings, "SET TimeZone = 'America/St_Johns';\n");
+	}
 	apply_pinned_settings(run.c);
 	exec_or_die(run.c, "SET statement_timeout = '120s'");
 	for (int i = 0; i < t->ndefs; i++)
@@ -776,6 +786,9 @@ trial_describe(const Trial *t, Buf *out)
 	for (int i = 0; i < lengthof(engine_settings); i++)
 		if (t->engine & (1u << i))
 			buf_append(out, "; %s = %s", engine_settings[i][0], engine_settings[i][1]);
+	if (t->tz)
+		buf_puts(out, "; TimeZone America/St_Johns (unless hostile) at create, and SET [LOCAL]"
+				 " TimeZone in some transactions");
 	buf_append(out, "\n-- workload seed %" PRIu64 ", %d transactions\n", t->work_seed, t->ntxns);
 }
 

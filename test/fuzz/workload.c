@@ -965,6 +965,13 @@ do_op(Workload *w, int depth)
 		run_stmt(w, &st, true);
 		return;
 	}
+	if (w->xeweight > 0 && chance(&w->rng, w->xeweight))
+	{
+		/* tb_xe and tb_xt (extra.c): rows move between groups */
+		st.sql = extra_xe_stmt(&w->rng, w->schema, &st.may_fail);
+		run_stmt(w, &st, true);
+		return;
+	}
 	if (w->xweight > 0 && chance(&w->rng, w->xweight))
 	{
 		/* the extra tables (extra.c): composite keys, arrays, partitions */
@@ -1114,6 +1121,14 @@ workload_txn(Workload *w)
 	w->failed = false;
 	w->txn_no++;
 	sl_addf(&w->all, "-- transaction %d", w->txn_no);
+	if (w->tz && chance(&w->rng, 15))
+	{
+		/* for this and the following transactions */
+		char	   *s = strf("SET TimeZone = '%s'", extra_timezone(&w->rng));
+
+		run_sql(w, s);
+		free(s);
+	}
 	if (x < 10)
 	{
 		/* one statement in autocommit mode */
@@ -1131,6 +1146,16 @@ workload_txn(Workload *w)
 	}
 	run_sql(w, x < 18 ? "BEGIN ISOLATION LEVEL REPEATABLE READ" :
 			x < 23 ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN");
+	if (w->tz && chance(&w->rng, 50))
+	{
+		char	   *s = strf("SET LOCAL TimeZone = '%s'", extra_timezone(&w->rng));
+
+		run_sql(w, s);
+		free(s);
+	}
+	if (w->tz && chance(&w->rng, 20))
+		/* functions of schema hijack (extra.c) before pg_catalog's */
+		run_sql(w, "SET LOCAL search_path = hijack, pg_catalog, public");
 	for (int i = 0; i < nops && !w->failed; i++)
 		do_op(w, 0);
 	end = finish(w);

@@ -1349,12 +1349,11 @@ xs_union(X *x, Q *q)
 		srcs[nsrc++] = -1;
 		srcs[nsrc++] = -2;
 	}
+	/* b < 10: a UNION with a tag, which removes no row (a good one) */
 	u = fr_list(NULL, b < 10 ? "\nUNION\n" : "\nUNION ALL\n", NULL);
-	if (b < 10)
-		x->d->bad = "UNION without ALL";
-	else if (b < 18)
+	if (b >= 10 && b < 18)
 		x->d->bad = "UNION ALL without a tag";
-	else if (b < 23)
+	else if (b >= 18 && b < 23)
 		x->d->bad = "UNION ALL with a repeated tag";
 	for (int i = 0; i < nb; i++)
 	{

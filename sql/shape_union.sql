@@ -71,6 +71,14 @@ SELECT readmodel.create('tv_bad', $$
 SELECT readmodel.create('tv_bad', $$
     SELECT 'p' AS k, p.pk_post AS id, p.fk_user AS other FROM tb_post p
     UNION ALL SELECT 'c', c.fk_post, c.pk_comment FROM tb_comment c $$);
+-- without a tag only a UNION that is last removes every duplicate; and
+-- its columns' common type must have one image per value
+SELECT readmodel.create('tv_bad', $$
+    SELECT p.fk_user AS who FROM tb_post p UNION SELECT c.fk_user FROM tb_comment c
+    UNION ALL SELECT u.pk_user FROM tb_user u $$);
+SELECT readmodel.create('tv_bad', $$
+    SELECT p.pk_post::numeric(10,1) AS n FROM tb_post p
+    UNION SELECT c.pk_comment::numeric(10,2) FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$
     SELECT p.pk_post AS id FROM tb_post p INTERSECT SELECT c.fk_post FROM tb_comment c $$);
 SELECT readmodel.create('tv_bad', $$

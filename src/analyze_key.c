@@ -485,6 +485,9 @@ group_key(AnalysisState *st, QueryLevel *top, RelNode *root, List *names)
 			others = lappend(others, tle);
 			continue;
 		}
+		/* a constant (a UNION branch's tag) groups nothing */
+		if (!tle->resjunk && IsA(strip_implicit_coercions((Node *) tle->expr), Const))
+			continue;
 		col = group_column(st, top, root, tle);
 		if (col == NULL)
 			return NIL;

@@ -364,8 +364,12 @@ unnest_fixed(AnalysisState *st, QueryLevel *level, Index rtindex,
 	{
 		Edge	   *edge = lfirst(lc);
 
+		/* alike rows only where equal elements have one image */
 		if (edge->unnest_level == level && edge->unnest_rtindex == rtindex &&
-			bms_is_member(edge->n1, determined))
+			bms_is_member(edge->n1, determined) &&
+			analyze_equal_image_type(get_element_type(get_atttype(analyze_node(st, edge->n2)->relid,
+																	edge->a2)),
+									 -1, edge->collation))
 			return true;
 	}
 	return false;

@@ -26,6 +26,7 @@
 #include "parser/parse_clause.h"
 #include "parser/parse_oper.h"
 #include "parser/parsetree.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 
@@ -58,16 +59,15 @@ union_leaves(AnalysisState *st, Node *node)
 	return list_concat(union_leaves(st, op->larg), union_leaves(st, op->rarg));
 }
 
-/* Does a UNION of the tree remove duplicates (no ALL)? */
+/*
+ * Does the tree's last set operation remove duplicates (UNION, no ALL)?
+ * Only then is every row of the result distinct: A UNION B UNION ALL C
+ * keeps C's duplicates.
+ */
 static bool
 removes_duplicates(Node *node)
 {
-	SetOperationStmt *op;
-
-	if (IsA(node, RangeTblRef))
-		return false;
-	op = castNode(SetOperationStmt, node);
-	return !op->all || removes_duplicates(op->larg) || removes_duplicates(op->rarg);
+	return IsA(node, SetOperationStmt) && !((SetOperationStmt *) node)->all;
 }
 
 /*
@@ -103,6 +103,30 @@ read_as_distinct(Query *q)
 		sgc->sortop = sortop;
 		sgc->hashable = hashable;
 		q->distinctClause = lappend(q->distinctClause, sgc);
+	}
+}
+
+/*
+ * Without a tag, rows of two branches with equal values are one row: the
+ * union's own column types (their common typmod) must have equal images
+ * for equal values (numeric(10,1) and numeric(10,2) make numeric).
+ */
+static void
+check_union_columns(AnalysisState *st, Query *query)
+{
+	SetOperationStmt *op = castNode(SetOperationStmt, query->setOperations);
+	ListCell   *lt,
+			   *lm,
+			   *lc;
+	int			i = 0;
+
+	forthree(lt, op->colTypes, lm, op->colTypmods, lc, op->colCollations)
+	{
+		i++;
+		if (!analyze_equal_image_type(lfirst_oid(lt), lfirst_int(lm), lfirst_oid(lc)))
+			analyze_refuse(st, psprintf("Column %d of the UNION is of type %s, for which equal values can look different (1.0 and 1.00), so which one a row holds would depend on the plan.",
+										i, format_type_with_typemod(lfirst_oid(lt), lfirst_int(lm))),
+						   "Cast the column to one type with a scale in every branch (::numeric(10,2)), or add a column that tells the branches apart.");
 	}
 }
 
@@ -362,6 +386,8 @@ analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result)
 	}
 	analyze_collect_edges(st);
 	tag = find_tag(st, query, branches, removes_duplicates(query->setOperations));
+	if (tag == InvalidAttrNumber)
+		check_union_columns(st, query);
 	foreach(lc, branches)
 	{
 		Branch	   *b = lfirst(lc);

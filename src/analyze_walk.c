@@ -80,6 +80,23 @@ constant_count(Node *count)
 	return IsA(count, Const);
 }
 
+/* A table cannot have a column of an anonymous record type. */
+static void
+check_output_types(AnalysisState *st, Query *q)
+{
+	ListCell   *lc;
+
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		if (!tle->resjunk && exprType((Node *) tle->expr) == RECORDOID)
+			analyze_refuse(st, psprintf("Output column \"%s\" is an anonymous record (ROW(...)), which a table column cannot hold.",
+										tle->resname ? tle->resname : "?"),
+						   "Select its fields as columns of their own, or make it a document (jsonb_build_object(...)).");
+	}
+}
+
 /* The query-level constructs allowed at this level's position. */
 static void
 check_level(AnalysisState *st, QueryLevel *level)
@@ -103,7 +120,8 @@ check_level(AnalysisState *st, QueryLevel *level)
 		refuse_at(st, level, "GROUPING SETS, ROLLUP, CUBE or GROUP BY ()",
 				  "Declare one read model per grouping (GROUP BY o.region, o.status; GROUP BY o.region), and add up a grand total when reading (SELECT sum(n) FROM ...).");
 	if (q->rowMarks != NIL)
-		refuse_at(st, level, "FOR UPDATE or FOR SHARE", NULL);
+		refuse_at(st, level, "FOR UPDATE or FOR SHARE",
+				  "Leave the locking clause out: a definition only reads.");
 	if (top && (q->limitCount != NULL || q->limitOffset != NULL))
 		refuse_at(st, level, "LIMIT or OFFSET, so a row's presence depends on other rows",
 				  "Filter with WHERE, or apply LIMIT when reading the read model.");
@@ -111,7 +129,10 @@ check_level(AnalysisState *st, QueryLevel *level)
 		analyze_refuse(st, "The definition has no FROM clause, so it has no root table.",
 					   "Read a table: the first table in FROM is the root, and the model's rows come from its rows.");
 	if (!constant_count(q->limitCount) || !constant_count(q->limitOffset))
-		refuse_at(st, level, "LIMIT or OFFSET with a count that is not a constant", NULL);
+		refuse_at(st, level, "LIMIT or OFFSET with a count that is not a constant",
+				  "Use a constant count (LIMIT 5).");
+	if (top)
+		check_output_types(st, q);
 }
 
 static const char *

@@ -489,6 +489,25 @@ add_key_inputs(ModelAnalysis *result, Oid root_relid, List *columns)
 	}
 }
 
+/*
+ * The columns the key filter reads, likewise: a row entering or leaving it
+ * enters or leaves its key, and a mapper skips the rows it filters out.
+ */
+static void
+add_filter_inputs(ModelAnalysis *result, Oid root_relid)
+{
+	ListCell   *lv;
+
+	if (result->key_filter == NULL)
+		return;
+	foreach(lv, pull_var_clause(result->key_filter, 0))
+	{
+		result->edge_relids = lappend_oid(result->edge_relids, root_relid);
+		result->edge_attnos = lappend_int(result->edge_attnos,
+										  ((Var *) lfirst(lv))->varattno);
+	}
+}
+
 void
 analyze_build_routes(AnalysisState *st, QueryLevel *top, RelNode *root,
 					 ModelAnalysis *result)
@@ -532,6 +551,7 @@ analyze_build_routes(AnalysisState *st, QueryLevel *top, RelNode *root,
 		}
 	}
 	add_key_inputs(result, root->relid, result->key_columns);
+	add_filter_inputs(result, root->relid);
 	if (result->unit_columns != NIL)
 		add_key_inputs(result, root->relid, result->unit_columns);
 	foreach(lc, list_concat(list_concat_copy(st->edges, st->array_edges), st->or_edges))

@@ -37,6 +37,7 @@ OBJS = \
 	src/ddl_events.o \
 	src/ddl_views.o \
 	src/ddl_types.o \
+	src/ddl_functions.o \
 	src/partitions.o \
 	src/model_partitions.o \
 	src/introspect.o \

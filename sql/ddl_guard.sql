@@ -155,6 +155,33 @@ SELECT data FROM guard.tv_feel ORDER BY pk_feel;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
 FROM unnest(ARRAY['guard.tv_mood', 'guard.tv_feel']) m;
 
+-- CREATE OR REPLACE FUNCTION of a function a model calls: a new body
+-- rebuilds the model in the same command; one that reads a table makes it
+-- stale, with a WARNING (it cannot follow that table).
+CREATE TABLE guard.tb_rate (k integer PRIMARY KEY, r integer NOT NULL);
+INSERT INTO guard.tb_rate VALUES (1, 10);
+CREATE FUNCTION guard.scale(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x * 2;
+SELECT readmodel.create('guard.tv_scaled', $$
+    SELECT f.pk_feel, guard.scale(f.pk_feel) AS s FROM guard.tb_feel f $$);
+CREATE OR REPLACE FUNCTION guard.scale(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x * 3;
+SELECT * FROM guard.tv_scaled ORDER BY pk_feel;
+SELECT count(*) AS verify_rows FROM readmodel.verify('guard.tv_scaled');
+CREATE OR REPLACE FUNCTION guard.scale(x integer) RETURNS integer LANGUAGE sql IMMUTABLE
+    RETURN (SELECT r FROM guard.tb_rate WHERE k = 1) * x;
+SELECT name, status FROM readmodel.models WHERE name = 'guard.tv_scaled'::regclass;
+
+-- A BEFORE row trigger on a model table could change what maintenance
+-- writes: refused; an AFTER one (to notify, to audit) is not.
+CREATE FUNCTION guard.tamper() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.n := -1; RETURN NEW; END $$;
+CREATE TRIGGER tamper BEFORE INSERT OR UPDATE ON guard.tv_mood
+    FOR EACH ROW EXECUTE FUNCTION guard.tamper();
+CREATE FUNCTION guard.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON guard.tv_mood
+    FOR EACH ROW EXECUTE FUNCTION guard.noop();
+UPDATE guard.tb_feel SET m = 'sad' WHERE pk_feel = 3;
+SELECT count(*) AS verify_rows FROM readmodel.verify('guard.tv_mood');
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA guard CASCADE;

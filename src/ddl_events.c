@@ -47,6 +47,7 @@
 #include "capture.h"
 #include "cascade.h"
 #include "catalog.h"
+#include "ddl_functions.h"
 #include "ddl_types.h"
 #include "ddl_views.h"
 #include "keys.h"
@@ -381,6 +382,9 @@ check_simple_command(CollectedCommand *cmd, List *models, List **replaced)
 
 	if (IsA(tree, RuleStmt))
 		relid = RangeVarGetRelid(((RuleStmt *) tree)->relation, NoLock, true);
+	else if (IsA(tree, CreateTrigStmt) && ((CreateTrigStmt *) tree)->row &&
+			 ((CreateTrigStmt *) tree)->timing != TRIGGER_TYPE_AFTER)
+		relid = RangeVarGetRelid(((CreateTrigStmt *) tree)->relation, NoLock, true);
 	else if (IsA(tree, RenameStmt) && ((RenameStmt *) tree)->renameType == OBJECT_COLUMN)
 		relid = cmd->d.simple.address.objectId;
 	else if (IsA(tree, ViewStmt) && ((ViewStmt *) tree)->replace)
@@ -396,6 +400,9 @@ check_simple_command(CollectedCommand *cmd, List *models, List **replaced)
 	}
 	if (IsA(tree, RuleStmt))
 		refuse_model_ddl(row->relid, "create a rule on");
+	/* it could change the rows maintenance writes */
+	if (IsA(tree, CreateTrigStmt))
+		refuse_model_ddl(row->relid, "create a BEFORE or INSTEAD OF row trigger on");
 	if (IsA(tree, RenameStmt))
 		refuse_model_ddl(row->relid, "rename a column of");
 	refuse_model_ddl(row->relid, "replace the definition view of");
@@ -435,6 +442,7 @@ typedef struct PartitionChanges
 	List	   *added;
 	List	   *detached;
 	List	   *types;			/* types altered (ALTER TYPE) */
+	List	   *functions;		/* functions replaced or altered */
 } PartitionChanges;
 
 static bool
@@ -447,6 +455,7 @@ check_command(CollectedCommand *cmd, List *models, bool *toggled,
 	(void) readmodel_partition_command(cmd, &parts->changed, &parts->added,
 									   &parts->detached);
 	parts->types = readmodel_type_command(cmd, parts->types);
+	parts->functions = readmodel_function_command(cmd, parts->functions);
 	if (cmd->type == SCT_Simple)
 	{
 		check_simple_command(cmd, models, replaced);
@@ -499,7 +508,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	bool		toggled = false;
 	bool		may_add_triggers = false;
 	List	   *replaced = NIL;
-	PartitionChanges parts = {NIL, NIL, NIL, NIL};
+	PartitionChanges parts = {NIL, NIL, NIL, NIL, NIL};
 	MemoryContext caller = CurrentMemoryContext;
 	CollectedCommand **commands;
 	uint64		i;
@@ -538,6 +547,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 	parts.added = list_copy(parts.added);
 	parts.detached = list_copy(parts.detached);
 	parts.types = list_copy(parts.types);
+	parts.functions = list_copy(parts.functions);
 	readmodel_spi_finish();
 	refuse_model_partitions_added(parts.added, models);
 	if (toggled)
@@ -547,6 +557,7 @@ readmodel_on_ddl_end(PG_FUNCTION_ARGS)
 		readmodel_views_replaced(replaced);
 		readmodel_partitions_changed(parts.changed, parts.added, parts.detached);
 		readmodel_types_altered(parts.types);
+		readmodel_functions_replaced(parts.functions);
 	}
 	/* statement mode: the rebuilds this DDL queued, at its end */
 	if (readmodel_queue_has_pending(true))

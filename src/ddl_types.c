@@ -4,19 +4,23 @@
  *	  ALTER TYPE of a type whose values read models hold or render.
  *
  * Renaming an enum's value (ALTER TYPE ... RENAME VALUE) or a composite
- * type's attribute changes what its values look like as text or JSON
+ * type's attribute (or a column of a table whose row type is used as a
+ * column's type) changes what its values look like as text or JSON
  * (e.m::text, to_jsonb(e.m), row_to_json(x.c)) without any row changing:
  * no capture trigger fires.  Every maintained model whose definition has
- * values of the type (or arrays or domains of it) is rebuilt by diff at
- * commit, as after a view it reads is replaced.
+ * values holding the type (as it, a domain or an array of it, or an
+ * attribute of a composite, at any depth) is rebuilt by diff at commit,
+ * as after a view it reads is replaced.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "cache.h"
 #include "ddl_types.h"
@@ -40,23 +44,45 @@ readmodel_type_command(CollectedCommand *cmd, List *types)
 	}
 	if (address.classId == TypeRelationId)
 		return list_append_unique_oid(types, address.objectId);
-	/* a composite type's attributes are those of its relation */
+	/* a relation's columns are the attributes of its row type */
 	if (address.classId == RelationRelationId &&
-		get_rel_relkind(address.objectId) == RELKIND_COMPOSITE_TYPE)
+		OidIsValid(get_rel_type_id(address.objectId)))
 		return list_append_unique_oid(types, get_rel_type_id(address.objectId));
 	return types;
 }
 
-/* Does a value of type `typid` stand for a value of `altered`? */
+/*
+ * Does a value of type `typid` hold a value of `altered`: is it, or a
+ * domain or an array of it, or a composite with such an attribute?
+ */
 static bool
-is_of_type(Oid typid, Oid altered)
+is_of_type(Oid typid, Oid altered, int depth)
 {
 	Oid			elem;
+	Oid			relid;
+	bool		found = false;
 
-	if (typid == altered || getBaseType(typid) == altered)
+	typid = getBaseType(typid);
+	if (typid == altered)
 		return true;
+	if (depth > 8)
+		return false;
 	elem = get_element_type(typid);
-	return OidIsValid(elem) && (elem == altered || getBaseType(elem) == altered);
+	if (OidIsValid(elem))
+		return is_of_type(elem, altered, depth + 1);
+	relid = get_typ_typrelid(typid);
+	if (OidIsValid(relid))
+	{
+		Relation	rel = relation_open(relid, AccessShareLock);
+		TupleDesc	desc = RelationGetDescr(rel);
+		int			i;
+
+		for (i = 0; i < desc->natts && !found; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				found = is_of_type(TupleDescAttr(desc, i)->atttypid, altered, depth + 1);
+		relation_close(rel, AccessShareLock);
+	}
+	return found;
 }
 
 void
@@ -79,7 +105,7 @@ readmodel_types_altered(List *types)
 			continue;
 		foreach(lt, model->analysis->types)
 			foreach(la, types)
-				uses |= is_of_type(lfirst_oid(lt), lfirst_oid(la));
+				uses |= is_of_type(lfirst_oid(lt), lfirst_oid(la), 0);
 		if (uses)
 			readmodel_queue_full(model, model->relid, RM_OP_REFRESH);
 	}

@@ -147,8 +147,15 @@ SELECT readmodel.create('guard.tv_mood', $$
 SELECT readmodel.create('guard.tv_feel', $$
     SELECT f.pk_feel, jsonb_build_object('m', f.m, 'p', f.p, 'moods', f.moods) AS data
     FROM guard.tb_feel f $$);
+CREATE TYPE guard.feeling AS (m guard.mood, since integer);
+CREATE TABLE guard.tb_diary (pk_diary integer PRIMARY KEY, f guard.feeling NOT NULL);
+INSERT INTO guard.tb_diary VALUES (1, ROW('ok', 3));
+SELECT readmodel.create('guard.tv_diary', $$
+    SELECT d.pk_diary, d.f::text AS f, to_jsonb(d.f) AS fj FROM guard.tb_diary d $$);
 ALTER TYPE guard.mood RENAME VALUE 'ok' TO 'fine';
 ALTER TYPE guard.pair RENAME ATTRIBUTE b TO label;
+SELECT f, fj FROM guard.tv_diary;
+SELECT count(*) AS verify_rows FROM readmodel.verify('guard.tv_diary');
 UPDATE guard.tb_feel SET m = 'happy' WHERE pk_feel = 1;
 SELECT * FROM guard.tv_mood ORDER BY mood;
 SELECT data FROM guard.tv_feel ORDER BY pk_feel;

@@ -234,11 +234,18 @@ CREATE FUNCTION post_count_imm(p_user integer) RETURNS bigint LANGUAGE sql IMMUT
 AS $$ SELECT count(*) FROM errs.tb_post WHERE fk_user = p_user $$;
 CREATE FUNCTION post_count_atomic(p_user integer) RETURNS bigint LANGUAGE sql IMMUTABLE
 RETURN (SELECT count(*) FROM errs.tb_post WHERE fk_user = p_user);
+CREATE FUNCTION post_count_nested(p_user integer) RETURNS bigint LANGUAGE sql IMMUTABLE
+AS $$ SELECT errs.post_count_imm(p_user) $$;
+CREATE FUNCTION post_count_nested_atomic(p_user integer) RETURNS bigint LANGUAGE sql IMMUTABLE
+RETURN post_count_atomic(p_user) + 0;
 CREATE FUNCTION twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x * 2;
+CREATE FUNCTION twice_twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT errs.twice(errs.twice(x)) $$;
 SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_imm(u.pk_user) AS posts FROM tb_user u');
 SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_atomic(u.pk_user) AS posts FROM tb_user u');
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_nested(u.pk_user) AS posts FROM tb_user u');
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, post_count_nested_atomic(u.pk_user) AS posts FROM tb_user u');
 SELECT * FROM leftovers;
-SELECT readmodel.create('tv_twice', 'SELECT u.pk_user, twice(u.pk_user) AS t FROM tb_user u');
+SELECT readmodel.create('tv_twice', 'SELECT u.pk_user, twice(u.pk_user) AS t, twice_twice(u.pk_user) AS tt FROM tb_user u');
 SELECT readmodel.drop('tv_twice');
 
 -- 7. Shapes: recursive CTE, LIMIT, window functions, INTERSECT, DISTINCT,

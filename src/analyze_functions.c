@@ -34,6 +34,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_namespace.h"
@@ -218,42 +219,65 @@ check_support_function(AnalysisState *st, Oid funcid, const char *what)
 	st->functions = list_append_unique_oid(st->functions, funcid);
 }
 
+static bool sql_function_reads_tables(Oid funcid, int depth);
+
+/* How deep the bodies of SQL functions calling SQL functions are read. */
+#define SQL_BODY_DEPTH 8
+
 static bool
-raw_reads_relation(Node *node, void *context)
+raw_reads_relation(Node *node, int *depth)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, RangeVar))
 		return true;
-	return raw_expression_tree_walker(node, raw_reads_relation, context);
+	/* a call by name: any SQL function of that name that reads a table */
+	if (IsA(node, FuncCall))
+	{
+		FuncCandidateList c;
+
+		for (c = FuncnameGetCandidates(((FuncCall *) node)->funcname, -1, NIL,
+									   false, false, false, true);
+			 c != NULL; c = c->next)
+			if (!is_builtin(c->oid) && sql_function_reads_tables(c->oid, *depth + 1))
+				return true;
+	}
+	return raw_expression_tree_walker(node, raw_reads_relation, depth);
 }
 
 static bool
-query_reads_relation(Node *node, void *context)
+query_reads_relation(Node *node, int *depth)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, RangeTblEntry))
 		return ((RangeTblEntry *) node)->rtekind == RTE_RELATION;
+	if (IsA(node, FuncExpr) && !is_builtin(((FuncExpr *) node)->funcid) &&
+		sql_function_reads_tables(((FuncExpr *) node)->funcid, *depth + 1))
+		return true;
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, query_reads_relation, context,
+		return query_tree_walker((Query *) node, query_reads_relation, depth,
 								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, query_reads_relation, context);
+	return expression_tree_walker(node, query_reads_relation, depth);
 }
 
 /*
- * Does a LANGUAGE sql function's body name a table?  (Other languages
- * cannot be read; their IMMUTABLE is taken as the owner's word.)
+ * Does a LANGUAGE sql function's body name a table, or call a SQL
+ * function that does?  (Other languages cannot be read; their IMMUTABLE
+ * is taken as the owner's word.)
  */
 static bool
-sql_function_reads_tables(Oid funcid)
+sql_function_reads_tables(Oid funcid, int depth)
 {
-	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	HeapTuple	tuple;
 	bool		isnull;
 	Datum		body;
 	bool		found = false;
 	ListCell   *lc;
 
+	if (depth > SQL_BODY_DEPTH)
+		return false;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang != SQLlanguageId)
@@ -263,13 +287,13 @@ sql_function_reads_tables(Oid funcid)
 	}
 	body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosqlbody, &isnull);
 	if (!isnull)
-		found = query_reads_relation(stringToNode(TextDatumGetCString(body)), NULL);
+		found = query_reads_relation(stringToNode(TextDatumGetCString(body)), &depth);
 	else
 	{
 		body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
 		if (!isnull)
 			foreach(lc, pg_parse_query(TextDatumGetCString(body)))
-				found |= raw_reads_relation(((RawStmt *) lfirst(lc))->stmt, NULL);
+				found |= raw_reads_relation(((RawStmt *) lfirst(lc))->stmt, &depth);
 	}
 	ReleaseSysCache(tuple);
 	return found;
@@ -298,7 +322,7 @@ analyze_check_function(AnalysisState *st, Oid funcid, int nargs, List *args)
 	if (volatility != PROVOLATILE_IMMUTABLE)
 		refuse_nondeterministic(st, funcid,
 								"User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.");
-	if (sql_function_reads_tables(funcid))
+	if (sql_function_reads_tables(funcid, 0))
 		refuse_nondeterministic(st, funcid,
 								"It is declared IMMUTABLE, but its SQL body reads a table, whose changes the read model would not see.");
 	if (!trusted_owner(st, func_owner(funcid)))

@@ -2,8 +2,9 @@
  * difftest.c — differential tester for pg_readmodel.
  *
  * Builds a small FraiseQL-style schema (tb_org, tb_user, tb_post,
- * tb_comment, tb_reaction partitioned in a tree of members, and views over
- * them) in a fresh database, declares several read models over it with
+ * tb_comment, tb_reaction partitioned in a tree of members, tb_tag with
+ * the join table tb_post_tag keyed by (fk_post, fk_tag) and the array
+ * tb_post.tag_ids, tb_message, and views over them) in a fresh database, declares several read models over it with
  * readmodel.create(), then runs random transactions of DML (and DDL on
  * the partition tree) driven by a seeded PRNG.  After every transaction
  * (and after mid-transaction readmodel.flush() calls) it checks whether
@@ -16,14 +17,20 @@
  *
  * The same seed always produces the same sequence of statements (the
  * program picks rows from the current table contents, read in key order,
- * and identity values are deterministic in a fresh database).
+ * and identity values are deterministic in a fresh database).  The
+ * statements on tb_tag, tb_post_tag, tb_message, tb_post.tag_ids and
+ * tb_post.created_at draw from a second PRNG stream (op_new, run only when
+ * a model of the shape groups is made: --extra-models, --shape-models), so
+ * that the other statements of a seed are those of the versions before
+ * them (with --no-shape-models a run is the same as before them).
  *
  * Usage: difftest [--seed N[,N...]] [--transactions N] [--dbname CONNINFO]
  *                 [--testdb NAME] [--verbose] [--keep-going]
  *                 [--no-models] [--no-2pc] [--no-truncate] [--no-flush]
  *                 [--use-verify] [--models NAME,...]
  *                 [--no-partition-ddl]
- *                 [--extra-models]
+ *                 [--extra-models] [--shape-models] [--no-shape-models]
+ *                 [--shape-pct N]
  *                 [--set NAME=VALUE ...] [--mock-engine | --mock-engine-stale]
  *
  * --mock-engine replaces the extension by a naive plpgsql stand-in (full
@@ -62,6 +69,10 @@ static bool opt_no_2pc = false;
 static bool opt_no_truncate = false;
 static bool opt_no_flush = false;
 static bool opt_extra_models = false;
+static bool opt_shape_models = false;	/* --shape-models */
+static bool opt_no_shape_models = false;	/* --no-shape-models */
+static int opt_shape_pct = 25;	/* --shape-pct: how often an op starts with op_new */
+static bool stream2_on;			/* op_new runs: a model of the shape groups is made */
 static bool opt_no_part_ddl = false;
 static const char *opt_models = NULL;	/* --models a,b: only these */
 static bool opt_use_verify = false;	/* readmodel.verify() at every check */
@@ -72,6 +83,13 @@ static int opt_nset = 0;        /* 1: plpgsql mock engine, 2: stale mock */
 static PGconn *conn;            /* connection to the test database */
 static uint64_t cur_seed;
 static uint64_t rng_state;
+/*
+ * Stream 2: the statements on tb_tag, tb_post_tag, tb_message and the
+ * columns tb_post.tag_ids and created_at (op_new) and those tables' seed
+ * rows draw from a PRNG of their own, so that the statements of the other
+ * operations of a seed stay what they were before those tables existed.
+ */
+static uint64_t rng2_state;
 static int txn_no;              /* current transaction number (1-based) */
 static bool twopc_ok;           /* server allows PREPARE TRANSACTION */
 static long checks_passed;
@@ -390,6 +408,17 @@ typedef struct
 
 static IntList keys[NTABLES];
 
+/* the tables of stream 2 (op_new) with a key of one column */
+enum { X_TAG, X_MSG, NXTABLES };
+static const char *const xtname[NXTABLES] = {"tb_tag", "tb_message"};
+static const char *const xpkname[NXTABLES] = {"pk_tag", "pk_message"};
+static const int xtarget[NXTABLES] = {8, 40};
+static IntList xkeys[NXTABLES];
+static int xhigh_pk[NXTABLES];
+/* the keys (fk_post, fk_tag) of tb_post_tag, in key order */
+static IntList pt_post, pt_tag;
+#define PT_TARGET 80
+
 /*
  * The members of tb_reaction (partitioned by range of pk_reaction), each a
  * range of keys.  p1 was made apart with a dropped column and attached; p2
@@ -445,6 +474,42 @@ load_parts(void)
 		p3_keys.v = xrealloc(p3_keys.v, sizeof(int) * (p3_keys.n + 1));
 		for (int i = 0; i < p3_keys.n; i++)
 			p3_keys.v[i] = atoi(PQgetvalue(r, i, 0));
+		PQclear(r);
+	}
+	return true;
+}
+
+/* the keys of stream 2's tables (read by op_new only) */
+static bool
+load_xkeys(void)
+{
+	for (int t = 0; t < NXTABLES; t++)
+	{
+		char *sql = strf("SELECT %s FROM %s ORDER BY 1", xpkname[t], xtname[t]);
+		PGresult *r = query(sql);
+
+		free(sql);
+		if (!r)
+			return false;
+		xkeys[t].n = PQntuples(r);
+		xkeys[t].v = xrealloc(xkeys[t].v, sizeof(int) * (xkeys[t].n + 1));
+		for (int i = 0; i < xkeys[t].n; i++)
+			xkeys[t].v[i] = atoi(PQgetvalue(r, i, 0));
+		PQclear(r);
+	}
+	{
+		PGresult *r = query("SELECT fk_post, fk_tag FROM tb_post_tag ORDER BY 1, 2");
+
+		if (!r)
+			return false;
+		pt_post.n = pt_tag.n = PQntuples(r);
+		pt_post.v = xrealloc(pt_post.v, sizeof(int) * (pt_post.n + 1));
+		pt_tag.v = xrealloc(pt_tag.v, sizeof(int) * (pt_tag.n + 1));
+		for (int i = 0; i < pt_post.n; i++)
+		{
+			pt_post.v[i] = atoi(PQgetvalue(r, i, 0));
+			pt_tag.v[i] = atoi(PQgetvalue(r, i, 1));
+		}
 		PQclear(r);
 	}
 	return true;
@@ -546,7 +611,9 @@ static const char *const schema_sql[] = {
 	" title text,"
 	" score int,"
 	" published bool NOT NULL DEFAULT false,"
-	" note text)",
+	" note text,"
+	" created_at timestamptz NOT NULL DEFAULT '2026-01-01 12:00:00+00',"
+	" tag_ids int[])",
 
 	"CREATE TABLE tb_comment ("
 	" pk_comment int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
@@ -562,6 +629,37 @@ static const char *const schema_sql[] = {
 	"CREATE INDEX ON tb_post (fk_user)",
 	"CREATE INDEX ON tb_comment (fk_post)",
 	"CREATE INDEX ON tb_comment (fk_user)",
+
+	/*
+	 * Tags: as a many-to-many join table keyed by both sides' keys
+	 * (tb_post_tag), and as an array of references in the post
+	 * (tb_post.tag_ids, not checked: elements may be missing tags, repeated
+	 * or NULL).  Messages have two references to tb_user (sender or
+	 * recipient).  Written by the ops of stream 2 (op_new).
+	 */
+	"CREATE TABLE tb_tag ("
+	" pk_tag int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" name text NOT NULL,"
+	" note text)",
+
+	"CREATE TABLE tb_post_tag ("
+	" fk_post int NOT NULL REFERENCES tb_post ON DELETE CASCADE ON UPDATE CASCADE,"
+	" fk_tag int NOT NULL REFERENCES tb_tag ON DELETE CASCADE ON UPDATE CASCADE,"
+	" weight int NOT NULL,"
+	" note text,"
+	" PRIMARY KEY (fk_post, fk_tag))",
+
+	"CREATE TABLE tb_message ("
+	" pk_message int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" sender_id int NOT NULL REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE,"
+	" recipient_id int NOT NULL REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE,"
+	" body text,"
+	" note text)",
+
+	"CREATE INDEX ON tb_post_tag (fk_tag)",
+	"CREATE INDEX ON tb_post USING gin (tag_ids)",
+	"CREATE INDEX ON tb_message (sender_id)",
+	"CREATE INDEX ON tb_message (recipient_id)",
 
 	/* partitioned; see parts[] for its members */
 	"CREATE TABLE tb_reaction ("
@@ -1113,9 +1211,222 @@ static const Model models[] = {
 	{"tv_k_kind", "{}",
 		"SELECT k.kind, k.n, k.total FROM tv_p_kind k WHERE k.n > 1"},
 
+	/*
+	 * Composite keys (also with --extra-models): the many-to-many rows
+	 * (the join table as the root, keyed by both sides' keys), the join
+	 * table alone, a GROUP BY of two root columns.  tb_post_tag, tb_tag,
+	 * tb_message and tb_post.tag_ids/created_at are written by op_new.
+	 */
+	/* (n1) many-to-many rows, a model table partitioned by range of pk_post */
+	{"tv_n_post_tag",
+		"{\"partition_by\": {\"range\": \"pk_post\", \"partitions\": {"
+		"\"lo\": {\"from\": 0, \"to\": 40}, \"hi\": {\"from\": 40, \"to\": 150}}}}",
+		"SELECT p.pk_post, t.pk_tag, pt.weight, p.title, t.name AS tag\n"
+		"FROM tb_post p\n"
+		"JOIN tb_post_tag pt ON pt.fk_post = p.pk_post\n"
+		"JOIN tb_tag t ON t.pk_tag = pt.fk_tag"},
+
+	/* (n2) the composite-key table as the root, filtered, with a sibling count */
+	{"tv_n_link", "{\"mode\":\"statement\"}",
+		"SELECT pt.fk_post, pt.fk_tag, pt.weight,\n"
+		"       (SELECT count(*) FROM tb_post_tag pt2 WHERE pt2.fk_tag = pt.fk_tag)"
+		" AS tag_uses\n"
+		"FROM tb_post_tag pt\n"
+		"WHERE pt.weight > 0"},
+
+	/* (n3) GROUP BY two root columns, a model table partitioned by hash */
+	{"tv_n_user_post", "{\"partition_by\": {\"hash\": 4}}",
+		"SELECT c.fk_post, c.fk_user, count(*) AS n, sum(c.likes) AS likes,"
+		" max(c.pk_comment) AS last\n"
+		"FROM tb_comment c\n"
+		"GROUP BY c.fk_post, c.fk_user"},
+
+	/*
+	 * GROUP BY expressions of root columns, a parent's column beside the
+	 * group, DISTINCT ON an expression.  Also with --extra-models.
+	 */
+	/* (ge1) per author and day, partitioned by range of the day */
+	{"tv_ge_day",
+		"{\"partition_by\": {\"range\": \"day\", \"partitions\": {"
+		"\"d1\": {\"from\": \"2026-01-01\", \"to\": \"2026-01-04\"},"
+		" \"d2\": {\"from\": \"2026-01-04\", \"to\": \"2026-01-07\"}}}}",
+		"SELECT p.fk_user, u.name, date_trunc('day', p.created_at) AS day,"
+		" count(*) AS n, sum(p.score) AS total\n"
+		"FROM tb_post p\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"GROUP BY p.fk_user, u.name, date_trunc('day', p.created_at)"},
+
+	/* (ge2) the first letter of a nullable column, statement mode */
+	{"tv_ge_initial", "{\"mode\":\"statement\"}",
+		"SELECT upper(left(p.title, 1)) AS initial, count(*) AS n,"
+		" max(p.pk_post) AS last, sum(p.score) AS total\n"
+		"FROM tb_post p\n"
+		"WHERE upper(left(p.title, 1)) IS NOT NULL\n"
+		"GROUP BY upper(left(p.title, 1))"},
+
+	/* (ge3) integer bands beside a parent's column */
+	{"tv_ge_band", "{}",
+		"SELECT p.fk_user, u.name AS author, p.score / 10 AS band, count(*) AS n,\n"
+		"       jsonb_agg(p.pk_post ORDER BY p.pk_post) AS posts\n"
+		"FROM tb_post p\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"WHERE p.score IS NOT NULL\n"
+		"GROUP BY p.fk_user, u.name, p.score / 10"},
+
+	/* (ge4) DISTINCT ON an expression: the best comment per initial */
+	{"tv_ge_first_word", "{}",
+		"SELECT DISTINCT ON (upper(left(c.body, 1))) upper(left(c.body, 1)) AS initial,"
+		" c.pk_comment, c.body, c.likes\n"
+		"FROM tb_comment c\n"
+		"WHERE upper(left(c.body, 1)) IS NOT NULL\n"
+		"ORDER BY upper(left(c.body, 1)), c.likes DESC, c.pk_comment"},
+
+	/* (ge5) DISTINCT ON a day: the latest post of each day, statement mode */
+	{"tv_ge_latest_day", "{\"mode\":\"statement\"}",
+		"SELECT DISTINCT ON (date_trunc('day', p.created_at))"
+		" date_trunc('day', p.created_at) AS day, p.pk_post, p.title\n"
+		"FROM tb_post p\n"
+		"ORDER BY date_trunc('day', p.created_at), p.created_at DESC, p.pk_post DESC"},
+
+	/*
+	 * UNION ALL and UNION with a tag, UNION without one, a window function
+	 * partitioned by a selected root column.  Also with --extra-models.
+	 */
+	/* (u1) an activity feed, a model table partitioned by list of the tag */
+	{"tv_u_feed",
+		"{\"partition_by\": {\"list\": \"kind\", \"partitions\": {\"posts\": [\"post\"]}}}",
+		"SELECT 'post' AS kind, p.pk_post AS id, p.fk_user, p.title AS text\n"
+		"FROM tb_post p\n"
+		"UNION ALL\n"
+		"SELECT 'comment', c.pk_comment, c.fk_user, c.body\n"
+		"FROM tb_comment c"},
+
+	/* (u2) UNION with a tag, grouped branches, statement mode */
+	{"tv_u_counts", "{\"mode\":\"statement\"}",
+		"SELECT 'posts' AS kind, p.fk_user, count(*) AS n FROM tb_post p"
+		" GROUP BY p.fk_user\n"
+		"UNION\n"
+		"SELECT 'comments', c.fk_user, count(*) FROM tb_comment c"
+		" WHERE c.likes > 2 GROUP BY c.fk_user"},
+
+	/* (u3) UNION without a tag, keyed by all its columns */
+	{"tv_u_people", "{}",
+		"SELECT p.fk_user FROM tb_post p\n"
+		"UNION\n"
+		"SELECT c.fk_user FROM tb_comment c"},
+
+	/* (wn1) rank and running total within the author, totally ordered */
+	{"tv_wn_rank", "{}",
+		"SELECT p.pk_post, p.fk_user, p.score,\n"
+		"       rank() OVER (PARTITION BY p.fk_user"
+		" ORDER BY p.score DESC NULLS LAST, p.pk_post) AS rnk,\n"
+		"       sum(p.score) OVER (PARTITION BY p.fk_user"
+		" ORDER BY p.score DESC NULLS LAST, p.pk_post) AS running\n"
+		"FROM tb_post p"},
+
+	/* (wn2) over the composite-key table, ordered by the whole key */
+	{"tv_wn_link", "{\"mode\":\"statement\"}",
+		"SELECT pt.fk_post, pt.fk_tag, pt.weight,\n"
+		"       row_number() OVER (PARTITION BY pt.fk_tag"
+		" ORDER BY pt.weight DESC, pt.fk_post, pt.fk_tag) AS pos,\n"
+		"       sum(pt.weight) OVER (PARTITION BY pt.fk_tag"
+		" ORDER BY pt.weight DESC, pt.fk_post, pt.fk_tag) AS running\n"
+		"FROM tb_post_tag pt"},
+
+	/*
+	 * Arrays of references (= ANY, unnest), an OR of equalities, the refresh
+	 * strategy with an uncorrelated subquery.  Also with --extra-models.
+	 */
+	/* (a1) a post's tags through = ANY and through unnest (repeats kept) */
+	{"tv_a_post_tags", "{}",
+		"SELECT p.pk_post,\n"
+		"       (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM tb_tag t"
+		" WHERE t.pk_tag = ANY (p.tag_ids)) AS tags,\n"
+		"       (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM unnest(p.tag_ids) u(id)"
+		" JOIN tb_tag t ON t.pk_tag = u.id) AS tags_rep\n"
+		"FROM tb_post p"},
+
+	/* (a2) from the tag's side, statement mode */
+	{"tv_a_tag_posts", "{\"mode\":\"statement\"}",
+		"SELECT t.pk_tag, t.name,\n"
+		"       (SELECT count(*) FROM tb_post p WHERE t.pk_tag = ANY (p.tag_ids)) AS n,\n"
+		"       (SELECT count(*) FROM tb_post p, unnest(p.tag_ids) u(id)"
+		" WHERE u.id = t.pk_tag) AS n_rep,\n"
+		"       (SELECT jsonb_agg(p.pk_post ORDER BY p.pk_post) FROM tb_post p"
+		" WHERE t.pk_tag = ANY (p.tag_ids) AND p.published) AS published\n"
+		"FROM tb_tag t"},
+
+	/* (a3) unnest at the top level, grouped by the root key */
+	{"tv_a_unnest_top", "{}",
+		"SELECT p.pk_post, count(t.pk_tag) AS n, count(u.id) AS n_elems,\n"
+		"       COALESCE(jsonb_agg(t.name ORDER BY t.pk_tag)"
+		" FILTER (WHERE t.pk_tag IS NOT NULL), '[]') AS names\n"
+		"FROM tb_post p\n"
+		"LEFT JOIN LATERAL unnest(p.tag_ids) u(id) ON true\n"
+		"LEFT JOIN tb_tag t ON t.pk_tag = u.id\n"
+		"GROUP BY p.pk_post"},
+
+	/* (o1) a user's messages, sent or received */
+	{"tv_o_user_msgs", "{}",
+		"SELECT u.pk_user, u.name,\n"
+		"       (SELECT count(*) FROM tb_message m"
+		" WHERE m.sender_id = u.pk_user OR m.recipient_id = u.pk_user) AS n,\n"
+		"       (SELECT jsonb_agg(m.body ORDER BY m.pk_message) FROM tb_message m"
+		" WHERE u.pk_user IN (m.sender_id, m.recipient_id)) AS bodies\n"
+		"FROM tb_user u"},
+
+	/* (s1) a global total in every row: {"strategy": "refresh"} */
+	{"tv_s_tag_share", "{\"strategy\": \"refresh\"}",
+		"SELECT t.pk_tag, t.name,\n"
+		"       (SELECT count(*) FROM tb_post p WHERE p.published) AS n_published,\n"
+		"       (SELECT count(*) FROM tb_post_tag pt WHERE pt.fk_tag = t.pk_tag)"
+		" AS n_links\n"
+		"FROM tb_tag t"},
+
+	/* (s2) the root read uncorrelated too, statement mode, refresh strategy */
+	{"tv_s_best", "{\"strategy\": \"refresh\", \"mode\": \"statement\"}",
+		"SELECT p.pk_post, p.score,\n"
+		"       p.score = (SELECT max(p2.score) FROM tb_post p2) AS is_best,\n"
+		"       (SELECT count(*) FROM tb_message m) AS n_messages,\n"
+		"       (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)"
+		" AS n_comments\n"
+		"FROM tb_post p"},
+
+	/*
+	 * Cascades (also with --extra-models): over the composite-key model
+	 * partitioned by range (q1), over the UNION models (q2), over the
+	 * partitioned models by range and hash, grouped (q3, q4).
+	 */
+	{"tv_q_tag", "{}",
+		"SELECT t.pk_tag, t.name,\n"
+		"       (SELECT count(*) FROM tv_n_post_tag x WHERE x.pk_tag = t.pk_tag) AS n,\n"
+		"       (SELECT jsonb_agg(x.title ORDER BY x.pk_post, x.pk_tag)"
+		" FROM tv_n_post_tag x WHERE x.pk_tag = t.pk_tag) AS titles\n"
+		"FROM tb_tag t"},
+
+	{"tv_q_feed_user", "{\"mode\":\"statement\"}",
+		"SELECT u.pk_user, u.name,\n"
+		"       (SELECT count(*) FROM tv_u_feed f WHERE f.fk_user = u.pk_user) AS n,\n"
+		"       (SELECT jsonb_agg(f.text ORDER BY f.kind, f.id) FROM tv_u_feed f"
+		" WHERE f.fk_user = u.pk_user) AS items,\n"
+		"       EXISTS (SELECT FROM tv_u_people x WHERE x.fk_user = u.pk_user)"
+		" AS writes\n"
+		"FROM tb_user u"},
+
+	{"tv_q_day", "{}",
+		"SELECT d.day, count(*) AS authors, sum(d.n) AS n\n"
+		"FROM tv_ge_day d\n"
+		"GROUP BY d.day"},
+
+	{"tv_q_pair", "{}",
+		"SELECT x.fk_user, count(*) AS posts, sum(x.n) AS n, max(x.last) AS last\n"
+		"FROM tv_n_user_post x\n"
+		"GROUP BY x.fk_user"},
+
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */
+#define NSHAPE 43				/* models[NSHAPE..]: the shape groups n ge u wn a o s q */
 
 /* models whose readmodel.create() succeeded (others are reported, skipped) */
 static bool model_ok[NMODELS];
@@ -1296,19 +1607,26 @@ prepare_fast_verify(void)
 	fast_verify = false;
 	if (opt_mock || opt_use_verify || opt_no_models)
 		return;
+	/* joined on the columns of the model table's primary key (its key) */
 	r = PQexec(conn,
 			   "SELECT m.name::text, format('SELECT %L::text AS m WHERE EXISTS ("
-			   "SELECT FROM %s t FULL JOIN %s d ON t.%I = d.%I"
+			   "SELECT FROM %s t FULL JOIN %s d ON %s"
 			   " WHERE t.%I IS NULL OR d.%I IS NULL"
 			   " OR pg_catalog.record_image_ne(ROW(%s), ROW(%s)))',"
 			   " m.name::text, m.name, (m.name::text || '_def')::regclass,"
-			   " m.key, m.key, m.key, m.key,"
+			   " k.cond, k.first, k.first,"
 			   " string_agg('t.' || quote_ident(a.attname), ', ' ORDER BY a.attnum),"
 			   " string_agg('d.' || quote_ident(a.attname), ', ' ORDER BY a.attnum))"
 			   " FROM readmodel.models m"
+			   " CROSS JOIN LATERAL (SELECT string_agg(format('t.%1$I = d.%1$I', ka.attname),"
+			   " ' AND ' ORDER BY u.ord) AS cond,"
+			   " (array_agg(ka.attname ORDER BY u.ord))[1] AS first"
+			   " FROM pg_constraint c, unnest(c.conkey) WITH ORDINALITY u(attnum, ord),"
+			   " pg_attribute ka WHERE c.conrelid = m.name AND c.contype = 'p'"
+			   " AND ka.attrelid = c.conrelid AND ka.attnum = u.attnum) k"
 			   " JOIN pg_attribute a ON a.attrelid = m.name AND a.attnum > 0"
 			   " AND NOT a.attisdropped"
-			   " GROUP BY m.name, m.key ORDER BY 1");
+			   " GROUP BY m.name, k.cond, k.first ORDER BY 1");
 	if (!res_ok(r))
 	{
 		fprintf(stderr, "difftest: reading the models failed: %s", PQerrorMessage(conn));
@@ -2109,6 +2427,496 @@ op_copy(void)
 	}
 	run_copy("COPY tb_comment (fk_post, fk_user, body, likes) FROM STDIN", data.data);
 	free(data.data);
+}
+
+/* ------------------------------------------------------------------ */
+/* stream 2: tags (join table and array), messages, post days          */
+/* ------------------------------------------------------------------ */
+
+/* run fn with the PRNG of stream 2 */
+static void
+with_stream2(void (*fn) (void))
+{
+	uint64_t save = rng_state;
+
+	rng_state = rng2_state;
+	fn();
+	rng2_state = rng_state;
+	rng_state = save;
+}
+
+static int
+xpick(int t)
+{
+	if (xkeys[t].n == 0)
+		return -1;
+	return xkeys[t].v[rnd(xkeys[t].n)];
+}
+
+/* an existing tag key (mostly), or one no tag has */
+static int
+tag_ref(void)
+{
+	if (xkeys[X_TAG].n == 0 || chance(15))
+		return chance(50) ? 999 : xhigh_pk[X_TAG] + 100001;
+	return xpick(X_TAG);
+}
+
+static bool
+has_pair(int post, int tag)
+{
+	for (int i = 0; i < pt_post.n; i++)
+		if (pt_post.v[i] == post && pt_tag.v[i] == tag)
+			return true;
+	return false;
+}
+
+/* a random tb_post.tag_ids value: repeats, missing tags, NULL, {} */
+static char *
+rand_tag_array(void)
+{
+	Buf b = {0};
+	int n;
+
+	if (chance(10))
+		return xstrdup("NULL");
+	if (chance(10))
+		return xstrdup("'{}'");
+	n = rnd_range(1, 4);
+	buf_append(&b, "ARRAY[");
+	for (int i = 0; i < n; i++)
+	{
+		if (chance(5))
+			buf_append(&b, "%sNULL", i ? ", " : "");
+		else
+			buf_append(&b, "%s%d", i ? ", " : "", tag_ref());
+	}
+	buf_append(&b, "]::int[]");
+	return b.data;
+}
+
+/* a time in the first days of 2026, sometimes written with an offset */
+static char *
+rand_ts(void)
+{
+	static const char *const offs[] = {"+00", "+00", "+09", "-05", "+05:30"};
+
+	return strf("'2026-01-%02d %02d:%02d:00%s'", rnd_range(1, 9), rnd(24),
+				rnd(60), offs[rnd(5)]);
+}
+
+static void
+new_tag_insert(void)
+{
+	char *n = rand_text_lit();
+
+	if (chance(30))
+	{
+		char *n2 = rand_text_lit();
+
+		runf("INSERT INTO tb_tag (name) VALUES (%s), (%s)", n, n2);
+		free(n2);
+	}
+	else
+		runf("INSERT INTO tb_tag (name) VALUES (%s)", n);
+	free(n);
+}
+
+static void
+new_post_tag_insert(void)
+{
+	int p = pick(T_POST), t = xpick(X_TAG);
+
+	if (p < 0 || t < 0)
+	{
+		new_tag_insert();
+		return;
+	}
+	runf("INSERT INTO tb_post_tag (fk_post, fk_tag, weight) VALUES (%d, %d, %d)"
+		 " ON CONFLICT DO NOTHING", p, t, rnd_range(-2, 9));
+}
+
+/* one statement on the tables of stream 2 (or on tb_post's new columns) */
+static void
+op_new(void)
+{
+	int k, i;
+	char *s;
+
+	if (!load_xkeys())
+		return;
+	/* keep the sizes near their targets */
+	if (xkeys[X_TAG].n < xtarget[X_TAG] / 2)
+	{
+		new_tag_insert();
+		return;
+	}
+	if (pt_post.n < PT_TARGET / 2 && chance(70))
+	{
+		int u = pick(T_USER), t = xpick(X_TAG);
+
+		if (u >= 0)
+			runf("INSERT INTO tb_post_tag (fk_post, fk_tag, weight)"
+				 " SELECT p.pk_post, %d, p.pk_post %% 7 - 1 FROM tb_post p"
+				 " WHERE p.fk_user = %d OR p.pk_post %% 9 = %d ORDER BY 1"
+				 " ON CONFLICT DO NOTHING", t, u, rnd(9));
+		return;
+	}
+	if (xkeys[X_MSG].n < xtarget[X_MSG] / 2 && keys[T_USER].n > 0)
+	{
+		runf("INSERT INTO tb_message (sender_id, recipient_id, body)"
+			 " SELECT u.pk_user, %d, 'hello ' || u.pk_user FROM tb_user u"
+			 " WHERE u.pk_user %% 3 = %d ORDER BY 1", pick(T_USER), rnd(3));
+		return;
+	}
+	if (xkeys[X_TAG].n > xtarget[X_TAG] * 2 && chance(50))
+	{
+		runf("DELETE FROM tb_tag WHERE pk_tag = %d", xpick(X_TAG));
+		return;
+	}
+	if (pt_post.n > PT_TARGET * 2 && chance(50))
+	{
+		runf("DELETE FROM tb_post_tag WHERE fk_tag = %d", xpick(X_TAG));
+		return;
+	}
+	if (xkeys[X_MSG].n > xtarget[X_MSG] * 2 && chance(50))
+	{
+		runf("DELETE FROM tb_message WHERE pk_message %% 3 = %d", rnd(3));
+		return;
+	}
+
+	switch (rnd(24))
+	{
+		case 0:
+			new_tag_insert();
+			break;
+		case 1:
+			s = rand_text_lit();
+			runf("UPDATE tb_tag SET name = %s WHERE pk_tag = %d", s, xpick(X_TAG));
+			free(s);
+			break;
+		case 2:
+			if (chance(70))
+				runf("DELETE FROM tb_tag WHERE pk_tag = %d", xpick(X_TAG));
+			else
+			{
+				/* a new key: tb_post_tag follows, tb_post.tag_ids does not */
+				runf("UPDATE tb_tag SET pk_tag = %d WHERE pk_tag = %d",
+					 100000 + (++xhigh_pk[X_TAG]), xpick(X_TAG));
+			}
+			break;
+		case 3:
+		case 4:
+			new_post_tag_insert();
+			break;
+		case 5:
+			if (pt_post.n == 0)
+				new_post_tag_insert();
+			else
+			{
+				/* the weight crosses 0: tv_n_link's filter */
+				i = rnd(pt_post.n);
+				runf("UPDATE tb_post_tag SET weight = weight + %d"
+					 " WHERE fk_post = %d AND fk_tag = %d", rnd_range(-4, 4),
+					 pt_post.v[i], pt_tag.v[i]);
+			}
+			break;
+		case 6:
+		case 7:
+			/* a new key of one side: the row moves between groups and partitions */
+			if (pt_post.n == 0)
+				new_post_tag_insert();
+			else
+			{
+				bool tag_side = chance(50);
+				int np = tag_side ? -1 : pick(T_POST), nt = tag_side ? xpick(X_TAG) : -1;
+
+				i = rnd(pt_post.n);
+				if (tag_side && nt >= 0 && !has_pair(pt_post.v[i], nt))
+					runf("UPDATE tb_post_tag SET fk_tag = %d"
+						 " WHERE fk_post = %d AND fk_tag = %d", nt, pt_post.v[i], pt_tag.v[i]);
+				else if (!tag_side && np >= 0 && !has_pair(np, pt_tag.v[i]))
+					runf("UPDATE tb_post_tag SET fk_post = %d%s"
+						 " WHERE fk_post = %d AND fk_tag = %d", np,
+						 chance(30) ? ", weight = -weight" : "", pt_post.v[i], pt_tag.v[i]);
+			}
+			break;
+		case 8:
+			if (pt_post.n == 0)
+				new_post_tag_insert();
+			else
+			{
+				i = rnd(pt_post.n);
+				switch (rnd(3))
+				{
+					case 0:
+						runf("DELETE FROM tb_post_tag WHERE fk_post = %d AND fk_tag = %d",
+							 pt_post.v[i], pt_tag.v[i]);
+						break;
+					case 1:
+						runf("DELETE FROM tb_post_tag WHERE fk_post = %d", pt_post.v[i]);
+						break;
+					default:
+						runf("DELETE FROM tb_post_tag WHERE fk_tag = %d AND weight < %d",
+							 pt_tag.v[i], rnd_range(0, 5));
+						break;
+				}
+			}
+			break;
+		case 9:
+			{
+				/* multi-row upsert on the composite key */
+				int p1 = pick(T_POST), p2 = pick(T_POST), t = xpick(X_TAG);
+
+				if (p1 < 0 || t < 0)
+					break;
+				if (p1 == p2)
+					runf("INSERT INTO tb_post_tag (fk_post, fk_tag, weight) VALUES (%d, %d, %d)"
+						 " ON CONFLICT (fk_post, fk_tag) DO UPDATE SET"
+						 " weight = tb_post_tag.weight + EXCLUDED.weight", p1, t, rnd_range(-3, 3));
+				else
+					runf("INSERT INTO tb_post_tag (fk_post, fk_tag, weight) VALUES (%d, %d, %d),"
+						 " (%d, %d, %d) ON CONFLICT (fk_post, fk_tag) DO UPDATE SET"
+						 " weight = tb_post_tag.weight + EXCLUDED.weight, note = 'upserted'",
+						 p1, t, rnd_range(-3, 3), p2, t, rnd_range(-3, 3));
+			}
+			break;
+		case 10:
+			{
+				/* MERGE on the composite key */
+				int p = pick(T_POST), t1 = xpick(X_TAG), t2 = xpick(X_TAG);
+
+				if (p < 0 || t1 < 0)
+					break;
+				if (t1 == t2)
+					runf("MERGE INTO tb_post_tag pt USING (VALUES (%d, %d, %d)) AS v(post, tag, delta)"
+						 " ON pt.fk_post = v.post AND pt.fk_tag = v.tag"
+						 " WHEN MATCHED AND pt.weight + v.delta < 0 THEN DELETE"
+						 " WHEN MATCHED THEN UPDATE SET weight = pt.weight + v.delta"
+						 " WHEN NOT MATCHED THEN INSERT (fk_post, fk_tag, weight)"
+						 " VALUES (v.post, v.tag, v.delta)", p, t1, rnd_range(-4, 4));
+				else
+					runf("MERGE INTO tb_post_tag pt USING (VALUES (%d, %d, %d), (%d, %d, %d))"
+						 " AS v(post, tag, delta)"
+						 " ON pt.fk_post = v.post AND pt.fk_tag = v.tag"
+						 " WHEN MATCHED AND pt.weight + v.delta < 0 THEN DELETE"
+						 " WHEN MATCHED THEN UPDATE SET weight = pt.weight + v.delta"
+						 " WHEN NOT MATCHED THEN INSERT (fk_post, fk_tag, weight)"
+						 " VALUES (v.post, v.tag, v.delta)", p, t1, rnd_range(-4, 4),
+						 p, t2, rnd_range(-4, 4));
+			}
+			break;
+		case 11:
+		case 12:
+			k = pick(T_POST);
+			if (k < 0)
+				break;
+			s = rand_tag_array();
+			runf("UPDATE tb_post SET tag_ids = %s WHERE pk_post = %d", s, k);
+			free(s);
+			break;
+		case 13:
+			{
+				/* array elements change in place, on several posts */
+				int t = tag_ref();
+
+				switch (rnd(4))
+				{
+					case 0:
+						runf("UPDATE tb_post SET tag_ids = array_append(tag_ids, %d)"
+							 " WHERE fk_user = %d", t, pick(T_USER));
+						break;
+					case 1:
+						runf("UPDATE tb_post SET tag_ids = array_remove(tag_ids, %d)"
+							 " WHERE %d = ANY (tag_ids)", t, t);
+						break;
+					case 2:
+						runf("UPDATE tb_post SET tag_ids = array_replace(tag_ids, %d, %d)"
+							 " WHERE tag_ids && ARRAY[%d]", t, tag_ref(), t);
+						break;
+					default:
+						runf("UPDATE tb_post SET tag_ids = tag_ids || tag_ids"
+							 " WHERE pk_post %% 5 = %d AND cardinality(tag_ids) < 4", rnd(5));
+						break;
+				}
+			}
+			break;
+		case 14:
+		case 15:
+			/* the day of a post: groups and partitions of tv_ge_day */
+			k = pick(T_POST);
+			if (k < 0)
+				break;
+			if (chance(70))
+			{
+				s = rand_ts();
+				runf("UPDATE tb_post SET created_at = %s WHERE pk_post = %d", s, k);
+				free(s);
+			}
+			else
+				runf("UPDATE tb_post SET created_at = created_at + interval '%d hours'"
+					 " WHERE fk_user = %d", rnd_range(-30, 30), pick(T_USER));
+			break;
+		case 16:
+			{
+				/* several columns at once, the title's initial too */
+				char *t = rand_text_lit_null(10), *a = rand_tag_array(), *ts = rand_ts();
+
+				k = pick(T_POST);
+				if (k >= 0)
+					runf("UPDATE tb_post SET title = %s, tag_ids = %s, created_at = %s"
+						 " WHERE pk_post = %d", t, a, ts, k);
+				free(t);
+				free(a);
+				free(ts);
+			}
+			break;
+		case 17:
+		case 18:
+			if (keys[T_USER].n == 0)
+				break;
+			{
+				int n = rnd_range(1, 3);
+				Buf b = {0};
+
+				buf_append(&b, "INSERT INTO tb_message (sender_id, recipient_id, body) VALUES ");
+				for (i = 0; i < n; i++)
+				{
+					char *t = rand_text_lit_null(10);
+					int a = pick(T_USER);
+
+					buf_append(&b, "%s(%d, %d, %s)", i ? ", " : "", a,
+							   chance(10) ? a : pick(T_USER), t);
+					free(t);
+				}
+				run0(b.data);
+				free(b.data);
+			}
+			break;
+		case 19:
+			k = xpick(X_MSG);
+			if (k < 0 || keys[T_USER].n == 0)
+				break;
+			switch (rnd(4))
+			{
+				case 0:
+					runf("UPDATE tb_message SET sender_id = recipient_id,"
+						 " recipient_id = sender_id WHERE pk_message = %d", k);
+					break;
+				case 1:
+					runf("UPDATE tb_message SET recipient_id = %d WHERE pk_message = %d",
+						 pick(T_USER), k);
+					break;
+				case 2:
+					runf("UPDATE tb_message SET sender_id = %d, recipient_id = %d"
+						 " WHERE pk_message = %d", pick(T_USER), pick(T_USER), k);
+					break;
+				default:
+					runf("UPDATE tb_message SET recipient_id = sender_id WHERE pk_message = %d", k);
+					break;
+			}
+			break;
+		case 20:
+			k = xpick(X_MSG);
+			if (k < 0)
+				break;
+			s = rand_text_lit_null(10);
+			if (chance(50))
+				runf("UPDATE tb_message SET body = %s WHERE pk_message = %d", s, k);
+			else
+				runf("UPDATE tb_message SET note = %s WHERE sender_id = %d", s, pick(T_USER));
+			free(s);
+			break;
+		case 21:
+			k = xpick(X_MSG);
+			if (k < 0)
+				break;
+			if (chance(60))
+				runf("DELETE FROM tb_message WHERE pk_message = %d", k);
+			else
+				runf("DELETE FROM tb_message WHERE sender_id = %d OR recipient_id = %d",
+					 pick(T_USER), pick(T_USER));
+			break;
+		case 22:
+			/* columns no model reads */
+			s = rand_text_lit_null(20);
+			if (chance(50))
+				runf("UPDATE tb_tag SET note = %s WHERE pk_tag = %d", s, xpick(X_TAG));
+			else if (pt_post.n > 0)
+				runf("UPDATE tb_post_tag SET note = %s WHERE fk_tag = %d", s, pt_tag.v[rnd(pt_tag.n)]);
+			free(s);
+			break;
+		default:
+			if (opt_no_truncate || chance(60))
+				new_post_tag_insert();
+			else if (chance(40))
+				run0("TRUNCATE tb_post_tag");
+			else if (chance(50))
+				run0("TRUNCATE tb_message");
+			else
+				run0("TRUNCATE tb_tag, tb_post_tag");
+			break;
+	}
+}
+
+/* one op of stream 2 a quarter of the time (the draw is of stream 2 too) */
+static void
+op_new_maybe(void)
+{
+	if (chance(opt_shape_pct))
+		op_new();
+}
+
+/* the seed rows of stream 2's tables and columns (after seed_data) */
+static void
+seed_data_new(void)
+{
+	Buf b = {0};
+
+	buf_append(&b, "INSERT INTO tb_tag (name) VALUES ");
+	for (int i = 0; i < 8; i++)
+	{
+		char *n = rand_text_lit();
+
+		buf_append(&b, "%s(%s)", i ? ", " : "", n);
+		free(n);
+	}
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "INSERT INTO tb_post_tag (fk_post, fk_tag, weight) VALUES ");
+	for (int i = 0; i < 90; i++)
+		buf_append(&b, "%s(%d, %d, %d)", i ? ", " : "", rnd_range(1, 60),
+				   rnd_range(1, 8), rnd_range(-2, 9));
+	buf_append(&b, " ON CONFLICT DO NOTHING");
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "UPDATE tb_post p SET tag_ids = v.a::int[], created_at = v.t::timestamptz"
+			   " FROM (VALUES ");
+	for (int i = 1; i <= 60; i++)
+	{
+		char *a = rand_tag_array(), *t = rand_ts();
+
+		buf_append(&b, "%s(%d, %s, %s)", i > 1 ? ", " : "", i, a, t);
+		free(a);
+		free(t);
+	}
+	buf_append(&b, ") AS v(pk, a, t) WHERE p.pk_post = v.pk");
+	setup_exec(conn, b.data);
+
+	buf_reset(&b);
+	buf_append(&b, "INSERT INTO tb_message (sender_id, recipient_id, body) VALUES ");
+	for (int i = 0; i < 40; i++)
+	{
+		char *t = rand_text_lit_null(10);
+
+		buf_append(&b, "%s(%d, %d, %s)", i ? ", " : "", rnd_range(1, 20),
+				   rnd_range(1, 20), t);
+		free(t);
+	}
+	setup_exec(conn, b.data);
+	free(b.data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2921,7 +3729,8 @@ op_refresh(void)
 
 	if (opt_no_models)
 		return;
-	m = rnd(NMODELS);
+	/* of the models before the shape groups when those are left out */
+	m = rnd(stream2_on ? NMODELS : NSHAPE);
 	if (model_ok[m])
 		runf("SELECT readmodel.refresh('%s')", models[m].name);
 }
@@ -2966,6 +3775,14 @@ do_random_op(int depth)
 {
 	int total = 0, r;
 	OpKind op = OP_INSERT_SINGLE;
+
+	/* sometimes first a statement of stream 2 (it changes no key of keys[]) */
+	if (stream2_on)
+	{
+		with_stream2(op_new_maybe);
+		if (in_failed_txn)
+			return;
+	}
 
 	/* keep table sizes near their targets so random DML hits shared rows */
 	for (int t = 0; t < NTABLES; t++)
@@ -3353,6 +4170,20 @@ setup_mock(void)
 			setup_exec(conn, s);
 			free(s);
 		}
+	if (opt_mock == 1)
+	{
+		static const char *const more[] = {"tb_tag", "tb_post_tag", "tb_message"};
+
+		for (int t = 0; t < 3; t++)
+		{
+			char *s = strf("CREATE TRIGGER zz_mock AFTER INSERT OR UPDATE OR DELETE"
+						   " OR TRUNCATE ON %s FOR EACH STATEMENT"
+						   " EXECUTE FUNCTION readmodel.mock_refresh_all()", more[t]);
+
+			setup_exec(conn, s);
+			free(s);
+		}
+	}
 	/* statement triggers are not inherited: one on every member too */
 	if (opt_mock == 1)
 		for (int p = 0; p < NPARTS; p++)
@@ -3389,6 +4220,17 @@ name_in_list(const char *name, const char *list)
 	return false;
 }
 
+/* is models[m] made (by --extra-models, --shape-models, --models)? */
+static bool
+model_selected(int m)
+{
+	if (opt_models)
+		return name_in_list(models[m].name, opt_models);
+	if (m >= NSHAPE)
+		return opt_shape_models || (opt_extra_models && !opt_no_shape_models);
+	return m < NBASIC || opt_extra_models;
+}
+
 static void
 setup_models(void)
 {
@@ -3402,9 +4244,7 @@ setup_models(void)
 		PGresult *r;
 
 		model_ok[m] = false;
-		if (m >= NBASIC && !opt_extra_models && !opt_models)
-			continue;
-		if (opt_models && !name_in_list(models[m].name, opt_models))
+		if (!model_selected(m))
 			continue;
 		r = PQexecParams(conn, "SELECT readmodel.create($1, $2, $3::jsonb)",
 						 3, NULL, params, NULL, NULL, 0);
@@ -3465,6 +4305,8 @@ teardown_models(void)
 	reaction_insert_parent(2);
 	reaction_update_member(P1);
 	reaction_update_member(P3);
+	if (stream2_on)
+		with_stream2(op_new);
 	if (keys[T_POST].n > 0)
 		runf("DELETE FROM tb_post WHERE pk_post = %d", pick(T_POST));
 	run0("COMMIT");
@@ -3491,6 +4333,8 @@ run_seed(uint64_t seed)
 
 	cur_seed = seed;
 	rng_state = seed;
+	rng2_state = seed ^ UINT64_C(0x5DEECE66D2B7E151);
+	memset(xhigh_pk, 0, sizeof xhigh_pk);
 	txn_no = 0;
 	sp_counter = 0;
 	memset(high_pk, 0, sizeof high_pk);
@@ -3504,6 +4348,7 @@ run_seed(uint64_t seed)
 	for (int i = 0; schema_sql[i]; i++)
 		setup_exec(conn, schema_sql[i]);
 	seed_data();
+	with_stream2(seed_data_new);
 	if (!opt_no_models)
 		setup_models();
 
@@ -3514,9 +4359,14 @@ run_seed(uint64_t seed)
 		if (opt_verbose || txn_no % 100 == 0)
 		{
 			printf("difftest: seed %" PRIu64 ": %d transactions done"
-				   " (org=%d user=%d post=%d comment=%d reaction=%d)\n", seed, txn_no,
+				   " (org=%d user=%d post=%d comment=%d reaction=%d", seed, txn_no,
 				   keys[T_ORG].n, keys[T_USER].n, keys[T_POST].n, keys[T_COMMENT].n,
 				   keys[T_REACTION].n);
+			/* as of the last op_new */
+			if (stream2_on)
+				printf(" tag=%d post_tag=%d message=%d", xkeys[X_TAG].n, pt_post.n,
+					   xkeys[X_MSG].n);
+			printf(")\n");
 			fflush(stdout);
 		}
 	}
@@ -3527,13 +4377,16 @@ run_seed(uint64_t seed)
 		PGresult *r = PQexec(conn,
 							 "SELECT (SELECT count(*) FROM tb_org), (SELECT count(*) FROM tb_user),"
 							 " (SELECT count(*) FROM tb_post), (SELECT count(*) FROM tb_comment),"
-							 " (SELECT count(*) FROM tb_reaction)");
+							 " (SELECT count(*) FROM tb_reaction), (SELECT count(*) FROM tb_tag),"
+							 " (SELECT count(*) FROM tb_post_tag), (SELECT count(*) FROM tb_message)");
 
 		if (res_ok(r))
 			printf("difftest: seed %" PRIu64 ": final sizes org=%s user=%s post=%s"
-				   " comment=%s reaction=%s (%ld s)\n", seed, PQgetvalue(r, 0, 0),
+				   " comment=%s reaction=%s tag=%s post_tag=%s message=%s (%ld s)\n",
+				   seed, PQgetvalue(r, 0, 0),
 				   PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
-				   PQgetvalue(r, 0, 4), (long) (time(NULL) - t0));
+				   PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
+				   PQgetvalue(r, 0, 7), (long) (time(NULL) - t0));
 		PQclear(r);
 	}
 	printf("difftest: %d transactions, %d models, seed %" PRIu64 ": %s\n",
@@ -3554,7 +4407,13 @@ usage(void)
 			"                [--use-verify]   (readmodel.verify() of every model at every check)\n"
 			"                [--models NAME,...]   (only these models, to narrow a failure)\n"
 			"                [--no-partition-ddl]   (no ATTACH/DETACH/CREATE/DROP of members)\n"
-			"                [--extra-models]   (also e1..e7, cascades, groups v g r l p k)\n"
+			"                [--extra-models]   (also e1..e7, cascades, groups v g r l p k,\n"
+			"                                    n ge u wn a o s q)\n"
+			"                [--shape-models]   (the groups n ge u wn a o s q, and the writes\n"
+			"                                    to tb_tag, tb_post_tag, tb_message)\n"
+			"                [--no-shape-models]   (--extra-models without them)\n"
+			"                [--shape-pct N]   (%% of the operations that start with one of\n"
+			"                                    those writes; default 25)\n"
 			"                [--set NAME=VALUE ...]   (session settings, e.g. GUCs)\n"
 			"                [--mock-engine | --mock-engine-stale]   (self-test)\n"
 			"Connects with the standard libpq environment (PGHOST, PGPORT, PGUSER...),\n"
@@ -3624,6 +4483,15 @@ main(int argc, char **argv)
 			opt_no_flush = true;
 		else if (strcmp(a, "--extra-models") == 0)
 			opt_extra_models = true;
+		else if (strcmp(a, "--shape-models") == 0)
+			opt_shape_models = true;
+		else if (strcmp(a, "--no-shape-models") == 0)
+			opt_no_shape_models = true;
+		else if (strcmp(a, "--shape-pct") == 0)
+		{
+			NEEDARG();
+			opt_shape_pct = atoi(v);
+		}
 		else if (strcmp(a, "--no-partition-ddl") == 0)
 			opt_no_part_ddl = true;
 		else if (strcmp(a, "--use-verify") == 0)
@@ -3650,6 +4518,14 @@ main(int argc, char **argv)
 	}
 	if (nseeds == 0)
 		seeds[nseeds++] = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 16);
+	if (strcmp(models[NSHAPE].name, "tv_n_post_tag") != 0)
+	{
+		fprintf(stderr, "difftest: NSHAPE does not name the first model of the shape groups\n");
+		return 2;
+	}
+	/* the writes of stream 2 when a model of the shape groups reads them */
+	for (int m = NSHAPE; m < NMODELS; m++)
+		stream2_on |= model_selected(m);
 
 	for (int s = 0; s < nseeds; s++)
 		run_seed(seeds[s]);

@@ -191,6 +191,35 @@ new_edge(AnalysisState *st, RelNode *n1, AttrNumber a1, RelNode *n2,
 }
 
 /*
+ * "n1.a1 = <an element of n2.a2>", kept in array_edges: the array's
+ * element type must be n1.a1's, compared with its own equality.  NULL when
+ * it is not.
+ */
+static Edge *
+new_array_edge(AnalysisState *st, QualSite *site, RelNode *n1, AttrNumber a1,
+			   RelNode *n2, AttrNumber a2, Oid opno, Oid collation)
+{
+	Oid			elem = get_element_type(get_atttype(n2->relid, a2));
+	Edge	   *edge;
+
+	if (!OidIsValid(elem) || elem != get_atttype(n1->relid, a1) ||
+		opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
+		collation != get_typcollation(elem))
+		return NULL;
+	edge = palloc0(sizeof(Edge));
+	edge->n1 = n1->id;
+	edge->a1 = a1;
+	edge->n2 = n2->id;
+	edge->a2 = a2;
+	edge->opno = opno;
+	edge->collation = collation;
+	edge->level = site->level;
+	edge->array2 = true;
+	st->array_edges = lappend(st->array_edges, edge);
+	return edge;
+}
+
+/*
  * The function RTE `expr` reads the element column of, when it is
  * unnest(<an array column>): the column (n, att) and where it is read.
  */
@@ -240,32 +269,19 @@ add_unnest_edge(AnalysisState *st, QualSite *site, OpExpr *op, Node *scalar,
 			   *n2;
 	AttrNumber	a1,
 				a2;
-	Oid			elem;
 	Edge	   *edge;
 
 	if (unnest_of(st, element, site->level, &rtindex, &array, &rte_level) == NULL ||
 		!analyze_resolve_column(st, scalar, site->level, false, &n1, &a1) ||
 		!analyze_resolve_column(st, array, rte_level, false, &n2, &a2) || n1 == n2)
 		return false;
-	elem = get_element_type(get_atttype(n2->relid, a2));
-	if (!OidIsValid(elem) || elem != get_atttype(n1->relid, a1) ||
-		op->opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
-		op->inputcollid != get_typcollation(elem))
+	edge = new_array_edge(st, site, n1, a1, n2, a2, op->opno, op->inputcollid);
+	if (edge == NULL)
 		return false;
-	edge = palloc0(sizeof(Edge));
-	edge->n1 = n1->id;
-	edge->a1 = a1;
-	edge->n2 = n2->id;
-	edge->a2 = a2;
-	edge->opno = op->opno;
-	edge->collation = op->inputcollid;
-	edge->level = site->level;
-	edge->array2 = true;
 	edge->start1 = may_start(site, scalar);
 	edge->start2 = rte_level == site->level && may_start(site, array);
 	edge->unnest_level = rte_level;
 	edge->unnest_rtindex = rtindex;
-	st->array_edges = lappend(st->array_edges, edge);
 	return true;
 }
 
@@ -309,7 +325,6 @@ add_array_edge(AnalysisState *st, QualSite *site, ScalarArrayOpExpr *op)
 			   *n2;
 	AttrNumber	a1,
 				a2;
-	Oid			elem;
 	Edge	   *edge;
 
 	if (!op->useOr || list_length(op->args) != 2 ||
@@ -318,23 +333,11 @@ add_array_edge(AnalysisState *st, QualSite *site, ScalarArrayOpExpr *op)
 		!analyze_resolve_column(st, array, site->level, false, &n2, &a2) ||
 		n1 == n2)
 		return;
-	elem = get_element_type(get_atttype(n2->relid, a2));
-	if (!OidIsValid(elem) || elem != get_atttype(n1->relid, a1) ||
-		op->opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
-		op->inputcollid != get_typcollation(elem))
+	edge = new_array_edge(st, site, n1, a1, n2, a2, op->opno, op->inputcollid);
+	if (edge == NULL)
 		return;
-	edge = palloc0(sizeof(Edge));
-	edge->n1 = n1->id;
-	edge->a1 = a1;
-	edge->n2 = n2->id;
-	edge->a2 = a2;
-	edge->opno = op->opno;
-	edge->collation = op->inputcollid;
-	edge->level = site->level;
-	edge->array2 = true;
 	edge->start1 = may_start(site, scalar);
 	edge->start2 = may_start(site, array);
-	st->array_edges = lappend(st->array_edges, edge);
 }
 
 /*

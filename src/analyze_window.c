@@ -93,7 +93,10 @@ check_windows(AnalysisState *st, QueryLevel *top)
 		else if (!bms_equal(first, resnos))
 			analyze_refuse(st, "The definition's windows are partitioned by different columns.",
 						   "Partition every window by the same root columns.");
-		if (!analyze_order_is_total(st, top, wc->orderClause, q->targetList))
+		/* within a partition its columns are fixed: they order too */
+		if (!analyze_order_is_total(st, top,
+									list_concat_copy(wc->partitionClause, wc->orderClause),
+									q->targetList))
 			analyze_refuse(st, "A window does not order its rows completely, so which row gets which value depends on the plan.",
 						   "End the window's ORDER BY with a unique key, e.g. OVER (PARTITION BY p.fk_category ORDER BY p.price DESC, p.pk_product).");
 	}

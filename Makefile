@@ -16,6 +16,7 @@ OBJS = \
 	src/analyze_expand.o \
 	src/analyze_walk.o \
 	src/analyze_functions.o \
+	src/analyze_sql_bodies.o \
 	src/analyze_edges.o \
 	src/analyze_routes.o \
 	src/analyze_union.o \

@@ -351,6 +351,18 @@ SELECT * FROM tv_granted ORDER BY pk_post;
 SELECT * FROM readmodel.verify('tv_granted');
 SELECT readmodel.drop('tv_granted');
 SELECT * FROM leftovers;
+-- A function another role owns, called from inside one the model's owner
+-- owns, would run with the owner's rights when a source changes, like one
+-- the definition calls: refused too.
+CREATE FUNCTION errs.theirs(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x + 1;
+ALTER FUNCTION errs.theirs(integer) OWNER TO regress_readmodel_errors;
+CREATE FUNCTION errs.mine(x integer) RETURNS integer LANGUAGE sql IMMUTABLE
+AS $$ SELECT errs.theirs(x) * 2 $$;
+CREATE FUNCTION errs.mine_atomic(x integer) RETURNS integer LANGUAGE sql IMMUTABLE
+RETURN errs.theirs(x) * 2;
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, errs.mine(u.pk_user) AS m FROM tb_user u');
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user, errs.mine_atomic(u.pk_user) AS m FROM tb_user u');
+SELECT * FROM leftovers;
 
 -- 13. Functions called on something that is not a read model.
 SELECT * FROM readmodel.verify('tb_user');

@@ -10,5 +10,6 @@ DROP EVENT TRIGGER readmodel_on_ddl_end;
 CREATE EVENT TRIGGER readmodel_on_ddl_end ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'CREATE VIEW', 'CREATE TRIGGER',
                  'CREATE RULE', 'CREATE TABLE', 'ALTER TYPE', 'CREATE FUNCTION',
-                 'ALTER FUNCTION')
+                 'ALTER FUNCTION', 'ALTER ROUTINE', 'CREATE AGGREGATE',
+                 'ALTER AGGREGATE')
     EXECUTE FUNCTION readmodel._on_ddl_end();

@@ -34,21 +34,18 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
-#include "catalog/pg_language.h"
 #include "catalog/pg_ts_config.h"
 #include "catalog/pg_ts_config_map.h"
 #include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -219,84 +216,18 @@ check_support_function(AnalysisState *st, Oid funcid, const char *what)
 	st->functions = list_append_unique_oid(st->functions, funcid);
 }
 
-static bool sql_function_reads_tables(Oid funcid, int depth);
-
-/* How deep the bodies of SQL functions calling SQL functions are read. */
-#define SQL_BODY_DEPTH 8
-
-static bool
-raw_reads_relation(Node *node, int *depth)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeVar))
-		return true;
-	/* a call by name: any SQL function of that name that reads a table */
-	if (IsA(node, FuncCall))
-	{
-		FuncCandidateList c;
-
-		for (c = FuncnameGetCandidates(((FuncCall *) node)->funcname, -1, NIL,
-									   false, false, false, true);
-			 c != NULL; c = c->next)
-			if (!is_builtin(c->oid) && sql_function_reads_tables(c->oid, *depth + 1))
-				return true;
-	}
-	return raw_expression_tree_walker(node, raw_reads_relation, depth);
-}
-
-static bool
-query_reads_relation(Node *node, int *depth)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblEntry))
-		return ((RangeTblEntry *) node)->rtekind == RTE_RELATION;
-	if (IsA(node, FuncExpr) && !is_builtin(((FuncExpr *) node)->funcid) &&
-		sql_function_reads_tables(((FuncExpr *) node)->funcid, *depth + 1))
-		return true;
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, query_reads_relation, depth,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, query_reads_relation, depth);
-}
-
 /*
- * Does a LANGUAGE sql function's body name a table, or call a SQL
- * function that does?  (Other languages cannot be read; their IMMUTABLE
- * is taken as the owner's word.)
+ * A function called inside the SQL body of one the definition calls: it
+ * runs with the model owner's rights as well, and is watched like it.
  */
-static bool
-sql_function_reads_tables(Oid funcid, int depth)
+void
+analyze_check_nested_function(AnalysisState *st, Oid funcid, const char *caller)
 {
-	HeapTuple	tuple;
-	bool		isnull;
-	Datum		body;
-	bool		found = false;
-	ListCell   *lc;
-
-	if (depth > SQL_BODY_DEPTH)
-		return false;
-	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for function %u", funcid);
-	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang != SQLlanguageId)
-	{
-		ReleaseSysCache(tuple);
-		return false;
-	}
-	body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosqlbody, &isnull);
-	if (!isnull)
-		found = query_reads_relation(stringToNode(TextDatumGetCString(body)), &depth);
-	else
-	{
-		body = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
-		if (!isnull)
-			foreach(lc, pg_parse_query(TextDatumGetCString(body)))
-				found |= raw_reads_relation(((RawStmt *) lfirst(lc))->stmt, &depth);
-	}
-	ReleaseSysCache(tuple);
-	return found;
+	st->functions = list_append_unique_oid(st->functions, funcid);
+	if (!is_builtin(funcid) && !trusted_owner(st, func_owner(funcid)))
+		refuse_untrusted(st, psprintf("function %s() (which %s() calls)",
+									  get_func_name(funcid), caller),
+						 func_owner(funcid));
 }
 
 void
@@ -322,7 +253,7 @@ analyze_check_function(AnalysisState *st, Oid funcid, int nargs, List *args)
 	if (volatility != PROVOLATILE_IMMUTABLE)
 		refuse_nondeterministic(st, funcid,
 								"User-defined functions must be IMMUTABLE: a STABLE one may read tables the read model cannot track.");
-	if (sql_function_reads_tables(funcid, 0))
+	if (analyze_sql_body_reads_tables(st, funcid))
 		refuse_nondeterministic(st, funcid,
 								"It is declared IMMUTABLE, but its SQL body reads a table, whose changes the read model would not see.");
 	if (!trusted_owner(st, func_owner(funcid)))

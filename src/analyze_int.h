@@ -9,6 +9,7 @@
  *	                       expression (the soundness rule's constructs)
  *	  analyze_functions.c  functions, operators, aggregates and types:
  *	                       deterministic, and owned by trusted roles
+ *	  analyze_sql_bodies.c the bodies of the SQL functions it calls
  *	  analyze_edges.c      column resolution, equality edges
  *	  analyze_routes.c     routes from changed rows to keys
  *	  analyze_union.c      UNION ALL: branches and their tag
@@ -155,6 +156,11 @@ extern void analyze_check_type(AnalysisState *st, Oid typid);
 extern void analyze_check_rendered(AnalysisState *st, Node *expr);
 extern void analyze_check_text_search(AnalysisState *st, Node *expr);
 extern void analyze_check_text_input(AnalysisState *st, Oid type);
+extern void analyze_check_nested_function(AnalysisState *st, Oid funcid,
+										  const char *caller);
+
+/* analyze_sql_bodies.c */
+extern bool analyze_sql_body_reads_tables(AnalysisState *st, Oid funcid);
 
 /* analyze_edges.c */
 extern bool analyze_resolve_column(AnalysisState *st, Node *expr,

@@ -5,7 +5,10 @@
  *	  models call.
  *
  * A new body (or new volatility, owner or settings) can change every value
- * a model computed with the function without any row changing.  After such
+ * a model computed with the function without any row changing; so can a
+ * new function of the same name, which a text body calling that name may
+ * now resolve to.  The functions a model calls include those the bodies
+ * of its SQL functions call (analyze_sql_bodies.c).  After such
  * a command the models are analysed again: those that can still be
  * maintained and call the function are rebuilt by diff in the same
  * command; one the new function makes unmaintainable (its body now reads a
@@ -19,6 +22,7 @@
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "nodes/parsenodes.h"
+#include "utils/lsyscache.h"
 
 #include "apply.h"
 #include "cache.h"
@@ -33,10 +37,7 @@ readmodel_function_command(CollectedCommand *cmd, List *functions)
 	if (cmd->type != SCT_Simple ||
 		cmd->d.simple.address.classId != ProcedureRelationId)
 		return functions;
-	/* a new function is called by no model yet */
-	if (IsA(cmd->parsetree, CreateFunctionStmt) &&
-		!((CreateFunctionStmt *) cmd->parsetree)->replace)
-		return functions;
+	/* a new one too: a text body calling another of its name may now call it */
 	return list_append_unique_oid(functions, cmd->d.simple.address.objectId);
 }
 
@@ -48,8 +49,20 @@ calls_any(ReadModel *model, List *functions)
 	if (model->analysis == NULL)
 		return model->broken != NULL;	/* it may have: cannot tell */
 	foreach(lc, functions)
-		if (list_member_oid(model->analysis->functions, lfirst_oid(lc)))
-			return true;
+	{
+		ListCell   *lm;
+		char	   *name = get_func_name(lfirst_oid(lc));
+
+		/* by name: a new overload changes what a text body calls */
+		foreach(lm, model->analysis->functions)
+		{
+			char	   *other = get_func_name(lfirst_oid(lm));
+
+			if (lfirst_oid(lm) == lfirst_oid(lc) ||
+				(name && other && strcmp(other, name) == 0))
+				return true;
+		}
+	}
 	return false;
 }
 

@@ -27,6 +27,28 @@
 #include "pg_readmodel.h"
 #include "queue.h"
 
+/* Does an ALTER TABLE (or RENAME) add, drop, rename or retype a column? */
+static bool
+changes_columns(CollectedCommand *cmd)
+{
+	ListCell   *lc;
+
+	if (cmd->type == SCT_Simple)
+		return IsA(cmd->parsetree, RenameStmt) &&
+			(((RenameStmt *) cmd->parsetree)->renameType == OBJECT_COLUMN ||
+			 ((RenameStmt *) cmd->parsetree)->renameType == OBJECT_ATTRIBUTE);
+	foreach(lc, cmd->d.alterTable.subcmds)
+	{
+		AlterTableCmd *sub = (AlterTableCmd *) ((CollectedATSubcmd *) lfirst(lc))->parsetree;
+
+		if (IsA(sub, AlterTableCmd) &&
+			(sub->subtype == AT_AddColumn || sub->subtype == AT_DropColumn ||
+			 sub->subtype == AT_AlterColumnType))
+			return true;
+	}
+	return false;
+}
+
 /* The type a command altered, appended to `types`. */
 List *
 readmodel_type_command(CollectedCommand *cmd, List *types)
@@ -45,7 +67,7 @@ readmodel_type_command(CollectedCommand *cmd, List *types)
 	if (address.classId == TypeRelationId)
 		return list_append_unique_oid(types, address.objectId);
 	/* a relation's columns are the attributes of its row type */
-	if (address.classId == RelationRelationId &&
+	if (address.classId == RelationRelationId && changes_columns(cmd) &&
 		OidIsValid(get_rel_type_id(address.objectId)))
 		return list_append_unique_oid(types, get_rel_type_id(address.objectId));
 	return types;
@@ -85,28 +107,40 @@ is_of_type(Oid typid, Oid altered, int depth)
 	return found;
 }
 
+static bool
+holds_any(ReadModel *model, List *types)
+{
+	ListCell   *lt;
+	ListCell   *la;
+
+	foreach(lt, model->analysis->types)
+		foreach(la, types)
+			if (is_of_type(lfirst_oid(lt), lfirst_oid(la), 0))
+				return true;
+	return false;
+}
+
 void
 readmodel_types_altered(List *types)
 {
 	ListCell   *lm;
+	List	   *holders = NIL;
 
 	if (types == NIL)
+		return;
+	/* which models hold such values, by the analyses they have now */
+	foreach(lm, readmodel_all_models())
+		if (ModelIsMaintained((ReadModel *) lfirst(lm)) && holds_any(lfirst(lm), types))
+			holders = lappend_oid(holders, ((ReadModel *) lfirst(lm))->relid);
+	if (holders == NIL)
 		return;
 	CommandCounterIncrement();
 	readmodel_invalidate_cache();
 	foreach(lm, readmodel_all_models())
 	{
 		ReadModel  *model = lfirst(lm);
-		ListCell   *lt;
-		ListCell   *la;
-		bool		uses = false;
 
-		if (!ModelIsMaintained(model))
-			continue;
-		foreach(lt, model->analysis->types)
-			foreach(la, types)
-				uses |= is_of_type(lfirst_oid(lt), lfirst_oid(la), 0);
-		if (uses)
+		if (ModelIsMaintained(model) && list_member_oid(holders, model->relid))
 			readmodel_queue_full(model, model->relid, RM_OP_REFRESH);
 	}
 }

@@ -351,6 +351,20 @@ SELECT * FROM tv_granted ORDER BY pk_post;
 SELECT * FROM readmodel.verify('tv_granted');
 SELECT readmodel.drop('tv_granted');
 SELECT * FROM leftovers;
+-- A function the owner may no longer execute makes the model stale, not
+-- every write to its sources fail.
+CREATE FUNCTION errs.plus1(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x + 1;
+SET ROLE regress_readmodel_errors;
+SELECT readmodel.create('tv_exec', 'SELECT p.pk_post, errs.plus1(p.pk_post) AS n FROM tb_post p');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION errs.plus1(integer) FROM PUBLIC;
+UPDATE tb_post SET title = 'One' WHERE pk_post = 1;
+SELECT name, status, reason FROM readmodel.models WHERE name = 'tv_exec'::regclass;
+GRANT EXECUTE ON FUNCTION errs.plus1(integer) TO PUBLIC;
+SET ROLE regress_readmodel_errors;
+SELECT readmodel.refresh('tv_exec') IS NOT NULL AS refreshed;
+SELECT readmodel.drop('tv_exec');
+RESET ROLE;
 -- A function another role owns, called from inside one the model's owner
 -- owns, would run with the owner's rights when a source changes, like one
 -- the definition calls: refused too.

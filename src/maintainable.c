@@ -106,6 +106,14 @@ check_privileges(ReadModel *model)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role %s may no longer read and write its read model table %s",
 						GetUserNameFromId(model->owner, false), model->qualname)));
+	/* else every write to a source would fail at "permission denied" */
+	foreach(lc, model->analysis->functions)
+		if (pg_proc_aclcheck(lfirst_oid(lc), model->owner, ACL_EXECUTE) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("role %s may no longer execute function %s(), which read model %s calls",
+							GetUserNameFromId(model->owner, false),
+							get_func_name(lfirst_oid(lc)), model->qualname)));
 }
 
 /*

@@ -103,6 +103,29 @@ SELECT * FROM tv_writers ORDER BY who;
 SELECT m AS model, (SELECT count(*) FROM readmodel.verify(m)) AS verify_rows
 FROM unnest(ARRAY['tv_activity', 'tv_feed', 'tv_names', 'tv_initials', 'tv_writers']) m;
 
+-- A FULL JOIN's rows of both sides as a tagged UNION ALL; the second
+-- branch is keyed by a unique NOT NULL column named in the options.
+CREATE TABLE tb_profile (pk_profile integer PRIMARY KEY, fk_user integer NOT NULL UNIQUE,
+                         bio text);
+INSERT INTO tb_profile VALUES (1, 2, 'second user'), (2, 9, 'no user yet');
+SELECT readmodel.create('tv_user_or_profile', $$
+    SELECT 'user' AS side, u.pk_user AS id, u.name, pr.bio
+    FROM tb_user u LEFT JOIN tb_profile pr ON pr.fk_user = u.pk_user
+    UNION ALL
+    SELECT 'profile', pr.fk_user, NULL, pr.bio
+    FROM tb_profile pr WHERE NOT EXISTS (SELECT FROM tb_user u WHERE u.pk_user = pr.fk_user)
+$$, '{"key": ["side", "id"]}');
+SELECT * FROM tv_user_or_profile ORDER BY side, id;
+INSERT INTO tb_user VALUES (9, 'ninth');               -- the orphan profile finds its user
+UPDATE tb_profile SET fk_user = 8 WHERE pk_profile = 1;  -- and another loses it
+SELECT * FROM tv_user_or_profile ORDER BY side, id;
+SELECT count(*) AS verify_rows FROM readmodel.verify('tv_user_or_profile');
+-- a named key that is unique in neither branch's root
+SELECT readmodel.create('tv_bad', $$
+    SELECT 'user' AS side, u.name AS id FROM tb_user u
+    UNION ALL SELECT 'profile', pr.bio FROM tb_profile pr $$, '{"key": ["side", "id"]}');
+SELECT readmodel.drop('tv_user_or_profile');
+
 SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed'), readmodel.drop('tv_names'),
        readmodel.drop('tv_initials'), readmodel.drop('tv_writers');
 DROP SCHEMA shape_union CASCADE;

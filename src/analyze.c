@@ -138,7 +138,7 @@ static void
 analyze_union_key(AnalysisState *st, Query *query, const char *explicit_key,
 				  ModelAnalysis *result)
 {
-	analyze_union(st, query, result);
+	analyze_union(st, query, explicit_key, result);
 	if (explicit_key != NULL &&
 		strcmp(readmodel_key_spelling(readmodel_key_parse(explicit_key)),
 			   result->key_name) != 0)

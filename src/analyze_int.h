@@ -175,7 +175,8 @@ extern bool analyze_column_not_null(Oid relid, AttrNumber att);
 extern LockScheme *analyze_lock_scheme(AttrNumber att, Oid opno, Oid collation);
 
 /* analyze_union.c */
-extern void analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result);
+extern void analyze_union(AnalysisState *st, Query *query,
+						  const char *explicit_key, ModelAnalysis *result);
 
 /* analyze_routes.c */
 extern void analyze_build_routes(AnalysisState *st, QueryLevel *top,

@@ -54,8 +54,9 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 			continue;
 		}
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
-			analyze_refuse(st, "The root table (the first table in FROM) is on the nullable side of a FULL join.",
-						   "Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <the key of the table whose rows you want, e.g. p.pk_post> IS NOT NULL is a LEFT JOIN.");
+			analyze_refuse(st, psprintf("The root table (the first table in FROM) is on the nullable side of a %s join.",
+										join->jointype == JOIN_FULL ? "FULL" : "RIGHT"),
+						   "To keep the rows of both sides, write a UNION ALL with a tag column, keyed by the tag and the join column: SELECT 'a' AS side, a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT 'b', b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k). To keep one side's rows, put that table first and LEFT JOIN the other.");
 		jt = join->larg;
 	}
 	if (!IsA(jt, RangeTblRef) ||

@@ -349,9 +349,39 @@ branch_context(void *arg)
 			   *(int *) arg);
 }
 
+/*
+ * The key named in the options, as the branch's own column names: the
+ * union's columns but the tag, by position (a branch may name them
+ * otherwise).  NULL when none is named.
+ */
+static char *
+branch_key_names(Query *query, Query *branch, const char *explicit_key,
+				 AttrNumber tag)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	if (explicit_key == NULL)
+		return NULL;
+	foreach(lc, readmodel_key_parse(explicit_key))
+	{
+		ListCell   *lt;
+
+		foreach(lt, query->targetList)
+		{
+			TargetEntry *tle = lfirst(lt);
+
+			if (tle->resno != tag && strcmp(tle->resname, strVal(lfirst(lc))) == 0)
+				names = lappend(names, makeString(get_tle_by_resno(branch->targetList,
+																   tle->resno)->resname));
+		}
+	}
+	return names ? readmodel_key_spelling(names) : NULL;
+}
+
 /* A branch's root, key and checks, as if it were the whole definition. */
 static void
-analyze_branch(AnalysisState *st, Branch *b, int number)
+analyze_branch(AnalysisState *st, Branch *b, int number, const char *key_names)
 {
 	ErrorContextCallback callback;
 	bool		grouped;
@@ -362,7 +392,7 @@ analyze_branch(AnalysisState *st, Branch *b, int number)
 	error_context_stack = &callback;
 	b->root = analyze_find_root(st, b->top);
 	b->analysis = palloc0(sizeof(ModelAnalysis));
-	b->root = analyze_find_key(st, b->top, b->root, NULL, b->analysis);
+	b->root = analyze_find_key(st, b->top, b->root, key_names, b->analysis);
 	grouped = analyze_check_grouping(st, b->top, b->root, b->analysis);
 	analyze_check_cardinality(st, b->top, b->root);
 	analyze_check_orders(st, b->top, b->root, grouped && b->analysis->key_unique);
@@ -370,7 +400,8 @@ analyze_branch(AnalysisState *st, Branch *b, int number)
 }
 
 void
-analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result)
+analyze_union(AnalysisState *st, Query *query, const char *explicit_key,
+			  ModelAnalysis *result)
 {
 	int			number = 0;
 	List	   *branches = NIL;
@@ -397,7 +428,8 @@ analyze_union(AnalysisState *st, Query *query, ModelAnalysis *result)
 			b->tag = NULL;
 			read_as_distinct(b->top->query);
 		}
-		analyze_branch(st, b, ++number);
+		analyze_branch(st, b, ++number,
+					   tag ? branch_key_names(query, b->top->query, explicit_key, tag) : NULL);
 		if (tag == InvalidAttrNumber)
 			check_keyed_by_all(st, b, number);
 	}

@@ -905,8 +905,22 @@ SELECT cookbook.refused('B3', 'tv_post_or_user', $$
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
     'read model "public.tv_post_or_user" cannot be maintained incrementally',
-    'Join the rest to the entity with JOIN or LEFT JOIN, or keep only its rows: a FULL JOIN with WHERE <the key of the table whose rows you want, e.g. p.pk_post> IS NOT NULL is a LEFT JOIN.');
---   rewrite: a model per side; the unmatched rows of the other side are a
+    'To keep the rows of both sides, write a UNION ALL with a tag column, keyed by the tag and the join column: SELECT ''a'' AS side, a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT ''b'', b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k). To keep one side''s rows, put that table first and LEFT JOIN the other.');
+--   rewrite, exact: a UNION ALL keyed by a tag and the id, the users
+--   without posts found by NOT EXISTS:
+SELECT readmodel.create('tv_post_or_user', $$
+    SELECT 'post' AS side, p.pk_post AS id, p.title, u.name AS author
+    FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user
+    UNION ALL
+    SELECT 'user', u.pk_user, NULL, u.name
+    FROM tb_user u WHERE NOT EXISTS (SELECT FROM tb_post p WHERE p.fk_user = u.pk_user)
+$$);
+SELECT cookbook.exact('B3', 'tv_post_or_user');
+INSERT INTO tb_user (pk_user, id, fk_org, name)
+    VALUES (77, '00000000-0000-0000-0000-000000000077', (SELECT min(pk_org) FROM tb_org), 'nopost');
+UPDATE tb_post SET fk_user = 77 WHERE pk_post = (SELECT min(pk_post) FROM tb_post);
+SELECT cookbook.exact('B3', 'tv_post_or_user');
+--   or a model per side; the unmatched rows of the other side are a
 --   filter when reading (posts always have an author here: tv_post_author
 --   of A12; users without posts):
 SELECT readmodel.create('tv_user_posts', $$

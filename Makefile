@@ -50,7 +50,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
-REGRESS = declaration shape_root_filter shape_joins shape_subqueries \
+REGRESS = declaration shape_root_filter patch_grouped shape_joins shape_subqueries \
 	shape_group_by shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade

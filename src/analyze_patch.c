@@ -6,8 +6,9 @@
  *	  the stored documents in place instead of recomputing them.
  *
  * A path qualifies when, at the top level of a definition without
- * aggregation, an output column is jsonb_build_object(...) (possibly
- * nested) and the value at the path is a plain column reference.  The
+ * aggregation or grouped by its unique key, an output column is
+ * jsonb_build_object(...) (possibly nested) and the value at the path is
+ * a plain column reference (outside any aggregate).  The
  * source column then qualifies when every reference to it anywhere in the
  * definition is such a copy: no qual, join, expression or subquery looks at
  * it, so changing it changes nothing but those paths.
@@ -54,6 +55,8 @@ typedef struct PatchState
 	List	   *copies;			/* PatchPath *, parallel to copy_nodes */
 	List	   *copy_nodes;		/* RelNode * */
 	QueryLevel *level;			/* during the reference walk */
+	bool		grouped;		/* grouped by the key: the other grouping
+								 * columns are determined by it */
 } PatchState;
 
 static ColumnRefs *
@@ -91,6 +94,27 @@ top_column(PatchState *ps, Node *expr, AttrNumber *att, bool exact)
 /* ---------- counting every reference ---------- */
 
 static bool count_walker(Node *node, PatchState *ps);
+
+/*
+ * A hidden output the top level only groups by.  Grouped by the key, a
+ * grouping column is determined by it and splits no group, so grouping by
+ * it does not look at its value.
+ */
+static bool
+grouping_only(TargetEntry *tle, Query *query)
+{
+	ListCell   *lc;
+
+	if (!tle->resjunk || tle->ressortgroupref == 0)
+		return false;
+	foreach(lc, query->sortClause)
+		if (((SortGroupClause *) lfirst(lc))->tleSortGroupRef == tle->ressortgroupref)
+			return false;
+	foreach(lc, query->distinctClause)
+		if (((SortGroupClause *) lfirst(lc))->tleSortGroupRef == tle->ressortgroupref)
+			return false;
+	return true;
+}
 
 static void
 count_var(PatchState *ps, Var *var)
@@ -135,6 +159,9 @@ count_walker(Node *node, PatchState *ps)
 		count_var(ps, (Var *) node);
 		return false;
 	}
+	if (IsA(node, TargetEntry) && ps->grouped && ps->level == ps->top &&
+		grouping_only((TargetEntry *) node, ps->top->query))
+		return false;
 	if (IsA(node, Query))
 	{
 		QueryLevel *save = ps->level;
@@ -229,6 +256,34 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 			ps->copy_nodes = lappend(ps->copy_nodes, node);
 		}
 	}
+}
+
+/*
+ * An output column that is a plain reference to a top-level column, of
+ * its very type: patched by setting it.  Key columns are the rows'
+ * identity, never patched.
+ */
+static void
+collect_plain_copy(PatchState *ps, TargetEntry *tle)
+{
+	PatchPath  *copy;
+	RelNode    *node;
+	AttrNumber	att;
+	ListCell   *lc;
+
+	foreach(lc, ps->result->key_columns)
+		if (((KeyColumn *) lfirst(lc))->resno == tle->resno)
+			return;
+	if (!IsA(tle->expr, Var) ||
+		(node = top_column(ps, (Node *) tle->expr, &att, true)) == NULL ||
+		att <= 0)
+		return;
+	copy = palloc0(sizeof(PatchPath));
+	copy->att = att;
+	copy->doc_col = pstrdup(tle->resname);
+	copy->keys = NIL;
+	ps->copies = lappend(ps->copies, copy);
+	ps->copy_nodes = lappend(ps->copy_nodes, node);
 }
 
 /* ---------- which rows a source occurrence's values reach ---------- */
@@ -357,7 +412,7 @@ describe_target(PatchTarget *target)
 		ListCell   *lk;
 
 		appendStringInfo(&buf, "%s %s", lc == list_head(target->paths) ? "" : ",",
-						 path->doc_col);
+						 quote_identifier(path->doc_col));
 		foreach(lk, path->keys)
 			appendStringInfo(&buf, "->'%s'", strVal(lfirst(lk)));
 		appendStringInfo(&buf, " := %s", get_attname(target->relid, path->att, false));
@@ -417,6 +472,30 @@ build_targets(PatchState *ps)
 	}
 }
 
+/*
+ * A plain output column that is not patchable (a join column, a key) is
+ * never changed by a patch's UPDATE: leave it out of the statement.
+ */
+static void
+drop_unpatchable_columns(PatchTarget *target, ModelSource *source)
+{
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	foreach(lc, target->paths)
+	{
+		PatchPath  *path = lfirst(lc);
+
+		if (path->keys != NIL || bms_is_member(path->att, source->patch_cols))
+			kept = lappend(kept, path);
+	}
+	if (kept != NIL && list_length(kept) < list_length(target->paths))
+	{
+		target->paths = kept;
+		target->description = describe_target(target);
+	}
+}
+
 void
 analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 				ModelAnalysis *result)
@@ -425,10 +504,17 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 	Query	   *query = top->query;
 	ListCell   *lc;
 
-	/* aggregation mixes rows: nothing at the top is a plain copy */
-	if (query->hasAggs || query->groupClause != NIL)
+	/*
+	 * Aggregation mixes rows, unless each group is one root row (grouped by
+	 * the unique key): then the top level's plain columns are its own or
+	 * those of tables joined to it N:1, one value per group.
+	 */
+	if ((query->hasAggs || query->groupClause != NIL) &&
+		(query->groupClause == NIL || !result->key_unique ||
+		 query->groupingSets != NIL))
 		return;
 	memset(&ps, 0, sizeof(ps));
+	ps.grouped = (query->groupClause != NIL);
 	ps.st = st;
 	ps.top = top;
 	ps.root = root;
@@ -438,10 +524,13 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 	{
 		TargetEntry *tle = lfirst(lc);
 
-		if (!tle->resjunk && tle->resname != NULL &&
-			exprType((Node *) tle->expr) == JSONBOID &&
+		if (tle->resjunk || tle->resname == NULL)
+			continue;
+		if (exprType((Node *) tle->expr) == JSONBOID &&
 			is_build_object((Node *) tle->expr))
 			collect_copies(&ps, (FuncExpr *) tle->expr, NIL, tle->resname);
+		else
+			collect_plain_copy(&ps, tle);
 	}
 	if (ps.copies == NIL)
 		return;
@@ -460,4 +549,6 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 		if (source && refs->copies > 0 && refs->copies == refs->refs)
 			source->patch_cols = bms_add_member(source->patch_cols, refs->att);
 	}
+	foreach(lc, result->patches)
+		drop_unpatchable_columns(lfirst(lc), model_source(result, ((PatchTarget *) lfirst(lc))->relid));
 }

@@ -5,9 +5,11 @@
  *
  *	WITH s AS MATERIALIZED (SELECT via, v0, v1 ... FROM [ONLY] source s
  *							WHERE s.via = ANY($1))
- *	UPDATE model t SET doc = jsonb_patch(jsonb_patch(t.doc, p0, s.v0), p1, s.v1)
+ *	UPDATE model t SET col = s.v0,
+ *					   doc = jsonb_patch(jsonb_patch(t.doc, p1, s.v1), p2, s.v2)
  *	FROM s WHERE t.out = s.via
- *	  AND (record_image_ne(ROW(t.doc #> p0), ROW(s.v0)) OR ...)
+ *	  AND (record_image_ne(ROW(t.col), ROW(s.v0)) OR
+ *		   record_image_ne(ROW(t.doc #> p1), ROW(s.v1)) OR ...)
  *
  * The new values are computed once per source row, not per model row, and
  * a row is written only when a path's value differs by binary image.
@@ -44,12 +46,42 @@ path_literal(List *keys)
 	return buf.data;
 }
 
-/* The source value as jsonb_build_object stores it (SQL NULL is JSON null). */
+/*
+ * The source value as the model stores it: in a document as
+ * jsonb_build_object does (SQL NULL is JSON null), in a plain column as is.
+ */
 static char *
 copied_value(PatchTarget *target, PatchPath *path)
 {
+	const char *column = readmodel_column_name(target->relid, path->att);
+
+	if (path->keys == NIL)
+		return psprintf("s.%s", column);
 	return psprintf("COALESCE(pg_catalog.to_jsonb(s.%s), 'null'::pg_catalog.jsonb)",
-					readmodel_column_name(target->relid, path->att));
+					column);
+}
+
+/* "col = s.vN" for each plain output column, and when it differs. */
+static void
+append_plain_columns(StringInfo set, StringInfo differs, PatchTarget *target)
+{
+	ListCell   *lp;
+	int			position = 0;
+
+	foreach(lp, target->paths)
+	{
+		PatchPath  *path = lfirst(lp);
+		const char *col = quote_identifier(path->doc_col);
+
+		if (path->keys == NIL)
+		{
+			appendStringInfo(set, "%s%s = s.v%d", set->len ? ", " : "", col, position);
+			appendStringInfo(differs,
+							 "%spg_catalog.record_image_ne(ROW(t.%s), ROW(s.v%d))",
+							 differs->len ? " OR " : "", col, position);
+		}
+		position++;
+	}
 }
 
 /*
@@ -82,7 +114,7 @@ append_document(StringInfo set, StringInfo differs, PatchTarget *target,
 		PatchPath  *path = lfirst(lp);
 		char	   *value = psprintf("s.v%d", position++);
 
-		if (strcmp(path->doc_col, doc_col) != 0)
+		if (path->keys == NIL || strcmp(path->doc_col, doc_col) != 0)
 			continue;
 		expr = psprintf("%s(%s, %s, %s)", setter, expr,
 						path_literal(path->keys), value);
@@ -111,10 +143,14 @@ readmodel_patch_sql(ReadModel *model, PatchTarget *target)
 	initStringInfo(&values);
 	foreach(lp, target->paths)
 	{
-		docs = list_append_unique(docs, makeString(((PatchPath *) lfirst(lp))->doc_col));
+		PatchPath  *path = lfirst(lp);
+
+		if (path->keys != NIL)
+			docs = list_append_unique(docs, makeString(path->doc_col));
 		appendStringInfo(&values, ", %s AS v%d",
-						 copied_value(target, lfirst(lp)), position++);
+						 copied_value(target, path), position++);
 	}
+	append_plain_columns(&set, &differs, target);
 	foreach(ld, docs)
 		append_document(&set, &differs, target, strVal(lfirst(ld)));
 	return psprintf("WITH s AS MATERIALIZED (SELECT s.%s AS via%s FROM %s s WHERE %s) "

@@ -160,8 +160,10 @@ typedef struct SourceRoute
 typedef struct PatchPath
 {
 	AttrNumber	att;			/* the source column */
-	char	   *doc_col;		/* the model's jsonb column */
-	List	   *keys;			/* path in the document: String nodes */
+	char	   *doc_col;		/* the model's jsonb column, or the column
+								 * itself when keys is NIL */
+	List	   *keys;			/* path in the document: String nodes; NIL
+								 * for a plain output column */
 } PatchPath;
 
 /*

@@ -9,7 +9,12 @@
 #                  PGUSER) names, instead of the checkout's private cluster
 #
 # Every other argument goes to ./bench (`test/bench/bench --help`), e.g.
-#   bash test/bench/run.sh --scales 1000,10000,100000 --refresh-budget 60
+#   bash test/bench/run.sh --scales 1000,10000,100000 --refresh-budget 30
+# By default bench runs everything twice, CPU-bound and durable
+# (--settings cpu,durable): it switches fsync, synchronous_commit and
+# full_page_writes with ALTER SYSTEM and pg_reload_conf() and puts them back
+# at exit.  For numbers from a build that cannot change mid-run, on a server
+# of its own, see test/bench/frozen.sh.
 #
 # Server: by default the private cluster of this checkout.  If it is not
 # running, it is started with `bash test/cluster.sh start` (PGPORT and
@@ -18,7 +23,7 @@
 # already running it is used as it is, on its own port, and left running
 # (`cluster.sh start` would restart it when the environment's port or preload
 # setting differs).  The benchmark drops and recreates database
-# readmodel_bench there.
+# readmodel_bench there (and switches the settings above, on the server).
 #
 # Output: the human-readable tables on stdout, also saved with the CSV and
 # Markdown versions in test/bench/results/ (bench.log, bench.csv, bench.md)

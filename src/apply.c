@@ -6,6 +6,7 @@
  * One statement per model and chunk of keys does the whole job:
  *
  *	WITH n AS MATERIALIZED (SELECT * FROM <view> v WHERE v.key = ANY($1)),
+ *		 o AS MATERIALIZED (the keys among them the model has now),
  *		 d AS (DELETE rows of those keys that are no longer produced),
  *		 u AS (UPDATE rows whose binary image differs from the recomputed),
  *		 i AS (INSERT rows that are new)
@@ -91,7 +92,9 @@ readmodel_row_image_differs(const char *left, const char *right, List *columns)
 
 /*
  * The diffing statement; `keyed` restricts it to keys = ANY($1), else it
- * covers the whole model (full refresh).
+ * covers the whole model (full refresh).  Keyed, the rows that exist are
+ * found once by the key's index (o), so that inserting new keys does not
+ * plan an anti-join against the whole model.
  */
 char *
 readmodel_diff_sql(ReadModel *model, bool keyed)
@@ -107,7 +110,7 @@ readmodel_diff_sql(ReadModel *model, bool keyed)
 		appendStringInfo(&set, "%s%s = n.%s", set.len ? ", " : "",
 						 (char *) lfirst(lc), (char *) lfirst(lc));
 
-	return psprintf("WITH n AS MATERIALIZED (SELECT * FROM %s v%s), "
+	return psprintf("WITH n AS MATERIALIZED (SELECT * FROM %s v%s), %s"
 					"d AS (DELETE FROM %s t WHERE %s NOT EXISTS (SELECT FROM n WHERE %s) RETURNING 1), "
 					"u AS (UPDATE %s t SET %s FROM n WHERE %s AND %s RETURNING 1), "
 					"i AS (INSERT INTO %s (%s) SELECT %s FROM n WHERE NOT EXISTS (SELECT FROM %s t WHERE %s) RETURNING 1) "
@@ -115,13 +118,16 @@ readmodel_diff_sql(ReadModel *model, bool keyed)
 					"(SELECT pg_catalog.count(*) FROM i)",
 					model->view_qualname,
 					keyed ? psprintf(" WHERE %s", readmodel_key_any_sql(model, "v")) : "",
+					keyed ? psprintf("o AS MATERIALIZED (SELECT %s FROM %s t WHERE %s), ",
+									 readmodel_key_list_sql(model, "t"), model->qualname,
+									 readmodel_key_any_sql(model, "t")) : "",
 					model->qualname,
 					keyed ? psprintf("%s AND", readmodel_key_any_sql(model, "t")) : "",
 					n_is_t,
 					model->qualname, set.data, t_is_n,
 					readmodel_row_image_differs("t", "n", columns),
 					model->qualname, column_list(NULL, columns),
-					column_list("n", columns), model->qualname, t_is_n);
+					column_list("n", columns), keyed ? "o" : model->qualname, t_is_n);
 }
 
 /* Run the diff; returns rows written and adds to the counters. */

@@ -125,6 +125,41 @@ SELECT readmodel.create('tv_bad', $$
     SELECT 'user' AS side, u.name AS id FROM tb_user u
     UNION ALL SELECT 'profile', pr.bio FROM tb_profile pr $$, '{"key": ["side", "id"]}');
 SELECT readmodel.drop('tv_user_or_profile');
+-- The same without a tag: the second branch keeps out the first one's keys
+-- (NOT EXISTS on the first branch's root and key), so no key is in both,
+-- and the rows are exactly those of the FULL JOIN.
+SELECT readmodel.create('tv_user_full', $$
+    SELECT u.pk_user AS id, u.name, pr.bio
+    FROM tb_user u LEFT JOIN tb_profile pr ON pr.fk_user = u.pk_user
+    UNION ALL
+    SELECT pr.fk_user, NULL, pr.bio
+    FROM tb_profile pr WHERE NOT EXISTS (SELECT FROM tb_user u WHERE pr.fk_user = u.pk_user)
+$$, '{"key": "id"}');
+INSERT INTO tb_profile VALUES (3, 7, 'seven');
+DELETE FROM tb_user WHERE pk_user = 9;                  -- its profile is an orphan again
+UPDATE tb_profile SET fk_user = 1 WHERE pk_profile = 1;
+SELECT * FROM tv_user_full ORDER BY id;
+SELECT count(*) AS verify_rows FROM readmodel.verify('tv_user_full');
+SELECT count(*) AS differ FROM (
+    (SELECT * FROM tv_user_full EXCEPT ALL
+     SELECT COALESCE(u.pk_user, pr.fk_user), u.name, pr.bio
+     FROM tb_user u FULL JOIN tb_profile pr ON pr.fk_user = u.pk_user)
+    UNION ALL
+    (SELECT COALESCE(u.pk_user, pr.fk_user), u.name, pr.bio
+     FROM tb_user u FULL JOIN tb_profile pr ON pr.fk_user = u.pk_user
+     EXCEPT ALL SELECT * FROM tv_user_full)) d;
+SELECT readmodel.drop('tv_user_full');
+-- refused: the NOT EXISTS narrowed by another condition, or over another table
+SELECT readmodel.create('tv_bad', $$
+    SELECT u.pk_user AS id FROM tb_user u
+    UNION ALL SELECT pr.fk_user FROM tb_profile pr
+    WHERE NOT EXISTS (SELECT FROM tb_user u WHERE u.pk_user = pr.fk_user AND u.name <> 'x') $$,
+    '{"key": "id"}');
+SELECT readmodel.create('tv_bad', $$
+    SELECT u.pk_user AS id FROM tb_user u
+    UNION ALL SELECT pr.fk_user FROM tb_profile pr
+    WHERE NOT EXISTS (SELECT FROM tb_profile p2 WHERE p2.fk_user = pr.fk_user) $$,
+    '{"key": "id"}');
 
 SELECT readmodel.drop('tv_activity'), readmodel.drop('tv_feed'), readmodel.drop('tv_names'),
        readmodel.drop('tv_initials'), readmodel.drop('tv_writers');

@@ -14,7 +14,9 @@
  * rows of one branch differ by their key, rows of two by their tag, so it
  * removes no row and is a UNION ALL.  A UNION without a tag is keyed by
  * all of its columns (each branch read as a SELECT DISTINCT of them): a
- * value is a row when any branch has it.  INTERSECT and EXCEPT are
+ * value is a row when any branch has it.  A UNION ALL without a tag is
+ * accepted when its second branch keeps out the first one's keys with NOT
+ * EXISTS (a FULL JOIN written out).  INTERSECT and EXCEPT are
  * refused: a row's presence there depends on the other branch's rows.
  *
  *-------------------------------------------------------------------------
@@ -29,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "analyze_int.h"
 #include "keys.h"
@@ -188,12 +191,9 @@ is_tag_column(List *branches, AttrNumber resno)
 	return true;
 }
 
-/*
- * The first output column that tags the branches; for a UNION without ALL
- * none (0) will do, else refuse.
- */
+/* The first output column that tags the branches, or 0. */
 static AttrNumber
-find_tag(AnalysisState *st, Query *query, List *branches, bool distinct)
+find_tag(List *branches, Query *query)
 {
 	ListCell   *lc;
 
@@ -204,11 +204,121 @@ find_tag(AnalysisState *st, Query *query, List *branches, bool distinct)
 		if (!tle->resjunk && is_tag_column(branches, tle->resno))
 			return tle->resno;
 	}
-	if (distinct)
-		return InvalidAttrNumber;
+	foreach(lc, branches)
+		((Branch *) lfirst(lc))->tag = NULL;
+	return InvalidAttrNumber;
+}
+
+/* Is `var` the plain key column `key` of range-table entry `rtindex`? */
+static bool
+is_key_var(Node *var, Index rtindex, KeyColumn *key, Index levelsup)
+{
+	return var && IsA(var, Var) && ((Var *) var)->varlevelsup == levelsup &&
+		((Var *) var)->varno == rtindex && ((Var *) var)->varattno == key->root_att;
+}
+
+/*
+ * Is `cond` NOT EXISTS (SELECT FROM r WHERE r.k = <key>), r and k the first
+ * branch's root and key, <key> the second branch's key column, compared by
+ * the key type's equality?
+ */
+static bool
+excludes_first_keys(Node *cond, Branch *first, Branch *second)
+{
+	KeyColumn  *k1 = linitial(first->analysis->key_columns);
+	KeyColumn  *k2 = linitial(second->analysis->key_columns);
+	SubLink    *sub;
+	Query	   *q;
+	RangeTblEntry *rte;
+	OpExpr	   *op;
+	Node	   *inner,
+			   *outer;
+
+	if (!is_notclause(cond) ||
+		!IsA((sub = (SubLink *) get_notclausearg((Expr *) cond)), SubLink) ||
+		sub->subLinkType != EXISTS_SUBLINK)
+		return false;
+	q = castNode(Query, sub->subselect);
+	if (q->setOperations || q->groupClause || q->havingQual || q->limitCount ||
+		q->limitOffset || q->cteList || q->hasAggs || q->hasWindowFuncs ||
+		q->hasTargetSRFs || list_length(q->rtable) != 1 ||
+		list_length(q->jointree->fromlist) != 1 ||
+		!IsA(linitial(q->jointree->fromlist), RangeTblRef))
+		return false;
+	rte = linitial(q->rtable);
+	op = (OpExpr *) q->jointree->quals;
+	if (rte->rtekind != RTE_RELATION || rte->relid != first->root->relid ||
+		rte->inh != first->root->rte->inh || op == NULL || !IsA(op, OpExpr) ||
+		list_length(op->args) != 2 ||
+		op->opno != lookup_type_cache(k1->type, TYPECACHE_EQ_OPR)->eq_opr)
+		return false;
+	inner = linitial(op->args);
+	outer = lsecond(op->args);
+	if (IsA(inner, Var) && ((Var *) inner)->varlevelsup == 1)
+	{
+		Node	   *swap = inner;
+
+		inner = outer;
+		outer = swap;
+	}
+	return is_key_var(inner, 1, k1, 0) &&
+		is_key_var(outer, second->root->rtindex, k2, 1);
+}
+
+/*
+ * Could a UNION ALL without a tag be proven to keep its branches apart?
+ * Two branches, the second with a NOT EXISTS condition.  Else it is
+ * refused before its branches are, with the reason that matters.
+ */
+static bool
+may_be_disjoint(List *branches)
+{
+	ListCell   *lc;
+
+	if (list_length(branches) != 2)
+		return false;
+	foreach(lc, analyze_top_conditions(((Branch *) llast(branches))->top))
+		if (is_notclause(lfirst(lc)) &&
+			IsA(get_notclausearg((Expr *) lfirst(lc)), SubLink))
+			return true;
+	return false;
+}
+
+static void
+refuse_untagged(AnalysisState *st)
+{
 	analyze_refuse(st, "No output column of the UNION ALL is a different constant in each branch, so rows of two branches could have the same key.",
-				   "Add a column that tells the branches apart, e.g. SELECT 'post' AS kind, p.pk_post AS id, ... UNION ALL SELECT 'comment', c.pk_comment, ...");
-	return InvalidAttrNumber;	/* keep compiler quiet */
+				   "Add a column that tells the branches apart, e.g. SELECT 'post' AS kind, p.pk_post AS id, ... UNION ALL SELECT 'comment', c.pk_comment, ...; or, for the rows of a FULL JOIN, keep out of the second branch the first one's keys: ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k).");
+}
+
+/*
+ * A UNION ALL without a tag: accepted when its two branches are keyed by
+ * one plain root column each, of one equal-image type, and the second
+ * keeps only keys the first's root does not have (NOT EXISTS): each key
+ * of the first is a row of its root, so no key is in both (a FULL JOIN
+ * written out).
+ */
+static void
+check_disjoint(AnalysisState *st, List *branches)
+{
+	Branch	   *first = linitial(branches);
+	Branch	   *second = llast(branches);
+	KeyColumn  *k1 = linitial(first->analysis->key_columns);
+	ListCell   *lc;
+
+	if (list_length(branches) == 2 && first->analysis->key_unique &&
+		second->analysis->key_unique &&
+		list_length(first->analysis->key_columns) == 1 &&
+		list_length(second->analysis->key_columns) == 1 &&
+		k1->expr == NULL && k1->root_att > 0 &&
+		((KeyColumn *) linitial(second->analysis->key_columns))->root_att > 0 &&
+		analyze_equal_image_type(k1->type, -1, k1->collation))
+	{
+		foreach(lc, analyze_top_conditions(second->top))
+			if (excludes_first_keys(lfirst(lc), first, second))
+				return;
+	}
+	refuse_untagged(st);
 }
 
 /* Every branch's key must be at the same output positions, of one type. */
@@ -407,6 +517,7 @@ analyze_union(AnalysisState *st, Query *query, const char *explicit_key,
 	List	   *branches = NIL;
 	ListCell   *lc;
 	AttrNumber	tag;
+	bool		by_all;
 
 	foreach(lc, union_leaves(st, query->setOperations))
 	{
@@ -416,25 +527,28 @@ analyze_union(AnalysisState *st, Query *query, const char *explicit_key,
 		branches = lappend(branches, b);
 	}
 	analyze_collect_edges(st);
-	tag = find_tag(st, query, branches, removes_duplicates(query->setOperations));
-	if (tag == InvalidAttrNumber)
+	tag = find_tag(branches, query);
+	by_all = (tag == InvalidAttrNumber && removes_duplicates(query->setOperations));
+	if (by_all)
 		check_union_columns(st, query);
+	else if (tag == InvalidAttrNumber && !may_be_disjoint(branches))
+		refuse_untagged(st);
 	foreach(lc, branches)
 	{
 		Branch	   *b = lfirst(lc);
 
-		if (tag == InvalidAttrNumber)
-		{
-			b->tag = NULL;
+		if (by_all)
 			read_as_distinct(b->top->query);
-		}
 		analyze_branch(st, b, ++number,
-					   tag ? branch_key_names(query, b->top->query, explicit_key, tag) : NULL);
-		if (tag == InvalidAttrNumber)
+					   by_all ? NULL : branch_key_names(query, b->top->query, explicit_key, tag));
+		if (by_all)
 			check_keyed_by_all(st, b, number);
 	}
+	if (tag == InvalidAttrNumber && !by_all)
+		check_disjoint(st, branches);
 	check_branch_keys(st, branches, tag);
 	union_key(query, branches, tag, result);
+	result->key_unique = !by_all;
 	result->root_relid = ((Branch *) linitial(branches))->root->relid;
 	foreach(lc, branches)
 		branch_routes(st, lfirst(lc), result);

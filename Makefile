@@ -20,6 +20,7 @@ OBJS = \
 	src/analyze_edges.o \
 	src/analyze_routes.o \
 	src/analyze_union.o \
+	src/full_join.o \
 	src/analyze_window.o \
 	src/analyze_order.o \
 	src/analyze_key.o \
@@ -51,7 +52,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
 REGRESS = declaration shape_root_filter patch_grouped shape_joins shape_subqueries \
-	shape_group_by shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
+	shape_group_by shape_full_join shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.

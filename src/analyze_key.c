@@ -56,7 +56,7 @@ analyze_find_root(AnalysisState *st, QueryLevel *top)
 		if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
 			analyze_refuse(st, psprintf("The root table (the first table in FROM) is on the nullable side of a %s join.",
 										join->jointype == JOIN_FULL ? "FULL" : "RIGHT"),
-						   "To keep the rows of both sides, write a UNION ALL whose second branch keeps out the first one's keys: SELECT a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k); when the join is not on both tables' keys, add a tag column ('a' AS side) to both branches. To keep one side's rows, put that table first and LEFT JOIN the other.");
+						   "A FULL JOIN of two tables alone, on an equality of their keys, selecting COALESCE(a.k, b.k), is accepted as it is. Else, to keep the rows of both sides, write a UNION ALL whose second branch keeps out the first one's keys: SELECT a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k), with a tag column ('a' AS side) in both when the join is not on both tables' keys. To keep one side's rows, put that table first and LEFT JOIN the other.");
 		jt = join->larg;
 	}
 	if (!IsA(jt, RangeTblRef) ||

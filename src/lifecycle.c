@@ -41,6 +41,7 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -51,6 +52,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "full_join.h"
 #include "keys.h"
 #include "lifecycle.h"
 #include "model_partitions.h"
@@ -418,12 +420,38 @@ view_query(Oid viewid)
 	return query;
 }
 
+/*
+ * A definition that is a FULL JOIN on two keys: its view becomes the UNION
+ * ALL the analysis proves (full_join.c).  Written and read back with an
+ * empty search_path, so that every name in it is qualified and means what
+ * it meant.
+ */
+static void
+write_out_full_join(Oid viewid)
+{
+	int			nestlevel = NewGUCNestLevel();
+	char	   *sql;
+
+	(void) set_config_option("search_path", "", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	sql = readmodel_full_join_as_union(view_query(viewid));
+	if (sql != NULL)
+	{
+		readmodel_spi_exec(psprintf("CREATE OR REPLACE VIEW %s AS %s",
+									readmodel_relation_name(viewid), sql),
+						   SPI_OK_UTILITY);
+		CommandCounterIncrement();
+	}
+	AtEOXact_GUC(true, nestlevel);
+}
+
 static ModelAnalysis *
 analyze_view(Oid viewid, CreateOptions *options, const char *qualname)
 {
 	Sandbox		sandbox;
 	ModelAnalysis *analysis;
 
+	write_out_full_join(viewid);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	analysis = readmodel_analyze(view_query(viewid), viewid, options->key, qualname,
 								 GetUserId(), options->refresh_strategy);

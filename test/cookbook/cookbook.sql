@@ -905,7 +905,7 @@ SELECT cookbook.refused('B3', 'tv_post_or_user', $$
     FROM tb_post p FULL JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{}', '0A000', 'The root table (the first table in FROM) is on the nullable side of a FULL join.',
     'read model "public.tv_post_or_user" cannot be maintained incrementally',
-    'To keep the rows of both sides, write a UNION ALL whose second branch keeps out the first one''s keys: SELECT a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k); when the join is not on both tables'' keys, add a tag column (''a'' AS side) to both branches. To keep one side''s rows, put that table first and LEFT JOIN the other.');
+    'A FULL JOIN of two tables alone, on an equality of their keys, selecting COALESCE(a.k, b.k), is accepted as it is. Else, to keep the rows of both sides, write a UNION ALL whose second branch keeps out the first one''s keys: SELECT a.k, ... FROM a LEFT JOIN b ON b.k = a.k UNION ALL SELECT b.k, ... FROM b WHERE NOT EXISTS (SELECT FROM a WHERE a.k = b.k), with a tag column (''a'' AS side) in both when the join is not on both tables'' keys. To keep one side''s rows, put that table first and LEFT JOIN the other.');
 --   rewrite, exact: a UNION ALL keyed by a tag and the id, the users
 --   without posts found by NOT EXISTS:
 SELECT readmodel.create('tv_post_or_user', $$

@@ -1315,6 +1315,21 @@ static const Model models[] = {
 		"UNION\n"
 		"SELECT c.fk_user FROM tb_comment c"},
 
+	/* (u4) UNION ALL without a tag: the second branch keeps out the first's keys */
+	{"tv_u_tag_or_org", "{\"mode\":\"statement\"}",
+		"SELECT t.pk_tag AS id, t.name FROM tb_tag t\n"
+		"UNION ALL\n"
+		"SELECT o.pk_org, o.name FROM tb_org o\n"
+		"WHERE NOT EXISTS (SELECT FROM tb_tag t WHERE t.pk_tag = o.pk_org)"},
+
+	/* (fj1) a FULL JOIN of two tables on their keys (their values overlap) */
+	{"tv_fj_user_org", "{}",
+		"SELECT COALESCE(u.pk_user, o.pk_org) AS id, u.name AS user_name,"
+		" o.name AS org_name,\n"
+		"       jsonb_build_object('active', u.active, 'note', o.note) AS data\n"
+		"FROM tb_user u FULL JOIN tb_org o ON o.pk_org = u.pk_user\n"
+		"WHERE u.active OR u.pk_user IS NULL"},
+
 	/* (wn1) rank and running total within the author, totally ordered */
 	{"tv_wn_rank", "{}",
 		"SELECT p.pk_post, p.fk_user, p.score,\n"

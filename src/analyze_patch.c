@@ -101,18 +101,34 @@ static bool count_walker(Node *node, PatchState *ps);
  * it does not look at its value.
  */
 static bool
+in_clause(List *clauses, Index ref)
+{
+	ListCell   *lc;
+
+	foreach(lc, clauses)
+		if (((SortGroupClause *) lfirst(lc))->tleSortGroupRef == ref)
+			return true;
+	return false;
+}
+
+static bool
 grouping_only(TargetEntry *tle, Query *query)
 {
 	ListCell   *lc;
 
-	if (!tle->resjunk || tle->ressortgroupref == 0)
+	if (!tle->resjunk || tle->ressortgroupref == 0 ||
+		in_clause(query->sortClause, tle->ressortgroupref) ||
+		in_clause(query->distinctClause, tle->ressortgroupref))
 		return false;
-	foreach(lc, query->sortClause)
-		if (((SortGroupClause *) lfirst(lc))->tleSortGroupRef == tle->ressortgroupref)
+	/* a window partitioned or ordered by it reads it across rows */
+	foreach(lc, query->windowClause)
+	{
+		WindowClause *wc = lfirst(lc);
+
+		if (in_clause(wc->partitionClause, tle->ressortgroupref) ||
+			in_clause(wc->orderClause, tle->ressortgroupref))
 			return false;
-	foreach(lc, query->distinctClause)
-		if (((SortGroupClause *) lfirst(lc))->tleSortGroupRef == tle->ressortgroupref)
-			return false;
+	}
 	return true;
 }
 

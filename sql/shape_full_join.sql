@@ -72,11 +72,12 @@ SELECT differ(), (SELECT count(*) FROM readmodel.verify('tv_full')) AS verify_ro
 TRUNCATE tb_profile;
 SELECT differ(), (SELECT count(*) FROM readmodel.verify('tv_full')) AS verify_rows;
 
--- replaced by another FULL JOIN
+-- replaced by another FULL JOIN, keyed by its COALESCE without naming it
 SELECT readmodel.create('tv_full', $$
     SELECT COALESCE(pr.fk_user, u.pk_user) AS id, u.name, pr.bio
     FROM tb_user u FULL JOIN tb_profile pr ON u.pk_user = pr.fk_user
-$$, '{"key": "id", "replace": true}');
+$$, '{"replace": true}');
+SELECT key FROM readmodel.models WHERE name = 'tv_full'::regclass;
 INSERT INTO tb_profile VALUES (14, 3, 'back', 2), (15, 44, 'alone', 2);
 SELECT * FROM tv_full ORDER BY id;
 SELECT count(*) AS verify_rows FROM readmodel.verify('tv_full');

@@ -15,7 +15,7 @@
  * which has exactly the FULL JOIN's rows: the first branch those with an a,
  * the second those without, where every column of a is NULL.  The key
  * output COALESCE(a.k, b.k) is a.k in the first branch and b.k in the
- * second.  Only the plain shape is written: the two tables alone in FROM,
+ * second, and the model's key unless the options name another.  Only the plain shape is written: the two tables alone in FROM,
  * joined by one equality of two unique NOT NULL columns of one type, no
  * aggregation, subqueries, ordering or set operations.  Anything else is
  * left as it is, and refused by the analysis with its reason.
@@ -249,16 +249,17 @@ right_branch(Query *q, FullJoin *fj)
 
 /*
  * The UNION ALL text for a definition that is a FULL JOIN on two keys, or
- * NULL when it is not one.
+ * NULL when it is not one; *key gets the name of its key output.
  */
 char *
-readmodel_full_join_as_union(Query *query)
+readmodel_full_join_as_union(Query *query, char **key)
 {
 	FullJoin	fj;
 
 	memset(&fj, 0, sizeof(fj));
 	if (!match_full_join(query, &fj))
 		return NULL;
+	*key = pstrdup(fj.key->resname);
 	return psprintf("%s UNION ALL %s",
 					pg_get_querydef(left_branch(query, &fj), false),
 					pg_get_querydef(right_branch(query, &fj), false));

@@ -11,6 +11,6 @@
 
 #include "nodes/parsenodes.h"
 
-extern char *readmodel_full_join_as_union(Query *query);
+extern char *readmodel_full_join_as_union(Query *query, char **key);
 
 #endif							/* READMODEL_FULL_JOIN_H */

@@ -422,21 +422,25 @@ view_query(Oid viewid)
 
 /*
  * A definition that is a FULL JOIN on two keys: its view becomes the UNION
- * ALL the analysis proves (full_join.c).  Written and read back with an
+ * ALL the analysis proves (full_join.c), keyed by the COALESCE of the two
+ * keys unless the options name the key.  Written and read back with an
  * empty search_path, so that every name in it is qualified and means what
  * it meant.
  */
 static void
-write_out_full_join(Oid viewid)
+write_out_full_join(Oid viewid, CreateOptions *options)
 {
 	int			nestlevel = NewGUCNestLevel();
+	char	   *key = NULL;
 	char	   *sql;
 
 	(void) set_config_option("search_path", "", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	sql = readmodel_full_join_as_union(view_query(viewid));
+	sql = readmodel_full_join_as_union(view_query(viewid), &key);
 	if (sql != NULL)
 	{
+		if (options->key == NULL)
+			options->key = readmodel_key_spelling(list_make1(makeString(key)));
 		readmodel_spi_exec(psprintf("CREATE OR REPLACE VIEW %s AS %s",
 									readmodel_relation_name(viewid), sql),
 						   SPI_OK_UTILITY);
@@ -451,7 +455,7 @@ analyze_view(Oid viewid, CreateOptions *options, const char *qualname)
 	Sandbox		sandbox;
 	ModelAnalysis *analysis;
 
-	write_out_full_join(viewid);
+	write_out_full_join(viewid, options);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	analysis = readmodel_analyze(view_query(viewid), viewid, options->key, qualname,
 								 GetUserId(), options->refresh_strategy);

@@ -23,7 +23,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/pg_statistic.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -32,6 +34,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "apply.h"
 #include "catalog.h"
@@ -151,6 +154,70 @@ run_diff(SPIPlanPtr plan, int nkeys, Datum *arg, ReadModelCounters *delta)
 	return written;
 }
 
+static double estimated_rows(Oid relid);
+
+/* Fewer distinct keys than this, and the diff is planned for its keys. */
+#define FEW_KEY_VALUES 1000
+
+#define PLAN_GENERIC_FOR_FEW	1
+#define PLAN_FOR_ACTUAL_KEYS	2
+
+/*
+ * The root's distinct values of a one-column key, from the statistics
+ * (-1 when there are none): its rows for a unique key, else the column's
+ * n_distinct.
+ */
+static double
+distinct_key_values(ModelAnalysis *analysis)
+{
+	KeyColumn  *col;
+	HeapTuple	tuple;
+	double		reltuples;
+	double		distinct = -1;
+
+	if (list_length(analysis->key_columns) != 1 || analysis->root_relid == InvalidOid)
+		return -1;
+	col = linitial(analysis->key_columns);
+	if (col->expr != NULL || col->root_att <= 0)
+		return -1;
+	reltuples = estimated_rows(analysis->root_relid);
+	if (analysis->key_unique)
+		return reltuples;
+	tuple = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(analysis->root_relid),
+							Int16GetDatum(col->root_att), BoolGetDatum(false));
+	if (HeapTupleIsValid(tuple))
+	{
+		float4		stadistinct = ((Form_pg_statistic) GETSTRUCT(tuple))->stadistinct;
+
+		distinct = stadistinct >= 0 ? stadistinct : -stadistinct * reltuples;
+		ReleaseSysCache(tuple);
+	}
+	return distinct;
+}
+
+/*
+ * How many keys the diff is planned for.  Planned once for any few keys,
+ * "= ANY($1)" is read as about ten of the key's values: with a key of few
+ * distinct values (a rollup's ten categories) that is most of the root,
+ * and the plan scans whole child tables for one group.  Such a model is
+ * planned for its actual keys on every call: planning costs far less than
+ * the group does.
+ */
+static int
+plan_size(ReadModel *model, int nkeys)
+{
+	if (model->plan_for_keys == 0)
+	{
+		double		distinct = model->analysis ? distinct_key_values(model->analysis) : -1;
+
+		model->plan_for_keys = (distinct >= 0 && distinct < FEW_KEY_VALUES) ?
+			PLAN_FOR_ACTUAL_KEYS : PLAN_GENERIC_FOR_FEW;
+	}
+	if (model->plan_for_keys == PLAN_FOR_ACTUAL_KEYS)
+		return Max(nkeys, READMODEL_GENERIC_PLAN_MAX_VALUES + 1);
+	return nkeys;
+}
+
 static void
 apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 {
@@ -164,16 +231,17 @@ apply_keys(ReadModel *model, Datum *keys, int nkeys, ReadModelCounters *delta)
 	for (start = 0; start < nkeys; start += chunk)
 	{
 		int			n = Min(chunk, nkeys - start);
+		int			planned = plan_size(model, n);
 		int64		written;
 		SPIPlanPtr	plan;
 
 		readmodel_key_args(model, keys + start, n, args);
-		plan = readmodel_keyed_plan(&model->apply_plan, n);
+		plan = readmodel_keyed_plan(&model->apply_plan, planned);
 		if (plan == NULL)
 			plan = readmodel_keyed_plan_prepare_args(&model->apply_plan,
 													 readmodel_diff_sql(model, true),
-													 nargs, argtypes, n);
-		written = run_diff(plan, n, args, delta);
+													 nargs, argtypes, planned);
+		written = run_diff(plan, planned, args, delta);
 		delta->keys_recomputed += n;
 		delta->rows_skipped_noop += Max(n - written, 0);
 	}

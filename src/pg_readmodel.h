@@ -291,6 +291,7 @@ typedef struct ReadModel
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
 	char	   *stale;			/* why it was not maintained, or NULL */
 	KeyedPlan	apply_plan;		/* diff for keys = ANY($1) */
+	int			plan_for_keys;	/* 0 not decided yet, else see apply.c */
 } ReadModel;
 
 /* Maintained: its analysis holds and it has not missed a change. */

@@ -173,9 +173,10 @@ analyze_written_var(Node *expr, Index *rtindex, AttrNumber *attno)
 	}
 }
 
+/* "n1.a1 opno n2.a2" at `level`, in no list yet. */
 static Edge *
-new_edge(AnalysisState *st, RelNode *n1, AttrNumber a1, RelNode *n2,
-		 AttrNumber a2, OpExpr *op, QueryLevel *level)
+make_edge(RelNode *n1, AttrNumber a1, RelNode *n2, AttrNumber a2, Oid opno,
+		  Oid collation, QueryLevel *level)
 {
 	Edge	   *edge = palloc0(sizeof(Edge));
 
@@ -183,9 +184,18 @@ new_edge(AnalysisState *st, RelNode *n1, AttrNumber a1, RelNode *n2,
 	edge->a1 = a1;
 	edge->n2 = n2->id;
 	edge->a2 = a2;
-	edge->opno = op->opno;
-	edge->collation = op->inputcollid;
+	edge->opno = opno;
+	edge->collation = collation;
 	edge->level = level;
+	return edge;
+}
+
+static Edge *
+new_edge(AnalysisState *st, RelNode *n1, AttrNumber a1, RelNode *n2,
+		 AttrNumber a2, OpExpr *op, QueryLevel *level)
+{
+	Edge	   *edge = make_edge(n1, a1, n2, a2, op->opno, op->inputcollid, level);
+
 	st->edges = lappend(st->edges, edge);
 	return edge;
 }
@@ -206,14 +216,7 @@ new_array_edge(AnalysisState *st, QualSite *site, RelNode *n1, AttrNumber a1,
 		opno != lookup_type_cache(elem, TYPECACHE_EQ_OPR)->eq_opr ||
 		collation != get_typcollation(elem))
 		return NULL;
-	edge = palloc0(sizeof(Edge));
-	edge->n1 = n1->id;
-	edge->a1 = a1;
-	edge->n2 = n2->id;
-	edge->a2 = a2;
-	edge->opno = opno;
-	edge->collation = collation;
-	edge->level = site->level;
+	edge = make_edge(n1, a1, n2, a2, opno, collation, site->level);
 	edge->array2 = true;
 	st->array_edges = lappend(st->array_edges, edge);
 	return edge;
@@ -375,14 +378,7 @@ add_or_edge(AnalysisState *st, QualSite *site, BoolExpr *or)
 			return;
 		if (edge == NULL)
 		{
-			edge = palloc0(sizeof(Edge));
-			edge->n1 = n1->id;
-			edge->a1 = a1;
-			edge->n2 = n2->id;
-			edge->a2 = a2;
-			edge->opno = opno;
-			edge->collation = op->inputcollid;
-			edge->level = site->level;
+			edge = make_edge(n1, a1, n2, a2, opno, op->inputcollid, site->level);
 			edge->start1 = true;
 		}
 		else if (n1->id != edge->n1 || n2->id != edge->n2 || a2 != edge->a2 ||

@@ -345,17 +345,6 @@ computed_key(List *columns)
 	return false;
 }
 
-static Oid
-anchor_collation(Oid relid, AttrNumber anchor)
-{
-	Oid			type;
-	int32		typmod;
-	Oid			collation;
-
-	get_atttypetypmodcoll(relid, anchor, &type, &typmod, &collation);
-	return collation;
-}
-
 /*
  * A composite key, or one computed by expressions: routes were searched
  * for its anchor column.  The root's
@@ -417,7 +406,7 @@ complete_composite_route(RelNode *node, RelNode *root, ModelAnalysis *result,
 	hop->in_type = last ? last->emit_type : route->start_type;
 	hop->emit_type = result->key_type;
 	hop->opno = tc->eq_opr;
-	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr, anchor_collation(root->relid, anchor));
+	hop->lock = *analyze_lock_scheme(anchor, tc->eq_opr, readmodel_column_collation(root->relid, anchor));
 	hop->emit_key_atts = result->key_recipe;
 	hop->key_columns = unit;
 	hop->key_filter = result->key_filter;

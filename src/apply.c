@@ -159,7 +159,7 @@ static double estimated_rows(Oid relid);
 /* Fewer distinct keys than this, and the diff is planned for its keys. */
 #define FEW_KEY_VALUES 1000
 
-#define PLAN_GENERIC_FOR_FEW	1
+#define PLAN_BY_KEY_COUNT	1		/* generic for a few keys, custom for many */
 #define PLAN_FOR_ACTUAL_KEYS	2
 
 /*
@@ -211,7 +211,7 @@ plan_size(ReadModel *model, int nkeys)
 		double		distinct = model->analysis ? distinct_key_values(model->analysis) : -1;
 
 		model->plan_for_keys = (distinct >= 0 && distinct < FEW_KEY_VALUES) ?
-			PLAN_FOR_ACTUAL_KEYS : PLAN_GENERIC_FOR_FEW;
+			PLAN_FOR_ACTUAL_KEYS : PLAN_BY_KEY_COUNT;
 	}
 	if (model->plan_for_keys == PLAN_FOR_ACTUAL_KEYS)
 		return Max(nkeys, READMODEL_GENERIC_PLAN_MAX_VALUES + 1);

@@ -145,8 +145,9 @@ match_full_join(Query *q, FullJoin *fj)
 		join_columns(q, join, fj) && (fj->key = key_output(q, fj)) != NULL;
 }
 
+/* Column `att` of range-table entry `rtindex`, as Var `varno` of a level. */
 static Var *
-side_var(Query *q, Index rtindex, AttrNumber att, Index levelsup)
+side_var(Query *q, Index rtindex, AttrNumber att, Index varno, Index levelsup)
 {
 	RangeTblEntry *rte = rt_fetch(rtindex, q->rtable);
 	Oid			type;
@@ -154,7 +155,7 @@ side_var(Query *q, Index rtindex, AttrNumber att, Index levelsup)
 	Oid			collation;
 
 	get_atttypetypmodcoll(rte->relid, att, &type, &typmod, &collation);
-	return makeVar(rtindex, att, type, typmod, collation, levelsup);
+	return makeVar(varno, att, type, typmod, collation, levelsup);
 }
 
 /* The first branch: a LEFT JOIN b, the key a.k. */
@@ -167,7 +168,7 @@ left_branch(Query *q, FullJoin *fj)
 
 	join->jointype = JOIN_LEFT;
 	rt_fetch(join->rtindex, branch->rtable)->jointype = JOIN_LEFT;
-	key->expr = (Expr *) side_var(branch, fj->left, fj->left_att, 0);
+	key->expr = (Expr *) side_var(branch, fj->left, fj->left_att, fj->left, 0);
 	return branch;
 }
 
@@ -194,23 +195,21 @@ no_left_row(Query *q, FullJoin *fj)
 	Query	   *sub = makeNode(Query);
 	RangeTblEntry *rte = copyObject(rt_fetch(fj->left, q->rtable));
 	SubLink    *link = makeNode(SubLink);
-	Node	   *match;
+	RangeTblRef *ref = makeNode(RangeTblRef);
+	/* a's column as the subquery's only table; b's one level up */
+	Var		   *inner = side_var(q, fj->left, fj->left_att, 1, 0);
+	Var		   *outer = side_var(q, fj->right, fj->right_att, fj->right, 1);
+	OpExpr	   *match;
 
-	match = (Node *) make_opclause(fj->eq_opr, BOOLOID, false,
-								   (Expr *) side_var(q, fj->left, fj->left_att, 0),
-								   (Expr *) side_var(q, fj->right, fj->right_att, 1),
-								   InvalidOid, InvalidOid);
-	/* a's column, as the only table of the subquery */
-	((Var *) linitial(((OpExpr *) match)->args))->varno = 1;
-	((Var *) linitial(((OpExpr *) match)->args))->varnosyn = 1;
-	set_opfuncid((OpExpr *) match);
-	((OpExpr *) match)->inputcollid = exprCollation(linitial(((OpExpr *) match)->args));
+	match = (OpExpr *) make_opclause(fj->eq_opr, BOOLOID, false, (Expr *) inner,
+									 (Expr *) outer, InvalidOid, inner->varcollid);
+	set_opfuncid(match);
 	sub->commandType = CMD_SELECT;
 	sub->querySource = QSRC_ORIGINAL;
 	sub->canSetTag = true;
 	sub->rtable = list_make1(rte);
-	sub->jointree = makeFromExpr(list_make1(makeNode(RangeTblRef)), match);
-	((RangeTblRef *) linitial(sub->jointree->fromlist))->rtindex = 1;
+	ref->rtindex = 1;
+	sub->jointree = makeFromExpr(list_make1(ref), (Node *) match);
 	link->subLinkType = EXISTS_SUBLINK;
 	link->subselect = (Node *) sub;
 	link->location = -1;
@@ -236,7 +235,7 @@ right_branch(Query *q, FullJoin *fj)
 
 	branch->targetList = (List *) null_left_mutator((Node *) branch->targetList, &fj->left);
 	key = get_tle_by_resno(branch->targetList, fj->key->resno);
-	key->expr = (Expr *) side_var(branch, fj->right, fj->right_att, 0);
+	key->expr = (Expr *) side_var(branch, fj->right, fj->right_att, fj->right, 0);
 	where = null_left_mutator(branch->jointree->quals, &fj->left);
 	ref->rtindex = fj->right;
 	branch->jointree->fromlist = list_make1(ref);

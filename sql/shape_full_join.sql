@@ -95,6 +95,11 @@ SELECT readmodel.create('tv_bad', $$
 SELECT readmodel.create('tv_bad', $$
     SELECT COALESCE(u.pk_user, pr.fk_user) AS id, count(*) AS n FROM tb_user u
     FULL JOIN tb_profile pr ON pr.fk_user = u.pk_user GROUP BY 1 $$);
+-- keys whose equal values can look different (10.5 and 10.50)
+CREATE TABLE tb_na (k numeric PRIMARY KEY);
+CREATE TABLE tb_nb (k numeric PRIMARY KEY);
+SELECT readmodel.create('tv_bad', $$
+    SELECT COALESCE(a.k, b.k) AS k FROM tb_na a FULL JOIN tb_nb b ON b.k = a.k $$);
 SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE 'tv_bad%';
 
 -- Clean up.

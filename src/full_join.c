@@ -17,7 +17,8 @@
  * output COALESCE(a.k, b.k) is a.k in the first branch and b.k in the
  * second, and the model's key unless the options name another.  Only the plain shape is written: the two tables alone in FROM,
  * joined by one equality of two unique NOT NULL columns of one type, no
- * aggregation, subqueries, ordering or set operations.  Anything else is
+ * aggregation, subqueries, ordering or set operations, and keys of a type
+ * whose equal values look alike (not numeric).  Anything else is
  * left as it is, and refused by the analysis with its reason.
  *
  *-------------------------------------------------------------------------
@@ -85,7 +86,9 @@ join_columns(Query *q, JoinExpr *join, FullJoin *fj)
 		return false;
 	type = exprType(l);
 	fj->eq_opr = lookup_type_cache(type, TYPECACHE_EQ_OPR)->eq_opr;
+	/* equal keys must look alike (10.5 and 10.50 do not): the union's proof */
 	return type == exprType(r) && op->opno == fj->eq_opr &&
+		analyze_equal_image_type(type, -1, exprCollation(l)) &&
 		analyze_is_unique_column(rt_fetch(fj->left, q->rtable)->relid, fj->left_att) &&
 		analyze_is_unique_column(rt_fetch(fj->right, q->rtable)->relid, fj->right_att);
 }

@@ -26,11 +26,14 @@ OBJS = \
 	src/analyze_key.o \
 	src/analyze_key_expr.o \
 	src/analyze_patch.o \
+	src/analyze_delta.o \
 	src/capture.o \
 	src/queue.o \
 	src/locks.o \
 	src/apply.o \
 	src/patch.o \
+	src/delta_capture.o \
+	src/delta_apply.o \
 	src/cascade.o \
 	src/jsonb_patch.o \
 	src/stats.o \
@@ -51,7 +54,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_readmodel--*.sql)
 
 # pg_regress tests (sql/*.sql, expected/*.out), in this order.
-REGRESS = declaration shape_root_filter patch_grouped shape_joins shape_subqueries \
+REGRESS = declaration shape_root_filter patch_grouped delta_aggregates shape_joins shape_subqueries \
 	shape_group_by shape_full_join shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
 	timeouts upgrade
@@ -62,7 +65,7 @@ ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
 	drop_vs_writer equal_values_lock group_key_writers group_expression_writers group_parent_writers composite_key_writers \
-	array_route_writers window_partition_writers grouped_patch_writers
+	array_route_writers window_partition_writers grouped_patch_writers delta_writers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 # t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own

@@ -37,6 +37,7 @@
 
 #include "analysis.h"
 #include "analyze_int.h"
+#include "delta.h"
 #include "keys.h"
 
 void
@@ -192,6 +193,7 @@ readmodel_analyze(Query *query, Oid viewid, const char *explicit_key,
 		if (result->key_unique && list_length(result->key_columns) == 1 &&
 			result->unit_columns == NIL)
 			analyze_patches(&st, top, root, result);
+		result->delta = analyze_delta(top, root, result);
 	}
 	result->range_tables = st.rtes;
 	result->functions = st.functions;

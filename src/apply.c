@@ -38,10 +38,12 @@
 
 #include "apply.h"
 #include "catalog.h"
+#include "delta.h"
 #include "keys.h"
 #include "locks.h"
 #include "partitions.h"
 #include "patch.h"
+#include "queue.h"
 #include "sandbox.h"
 #include "stats.h"
 #include "util.h"
@@ -253,6 +255,7 @@ apply_full(ReadModel *model, ReadModelCounters *delta)
 	SPIPlanPtr	plan;
 
 	readmodel_lock_model(model);
+	readmodel_delta_forget_state(model);
 	plan = SPI_prepare(readmodel_diff_sql(model, false), 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare refresh of %s", model->qualname);
@@ -307,34 +310,58 @@ check_depth(ReadModel *model)
 				 errhint("Raise readmodel.max_cascade_depth.")));
 }
 
+/*
+ * Fold the aggregate deltas, then recompute the keys queued for it and
+ * those whose fold was not exact.  A key recomputed otherwise than by its
+ * deltas loses its state row: its changes did not go through it.
+ */
+static void
+apply_deltas_and_keys(ReadModel *model, ModelWork *work, ReadModelCounters *delta)
+{
+	Datum	   *more = NULL;
+	int			nmore = 0;
+	uint64		written = 0;
+
+	if (work->ndeltas > 0)
+		more = readmodel_apply_deltas(model, work->delta_keys, work->deltas,
+									  work->ndeltas, &nmore, &written);
+	delta->rows_written += written;
+	delta->keys_folded += work->ndeltas - nmore;
+	if (work->nkeys > 0)
+	{
+		readmodel_delta_reset_state(model, work->keys, work->nkeys, false);
+		apply_keys(model, work->keys, work->nkeys, delta);
+	}
+	if (nmore > 0)
+	{
+		readmodel_delta_reset_state(model, more, nmore, true);
+		apply_keys(model, more, nmore, delta);
+	}
+}
+
 /* Recompute keys and patch, one sorted batch of key locks for both. */
 static void
-apply_keys_and_patches(ReadModel *model, Datum *keys, int nkeys,
-					   List *patches, ReadModelCounters *delta)
+apply_keys_and_patches(ReadModel *model, ModelWork *work, List *patches,
+					   ReadModelCounters *delta)
 {
-	Datum	   *locked = NULL;
-	int			nlocked = 0;
+	int			nlocked = work->nkeys + work->ndeltas;
+	Datum	   *locked = palloc(sizeof(Datum) * Max(nlocked, 1));
 	ListCell   *lc;
 
-	if (nkeys > 0)
-	{
-		locked = palloc(sizeof(Datum) * nkeys);
-		memcpy(locked, keys, sizeof(Datum) * nkeys);
-		nlocked = nkeys;
-	}
+	memcpy(locked, work->keys, sizeof(Datum) * work->nkeys);
+	memcpy(locked + work->nkeys, work->delta_keys, sizeof(Datum) * work->ndeltas);
 	foreach(lc, patches)
 		readmodel_add_patched_keys(model, lfirst(lc), &locked, &nlocked);
 
-	/* patches cost little per row; only recomputes count */
-	if (rebuild_is_cheaper(model, nkeys))
+	/* patches and deltas cost little per row; only recomputes count */
+	if (rebuild_is_cheaper(model, work->nkeys))
 	{
 		delta->rebuilds_chosen++;
 		apply_full(model, delta);
 		return;
 	}
 	readmodel_lock_keys(model, locked, nlocked);
-	if (nkeys > 0)
-		apply_keys(model, keys, nkeys, delta);
+	apply_deltas_and_keys(model, work, delta);
 	/* after the recomputes, so patches match rows by current values */
 	foreach(lc, patches)
 		readmodel_apply_patch(model, lfirst(lc), delta);
@@ -359,8 +386,7 @@ record_stats(ReadModel *model, ReadModelCounters *delta, instr_time start)
  * maintained and connected to SPI.
  */
 int64
-readmodel_apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
-					  bool with_patches)
+readmodel_apply_model(ReadModel *model, ModelWork *work, bool with_patches)
 {
 	ReadModelCounters delta;
 	instr_time	start;
@@ -380,10 +406,10 @@ readmodel_apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
 
 		if (with_patches)
 			patches = readmodel_take_patches(model, &stale);
-		if (full || stale)
+		if (work->full || stale)
 			apply_full(model, &delta);
 		else
-			apply_keys_and_patches(model, keys, nkeys, patches, &delta);
+			apply_keys_and_patches(model, work, patches, &delta);
 	}
 	PG_FINALLY();
 	{
@@ -393,7 +419,9 @@ readmodel_apply_model(ReadModel *model, Datum *keys, int nkeys, bool full,
 	readmodel_sandbox_leave(&sandbox);
 
 	record_stats(model, &delta, start);
-	return full ? (int64) delta.rows_written : nkeys + (int64) delta.rows_patched;
+	if (work->full)
+		return (int64) delta.rows_written;
+	return work->nkeys + work->ndeltas + (int64) delta.rows_patched;
 }
 
 /*
@@ -404,9 +432,12 @@ int64
 readmodel_refresh_model(ReadModel *model)
 {
 	int64		written;
+	ModelWork	work;
 
+	memset(&work, 0, sizeof(work));
+	work.full = true;
 	readmodel_spi_connect();
-	written = readmodel_apply_model(model, NULL, 0, true, false);
+	written = readmodel_apply_model(model, &work, false);
 	readmodel_spi_finish();
 	if (model->stale != NULL)
 		readmodel_catalog_clear_stale(model->relid);

@@ -14,8 +14,9 @@
 /* The model maintenance is writing now: the write guard lets it by */
 extern Oid	readmodel_writing_model;
 
-extern int64 readmodel_apply_model(ReadModel *model, Datum *keys, int nkeys,
-								   bool full, bool with_patches);
+struct ModelWork;
+extern int64 readmodel_apply_model(ReadModel *model, struct ModelWork *work,
+								   bool with_patches);
 extern int64 readmodel_refresh_model(ReadModel *model);
 extern char *readmodel_diff_sql(ReadModel *model, bool keyed);
 extern char *readmodel_row_image_differs(const char *left, const char *right,

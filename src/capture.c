@@ -38,6 +38,7 @@
 #include "capture.h"
 #include "cascade.h"
 #include "catalog.h"
+#include "delta.h"
 #include "keys.h"
 #include "locks.h"
 #include "partitions.h"
@@ -67,6 +68,7 @@ typedef struct ModelCapture
 	ValueList  *starts;			/* per route: start values */
 	ValueList  *patches;		/* per patch target: via values */
 	bool		full;			/* a change with no route: rebuild it */
+	DeltaRun   *delta;			/* its rows are aggregate deltas, or NULL */
 } ModelCapture;
 
 typedef struct CaptureState
@@ -77,6 +79,7 @@ typedef struct CaptureState
 	int			nschemes;
 	LockScheme **schemes;		/* how this statement's writes are locked */
 	ValueList  *lockvals;		/* per scheme: written values */
+	Oid			delta_owner;	/* whose settings deltas are evaluated with */
 } CaptureState;
 
 static void
@@ -293,6 +296,28 @@ join_columns_changed(SourceTable *source, TupleTableSlot *old,
 	return false;
 }
 
+/*
+ * Keep this model's changes of the source as aggregate deltas?  Conditions
+ * are evaluated in one sandbox for the whole scan: of one owner only.
+ */
+static void
+delta_init(CaptureState *state, ModelCapture *mc, Oid source)
+{
+	DeltaPlan  *plan;
+
+	if (list_length(mc->msource->routes) != 1 ||
+		!readmodel_delta_captures(mc->model, source))
+		return;
+	plan = mc->model->analysis->delta;
+	if (plan->evaluates)
+	{
+		if (OidIsValid(state->delta_owner) && state->delta_owner != mc->model->owner)
+			return;
+		state->delta_owner = mc->model->owner;
+	}
+	mc->delta = readmodel_delta_begin(mc->model, source);
+}
+
 static void
 capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 {
@@ -324,6 +349,7 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 		r = 0;
 		foreach(lr, mc->msource->patches)
 			values_init(&mc->patches[r++], ((PatchTarget *) lfirst(lr))->via_type);
+		delta_init(state, mc, source->relid);
 	}
 	state->nschemes = list_length(source->lock_schemes);
 	state->schemes = palloc(sizeof(LockScheme *) * Max(state->nschemes, 1));
@@ -339,6 +365,16 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 					state->schemes[i]->elements ? get_element_type(type) : type);
 		i++;
 	}
+}
+
+static void
+delta_end(CaptureState *state)
+{
+	int			i;
+
+	for (i = 0; i < state->nmodels; i++)
+		if (state->models[i].delta != NULL)
+			readmodel_delta_end(state->models[i].delta);
 }
 
 /* One changed row (old, new, or both for an UPDATE). */
@@ -370,6 +406,12 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 
 		if (update && !read_columns_changed(mc->msource, old, new))
 			continue;			/* nothing this model reads changed */
+		if (mc->delta != NULL)
+		{
+			readmodel_delta_row(mc->delta, old, -1);
+			readmodel_delta_row(mc->delta, new, 1);
+			continue;
+		}
 		if (update && only_patch_columns_changed(mc->msource, old, new))
 		{
 			foreach(lr, mc->msource->patches)
@@ -718,13 +760,17 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 	RowReader	olds;
 	RowReader	news;
 	CaptureState state;
+	Sandbox		sandbox;
 	int64		queued;
 
 	reader_init(&olds, (op & (RM_OP_UPDATE | RM_OP_DELETE)) ? trig->tg_oldtable : NULL,
 				RelationGetDescr(rel), map);
 	reader_init(&news, (op & (RM_OP_UPDATE | RM_OP_INSERT)) ? trig->tg_newtable : NULL,
 				RelationGetDescr(rel), map);
+	memset(&state, 0, sizeof(state));
 	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel));
+	if (OidIsValid(state.delta_owner))
+		readmodel_sandbox_enter(&sandbox, state.delta_owner);
 	for (;;)
 	{
 		TupleTableSlot *old = reader_next(&olds);
@@ -734,6 +780,9 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 			break;
 		capture_row(&state, old, new);
 	}
+	if (OidIsValid(state.delta_owner))
+		readmodel_sandbox_leave(&sandbox);
+	delta_end(&state);
 	queued = capture_finish(&state, op, workcxt);
 	reader_end(&olds);
 	reader_end(&news);

@@ -77,9 +77,7 @@ static int64
 apply_one(Oid relid)
 {
 	ReadModel  *model = lock_model(relid);
-	Datum	   *keys;
-	int			nkeys;
-	bool		full;
+	ModelWork	work;
 
 	if (model == NULL)
 	{
@@ -93,8 +91,8 @@ apply_one(Oid relid)
 		readmodel_miss_change(model);
 		return 0;
 	}
-	readmodel_queue_take(relid, &keys, &nkeys, &full);
-	return readmodel_apply_model(model, keys, nkeys, full, true);
+	readmodel_queue_take(relid, &work);
+	return readmodel_apply_model(model, &work, true);
 }
 
 static int64

@@ -78,6 +78,13 @@ readmodel_extension_owner(void)
 	return readmodel_relation_owner(readmodel_catalog_relid(false));
 }
 
+/* Does the catalog have the column of 0.6 (state)? */
+bool
+readmodel_catalog_has_state(void)
+{
+	return get_attnum(readmodel_catalog_relid(false), "state") != InvalidAttrNumber;
+}
+
 /* Does the catalog have the columns of 0.4 (stale_since, stale_reason)? */
 bool
 readmodel_catalog_tracks_staleness(void)
@@ -90,8 +97,8 @@ readmodel_catalog_tracks_staleness(void)
  * snapshot.  The caller is connected to SPI; results stay in SPI_tuptable.
  */
 static uint64
-catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
-			bool read_only, int expected)
+catalog_statement(const char *sql, int nargs, Oid *types, Datum *values,
+				  const char *nulls, bool read_only, int expected)
 {
 	Sandbox		sandbox;
 	SPIPlanPtr	plan;
@@ -102,7 +109,7 @@ catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
 	if (plan == NULL)
 		elog(ERROR, "could not prepare catalog statement \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));
-	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+	rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
 							  InvalidSnapshot, read_only, false, 0);
 	if (rc != expected)
 		elog(ERROR, "catalog statement \"%s\" failed: %s", sql,
@@ -114,6 +121,20 @@ catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
 		CommandCounterIncrement();
 	}
 	return SPI_processed;
+}
+
+static uint64
+catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
+			bool read_only, int expected)
+{
+	return catalog_statement(sql, nargs, types, values, NULL, read_only, expected);
+}
+
+static uint64
+catalog_run_nulls(const char *sql, int nargs, Oid *types, Datum *values,
+				  const char *nulls, int expected)
+{
+	return catalog_statement(sql, nargs, types, values, nulls, false, expected);
 }
 
 static List *
@@ -168,6 +189,12 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 		row->partitions = row->partition_spec ?
 			readmodel_partitioning_count(row->partition_spec) : 0;
 	}
+	if (desc->natts >= 10)
+	{
+		Datum		state = SPI_getbinval(tuple, desc, 10, &isnull);
+
+		row->state = isnull ? InvalidOid : DatumGetObjectId(state);
+	}
 	return row;
 }
 
@@ -203,10 +230,12 @@ readmodel_catalog_rows(void)
 	readmodel_spi_connect();
 	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s, "
 							 "m.options OPERATOR(pg_catalog.->>) 'strategy', "
-							 "m.options OPERATOR(pg_catalog.->>) 'partition_by' "
+							 "m.options OPERATOR(pg_catalog.->>) 'partition_by', %s "
 							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
-							 ? "m.stale_reason" : "NULL::pg_catalog.text"),
+							 ? "m.stale_reason" : "NULL::pg_catalog.text",
+							 readmodel_catalog_has_state()
+							 ? "m.state::pg_catalog.oid" : "NULL::pg_catalog.oid"),
 					0, NULL, NULL, true, SPI_OK_SELECT);
 	result = rows_of_result(n, caller);
 	readmodel_spi_finish();
@@ -337,8 +366,12 @@ options_text(CatalogRow *row)
 }
 
 static void
-row_values(CatalogRow *row, Datum *values)
+row_values(CatalogRow *row, Datum *values, char *nulls)
 {
+	memset(nulls, ' ', 8);
+	values[7] = ObjectIdGetDatum(row->state);
+	if (!OidIsValid(row->state))
+		nulls[7] = 'n';
 	values[0] = ObjectIdGetDatum(row->relid);
 	values[1] = ObjectIdGetDatum(row->viewid);
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(row->keycol));
@@ -348,19 +381,22 @@ row_values(CatalogRow *row, Datum *values)
 	values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(options_text(row)));
 }
 
-static Oid	row_types[7] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,
-REGCLASSARRAYOID, JSONBOID};
+static Oid	row_types[8] = {REGCLASSOID, REGCLASSOID, NAMEOID, TEXTOID, TEXTOID,
+REGCLASSARRAYOID, JSONBOID, REGCLASSOID};
 
 void
 readmodel_catalog_insert(CatalogRow *row)
 {
-	Datum		values[7];
+	Datum		values[8];
+	char		nulls[8];
+	bool		state = readmodel_catalog_has_state();
 
-	row_values(row, values);
+	row_values(row, values, nulls);
 	readmodel_spi_connect();
-	(void) catalog_run("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources, options) "
-					   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-					   7, row_types, values, false, SPI_OK_INSERT);
+	(void) catalog_run_nulls(psprintf("INSERT INTO readmodel.model (relid, viewid, keycol, mode, definition, sources, options%s) "
+									  "VALUES ($1, $2, $3, $4, $5, $6, $7%s)",
+									  state ? ", state" : "", state ? ", $8" : ""),
+							 state ? 8 : 7, row_types, values, nulls, SPI_OK_INSERT);
 	readmodel_spi_finish();
 }
 
@@ -368,22 +404,25 @@ readmodel_catalog_insert(CatalogRow *row)
 void
 readmodel_catalog_update(CatalogRow *row)
 {
-	Datum		values[7];
+	Datum		values[8];
+	char		nulls[8];
+	bool		state = readmodel_catalog_has_state();
 
-	row_values(row, values);
+	row_values(row, values, nulls);
 	readmodel_spi_connect();
-	(void) catalog_run(psprintf("UPDATE readmodel.model SET viewid = $2, keycol = $3, mode = $4, "
-								"definition = $5, sources = $6, options = $7%s "
-								"WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
-								readmodel_catalog_tracks_staleness()
-								? ", stale_since = NULL, stale_reason = NULL" : ""),
-					   7, row_types, values, false, SPI_OK_UPDATE);
+	(void) catalog_run_nulls(psprintf("UPDATE readmodel.model SET viewid = $2, keycol = $3, mode = $4, "
+									  "definition = $5, sources = $6, options = $7%s%s "
+									  "WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
+									  readmodel_catalog_tracks_staleness()
+									  ? ", stale_since = NULL, stale_reason = NULL" : "",
+									  state ? ", state = $8" : ""),
+							 state ? 8 : 7, row_types, values, nulls, SPI_OK_UPDATE);
 	readmodel_spi_finish();
 }
 
 /*
  * Delete the rows of models whose table or view is among `relids`;
- * returns them (relid, viewid, sources filled).
+ * returns them (relid, viewid, sources and state filled).
  */
 List *
 readmodel_catalog_delete(List *relids)
@@ -395,10 +434,13 @@ readmodel_catalog_delete(List *relids)
 	MemoryContext caller = CurrentMemoryContext;
 
 	readmodel_spi_connect();
-	n = catalog_run("DELETE FROM readmodel.model m "
-					"WHERE m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
-					"   OR m.viewid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
-					"RETURNING " ROW_COLUMNS "NULL::pg_catalog.text",
+	n = catalog_run(psprintf("DELETE FROM readmodel.model m "
+							 "WHERE m.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
+							 "   OR m.viewid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
+							 "RETURNING " ROW_COLUMNS "NULL::pg_catalog.text, NULL::pg_catalog.text, "
+							 "NULL::pg_catalog.text, %s",
+							 readmodel_catalog_has_state()
+							 ? "m.state::pg_catalog.oid" : "NULL::pg_catalog.oid"),
 					1, &type, &value, false, SPI_OK_DELETE_RETURNING);
 	result = rows_of_result(n, caller);
 	readmodel_spi_finish();

@@ -34,6 +34,7 @@ typedef struct CatalogRow
 	bool		refresh_strategy;	/* options->'strategy' = 'refresh' */
 	char	   *partition_spec; /* options->'partition_by' as JSON, or NULL */
 	int			partitions;		/* how many partitions it must keep, or 0 */
+	Oid			state;			/* its aggregate deltas' state table, or 0 */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);
@@ -53,6 +54,7 @@ extern List *readmodel_catalog_delete(List *relids);
 extern bool readmodel_catalog_mark_stale(Oid relid, const char *reason);
 extern void readmodel_catalog_clear_stale(Oid relid);
 extern bool readmodel_catalog_tracks_staleness(void);
+extern bool readmodel_catalog_has_state(void);
 extern bool readmodel_may_see_model(Oid relid);
 extern bool readmodel_catalog_capture_allowed(Oid source, Oid role);
 extern void readmodel_catalog_set_capture_allowed(Oid source, Oid role, bool allowed);

@@ -113,6 +113,11 @@ drop_remains(CatalogRow *row)
 	if (table)
 		readmodel_spi_exec(psprintf("DROP TABLE %s CASCADE", readmodel_relation_name(row->relid)),
 						   SPI_OK_UTILITY);
+	/* gone with the table, unless a restore lost their dependency */
+	if (OidIsValid(row->state) && get_rel_relkind(row->state) != '\0' &&
+		readmodel_relation_owner(row->state) == owner)
+		readmodel_spi_exec(psprintf("DROP TABLE %s", readmodel_relation_name(row->state)),
+						   SPI_OK_UTILITY);
 	readmodel_sandbox_leave(&sandbox);
 }
 

@@ -29,7 +29,9 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -52,6 +54,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "delta.h"
 #include "full_join.h"
 #include "keys.h"
 #include "lifecycle.h"
@@ -464,13 +467,58 @@ analyze_view(Oid viewid, CreateOptions *options, const char *qualname)
 	return analysis;
 }
 
+/*
+ * The unlogged table aggregate deltas keep their state in (delta.h),
+ * <table>_state, created as the caller and dropped with the model table;
+ * InvalidOid when the definition has none, in statement mode, or when
+ * the name is taken (the aggregates are then recomputed).  `old` is a
+ * replaced model's, dropped.
+ */
+static Oid
+create_state_table(ModelAnalysis *analysis, Oid relid, Oid old,
+				   CreateOptions *options)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	char	   *name = psprintf("%s_state", get_rel_name(relid));
+	char	   *qualname = quote_qualified_identifier(get_namespace_name(nsp), name);
+	ObjectAddress table;
+	ObjectAddress state;
+	Oid			existing;
+
+	if (OidIsValid(old) && get_rel_relkind(old) != '\0')
+		readmodel_spi_exec(psprintf("DROP TABLE %s", readmodel_relation_name(old)),
+						   SPI_OK_UTILITY);
+	/* statement mode recomputes (delta_capture.c) */
+	if (analysis->delta == NULL || options->statement_mode ||
+		!readmodel_catalog_has_state() || strlen(name) >= NAMEDATALEN)
+		return InvalidOid;
+	existing = get_relname_relid(name, nsp);
+	if (OidIsValid(existing))
+	{
+		ereport(NOTICE,
+				(errmsg("read model %s recomputes its aggregates", readmodel_relation_name(relid)),
+				 errdetail("Relation %s exists; its aggregates would keep their state in it.",
+						   qualname)));
+		return InvalidOid;
+	}
+	readmodel_spi_exec(readmodel_delta_state_ddl(analysis->key_type, analysis->delta, qualname),
+					   SPI_OK_UTILITY);
+	CommandCounterIncrement();
+	ObjectAddressSet(state, RelationRelationId, get_relname_relid(name, nsp));
+	ObjectAddressSet(table, RelationRelationId, relid);
+	recordDependencyOn(&state, &table, DEPENDENCY_AUTO);
+	return state.objectId;
+}
+
 static void
 record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
-			 CreateOptions *options, const char *definition, bool update)
+			 CreateOptions *options, const char *definition, bool update,
+			 Oid state)
 {
 	CatalogRow	row;
 
 	memset(&row, 0, sizeof(row));
+	row.state = state;
 	row.relid = relid;
 	row.viewid = viewid;
 	row.keycol = analysis->key_name;
@@ -544,6 +592,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	ModelAnalysis *analysis;
 	List	   *by_owner;
 	Sandbox		sandbox;
+	Oid			state;
 
 	if (strlen(viewname) >= NAMEDATALEN)
 		ereport(ERROR,
@@ -579,12 +628,13 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	create_key_index(qualname, analysis, qualname);
 	create_patch_indexes(relid, analysis);
 	create_unit_index(relid, analysis);
+	state = create_state_table(analysis, relid, InvalidOid, options);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_install_write_guard(relid);
 	report_missing_indexes(qualname, analysis);
 
 	/* 6. */
-	record_model(relid, viewid, analysis, options, definition, false);
+	record_model(relid, viewid, analysis, options, definition, false, state);
 	(void) maintainable_model(relid);
 	return relid;
 }
@@ -770,6 +820,8 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 {
 	ReadModel  *old = model_to_replace(relid, qualname, options);
 	Oid			old_viewid = old->viewid;
+	Oid			old_state = old->state_relid;
+	Oid			state;
 	List	   *old_sources = old->analysis ? source_relids(old->analysis) : NIL;
 	ModelAnalysis *analysis;
 	Oid			viewid = create_next_view(relid, old, definition, options, &analysis);
@@ -795,9 +847,10 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	CommandCounterIncrement();
 	create_patch_indexes(relid, analysis);
 	create_unit_index(relid, analysis);
+	state = create_state_table(analysis, relid, old_state, options);
 	readmodel_sandbox_leave(&sandbox);
 	report_missing_indexes(qualname, analysis);
-	record_model(relid, viewid, analysis, options, definition, true);
+	record_model(relid, viewid, analysis, options, definition, true, state);
 	/* the catalog no longer names the old view: dropping it drops nothing else */
 	readmodel_spi_exec(psprintf("DROP VIEW %s", readmodel_relation_name(old_viewid)),
 					   SPI_OK_UTILITY);

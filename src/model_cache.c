@@ -21,6 +21,7 @@
 #include "utils/typcache.h"
 
 #include "analysis.h"
+#include "delta.h"
 #include "cache.h"
 #include "catalog.h"
 #include "keys.h"
@@ -112,6 +113,9 @@ free_plans(ReadModel *model)
 	ListCell   *ls;
 
 	readmodel_keyed_plan_free(&model->apply_plan);
+	readmodel_keyed_plan_free(&model->fold_plan);
+	readmodel_keyed_plan_free(&model->state_plan);
+	readmodel_keyed_plan_free(&model->fill_plan);
 	if (model->analysis == NULL)
 		return;
 	foreach(ls, model->analysis->patches)
@@ -249,6 +253,12 @@ analyze_model(void *arg)
 	model->key_collation = model->analysis->key_collation;
 	set_key_operators(model);
 	readmodel_key_init(model, GetMemoryChunkContext(model));
+	/* deltas need their state table, as this plan lays it out */
+	if (model->analysis->delta == NULL || !OidIsValid(row->state) ||
+		!readmodel_delta_state_fits(model, row->state))
+		model->analysis->delta = NULL;
+	else
+		model->state_relid = row->state;
 	readmodel_sandbox_leave(&sandbox);
 }
 

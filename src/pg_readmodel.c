@@ -17,6 +17,7 @@
 #include "cascade.h"
 #include "ctas.h"
 #include "pg_readmodel.h"
+#include "delta.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -107,6 +108,10 @@ _PG_init(void)
 	DefineCustomBoolVariable("readmodel.enable_patch",
 							 "Patch copied values into documents in place instead of recomputing the rows.",
 							 NULL, &readmodel_enable_patch, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("readmodel.enable_delta",
+							 "Keep count, sum, avg, min, max, bool_and and bool_or of rollups by deltas instead of recomputing their groups.",
+							 NULL, &readmodel_enable_delta, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("readmodel.rebuild_fraction",
 							 "Share of a model's rows past which its queued keys are applied by one rebuilding diff.",

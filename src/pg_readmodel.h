@@ -266,6 +266,8 @@ typedef struct ModelAnalysis
 	List	   *functions;		/* Oid list: functions the definition calls */
 	List	   *types;			/* Oid list: types its values have */
 	List	   *views;			/* Oid list: views it reads, at any depth */
+	struct DeltaPlan *delta;	/* aggregates kept by deltas (delta.h), or
+								 * NULL */
 } ModelAnalysis;
 
 /* A declared read model, as cached per backend. */
@@ -291,6 +293,11 @@ typedef struct ReadModel
 	char	   *broken;			/* why it cannot be maintained now, or NULL */
 	char	   *stale;			/* why it was not maintained, or NULL */
 	KeyedPlan	apply_plan;		/* diff for keys = ANY($1) */
+	Oid			state_relid;	/* the deltas' state table, or InvalidOid:
+								 * no deltas (delta.h) */
+	KeyedPlan	fold_plan;		/* delta_apply.c's statements */
+	KeyedPlan	state_plan;
+	KeyedPlan	fill_plan;
 	int			plan_for_keys;	/* 0 not decided yet, else see apply.c */
 } ReadModel;
 

@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "delta.h"
 #include "queue.h"
 #include "util.h"
 
@@ -52,6 +53,9 @@ typedef struct QueueEntry
 	uint8		ops;			/* RM_OP_* of the capture that queued it */
 	LevelState	state;
 	Oid			source;			/* first source table that queued it */
+	bool		recompute;		/* else every change is in acc */
+	int			acc_level;		/* deepest level that added to acc */
+	DeltaAcc   *acc;			/* aggregate deltas (delta.h), or NULL */
 } QueueEntry;
 
 typedef struct KeyTypeInfo
@@ -219,9 +223,10 @@ check_queue_limit(ReadModel *model)
 				 errhint("Raise readmodel.max_queued_keys, or split the change into smaller transactions.")));
 }
 
-static void
+/* Queue a key; *was_pending tells whether it was pending already. */
+static QueueEntry *
 queue_entry(ModelQueue *queue, ReadModel *model, Datum key, Oid source,
-			int op)
+			int op, bool *was_pending)
 {
 	int			level = GetCurrentTransactionNestLevel();
 	QueueEntry *entry;
@@ -239,19 +244,63 @@ queue_entry(ModelQueue *queue, ReadModel *model, Datum key, Oid source,
 		entry->ops = 0;
 		memset(&entry->state, 0, sizeof(LevelState));
 		entry->source = source;
+		entry->recompute = true;
+		entry->acc = NULL;
+		entry->acc_level = 0;
 	}
 	if (entry->ops == 0)
 		entry->ops = op;		/* why it was queued: the first capture */
-	if (entry->state.pending == 0)
+	*was_pending = entry->state.pending > 0;
+	if (!*was_pending)
 		queue->npending++;
 	level_queue(&entry->state, level);
 	queue->max_level = Max(queue->max_level, level);
+	return entry;
 }
 
 void
 readmodel_queue_key(ReadModel *model, Datum key, Oid source, int op)
 {
-	queue_entry(queue_for(model, -1, model->key_type), model, key, source, op);
+	bool		was_pending;
+
+	queue_entry(queue_for(model, -1, model->key_type), model, key, source, op,
+				&was_pending)->recompute = true;
+}
+
+/*
+ * Queue a key whose changes are aggregate deltas: returns its accumulator
+ * (allocated in *keep, where its values go too), or NULL when the key is
+ * recomputed anyway.
+ */
+DeltaAcc *
+readmodel_queue_delta(ReadModel *model, Datum key, Oid source, MemoryContext *keep)
+{
+	DeltaPlan  *plan = model->analysis->delta;
+	ModelQueue *queue = queue_for(model, -1, model->key_type);
+	bool		was_pending;
+	QueueEntry *entry = queue_entry(queue, model, key, source, RM_OP_UPDATE,
+									&was_pending);
+
+	/* pending again after an apply: the applied part is in the state */
+	if (!was_pending)
+	{
+		entry->recompute = false;
+		entry->acc = NULL;
+	}
+	if (entry->recompute)
+		return NULL;
+	if (entry->acc == NULL)
+		entry->acc = MemoryContextAllocZero(queue_context, DeltaAccSize(plan));
+	else if (entry->acc->plan_id != plan->id)
+	{
+		/* re-analysed meanwhile: the accumulator's layout is not the plan's */
+		entry->recompute = true;
+		return NULL;
+	}
+	entry->acc->plan_id = plan->id;
+	entry->acc_level = Max(entry->acc_level, GetCurrentTransactionNestLevel());
+	*keep = queue_context;
+	return entry->acc;
 }
 
 /* The copied columns of source row `value` (its via column) changed. */
@@ -260,10 +309,11 @@ readmodel_queue_patch(ReadModel *model, PatchTarget *target, Datum value,
 					  Oid source)
 {
 	ModelQueue *queue = queue_for(model, target->index, target->via_type);
+	bool		was_pending;
 
 	queue->patch_relid = target->relid;
 	queue->patch_via = target->via_att;
-	queue_entry(queue, model, value, source, RM_OP_UPDATE);
+	queue_entry(queue, model, value, source, RM_OP_UPDATE, &was_pending);
 }
 
 void
@@ -348,43 +398,52 @@ readmodel_queue_pending_patches(Oid model)
 }
 
 /*
- * Hand out a model's pending keys (palloc'd in the caller's context) and
- * mark them applied at the current level.  *full says a full refresh is
- * due instead, in which case every pending key is marked applied too.
+ * Hand out a model's pending keys (palloc'd in the caller's context), the
+ * keys to recompute apart from those with deltas, and mark them applied at
+ * the current level.  work->full says a full refresh is due instead, in
+ * which case every pending key is marked applied too.
  */
 static bool
-take_queue(ModelQueue *queue, Datum **keys, int *nkeys, bool *full)
+take_queue(ModelQueue *queue, ModelWork *work)
 {
 	int			level = GetCurrentTransactionNestLevel();
 	keyq_iterator it;
 	QueueEntry *entry;
-	int			n = 0;
 
-	*keys = NULL;
-	*nkeys = 0;
-	*full = false;
+	memset(work, 0, sizeof(ModelWork));
 	if (queue == NULL || !queue_has_pending(queue))
 		return false;
 
 	/* a rollback of this level must find what was applied in it */
 	queue->max_level = Max(queue->max_level, level);
-	*full = queue->full.pending > 0;
-	if (*full)
+	work->full = queue->full.pending > 0;
+	if (work->full)
 		level_take(&queue->full, level);
 	if (queue->npending > 0)
-		*keys = palloc(sizeof(Datum) * queue->npending);
+	{
+		work->keys = palloc(sizeof(Datum) * queue->npending);
+		work->delta_keys = palloc(sizeof(Datum) * queue->npending);
+		work->deltas = palloc(sizeof(DeltaAcc *) * queue->npending);
+	}
 
 	keyq_start_iterate(queue->keys, &it);
 	while ((entry = keyq_iterate(queue->keys, &it)) != NULL)
 	{
 		if (entry->state.pending == 0)
 			continue;
-		(*keys)[n++] = entry->key;
+		if (entry->recompute || entry->acc == NULL)
+			work->keys[work->nkeys++] = entry->key;
+		else
+		{
+			work->delta_keys[work->ndeltas] = entry->key;
+			work->deltas[work->ndeltas++] = entry->acc;
+		}
+		/* the next delta starts from what this apply leaves in the state */
+		entry->acc = NULL;
 		level_take(&entry->state, level);
 	}
-	Assert(n == queue->npending);
+	Assert(work->nkeys + work->ndeltas == queue->npending);
 	queue->npending = 0;
-	*nkeys = n;
 	if (level <= 1)
 		keyq_reset(queue->keys);
 	return true;
@@ -399,19 +458,17 @@ readmodel_queue_take_all(Oid model)
 	foreach(lc, model_queues)
 	{
 		ModelQueue *queue = lfirst(lc);
-		Datum	   *keys;
-		int			nkeys;
-		bool		full;
+		ModelWork	work;
 
 		if (queue->model == model)
-			take_queue(queue, &keys, &nkeys, &full);
+			take_queue(queue, &work);
 	}
 }
 
 bool
-readmodel_queue_take(Oid model, Datum **keys, int *nkeys, bool *full)
+readmodel_queue_take(Oid model, ModelWork *work)
 {
-	return take_queue(find_queue(model, -1), keys, nkeys, full);
+	return take_queue(find_queue(model, -1), work);
 }
 
 bool
@@ -419,11 +476,33 @@ readmodel_queue_take_patch(Oid model, int patch, Datum **values, int *nvalues,
 						   Oid *relid, AttrNumber *via)
 {
 	ModelQueue *queue = find_queue(model, patch);
-	bool		full;
+	ModelWork	work;
+	bool		taken;
 
 	*relid = queue ? queue->patch_relid : InvalidOid;
 	*via = queue ? queue->patch_via : InvalidAttrNumber;
-	return take_queue(queue, values, nvalues, &full);
+	taken = take_queue(queue, &work);
+	*values = work.keys;
+	*nvalues = work.nkeys;
+	return taken;
+}
+
+/*
+ * A rolled back level undid part of what an accumulator holds, or a fold
+ * of one: recompute the key, if it stays pending.
+ */
+static void
+subxact_delta(QueueEntry *entry, bool commit, int level)
+{
+	if (commit)
+	{
+		if (entry->acc_level == level)
+			entry->acc_level = level - 1;
+		return;
+	}
+	if (entry->acc_level >= level || entry->state.applied >= level)
+		entry->recompute = true;
+	entry->acc_level = Min(entry->acc_level, level - 1);
 }
 
 void
@@ -447,6 +526,7 @@ readmodel_queue_subxact(bool commit, int level)
 		{
 			bool		was_pending = entry->state.pending > 0;
 
+			subxact_delta(entry, commit, level);
 			level_subxact(&entry->state, commit, level);
 			queue->npending += (entry->state.pending > 0) - (was_pending ? 1 : 0);
 			if (entry->state.pending == 0 && entry->state.applied == 0)

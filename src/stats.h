@@ -22,6 +22,7 @@ typedef struct ReadModelCounters
 	uint64		full_refreshes;
 	uint64		rows_patched;	/* rows whose documents were patched in place */
 	uint64		rebuilds_chosen;	/* key sets so large a rebuild was cheaper */
+	uint64		keys_folded;	/* keys kept by aggregate deltas */
 	double		total_timing_ms;
 } ReadModelCounters;
 

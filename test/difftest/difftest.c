@@ -1438,6 +1438,35 @@ static const Model models[] = {
 		"FROM tv_n_user_post x\n"
 		"GROUP BY x.fk_user"},
 
+	/*
+	 * Aggregates kept by deltas (src/delta.h), also with --extra-models: a
+	 * rollup of every kind over an inner join (d1), a LEFT JOIN with a
+	 * condition on the nullable side and a FILTER, statement mode (d2), one
+	 * table grouped by its own column with a WHERE (d3).
+	 */
+	{"tv_d_user_posts", "{}",
+		"SELECT u.pk_user, u.name, count(*) AS posts, count(p.score) AS scored,\n"
+		"       sum(p.score) AS total, avg(p.score) AS mean, min(p.score) AS low,\n"
+		"       max(p.score) AS high, bool_and(p.published) AS all_published,\n"
+		"       bool_or(p.published) AS any_published, max(p.created_at) AS last\n"
+		"FROM tb_user u JOIN tb_post p ON p.fk_user = u.pk_user\n"
+		"GROUP BY u.pk_user, u.name"},
+
+	{"tv_d_post_likes", "{\"mode\":\"statement\"}",
+		"SELECT p.pk_post, count(*) AS n, count(c.pk_comment) AS comments,\n"
+		"       sum(c.likes) FILTER (WHERE c.body IS NOT NULL) AS liked,\n"
+		"       avg(c.likes) AS mean, max(c.likes) AS best\n"
+		"FROM tb_post p LEFT JOIN tb_comment c ON c.fk_post = p.pk_post AND c.likes > 0\n"
+		"WHERE p.published\n"
+		"GROUP BY p.pk_post"},
+
+	{"tv_d_commenter", "{}",
+		"SELECT c.fk_user, count(*) AS n, sum(c.likes) AS likes, avg(c.likes) AS mean,\n"
+		"       min(c.likes) AS least\n"
+		"FROM tb_comment c\n"
+		"WHERE c.likes <> 3\n"
+		"GROUP BY c.fk_user"},
+
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */

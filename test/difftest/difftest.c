@@ -1441,7 +1441,7 @@ static const Model models[] = {
 	/*
 	 * Aggregates kept by deltas (src/delta.h), also with --extra-models: a
 	 * rollup of every kind over an inner join (d1), a LEFT JOIN with a
-	 * condition on the nullable side and a FILTER, statement mode (d2), one
+	 * condition on the nullable side and a FILTER (d2), one
 	 * table grouped by its own column with a WHERE (d3).
 	 */
 	{"tv_d_user_posts", "{}",
@@ -1452,7 +1452,7 @@ static const Model models[] = {
 		"FROM tb_user u JOIN tb_post p ON p.fk_user = u.pk_user\n"
 		"GROUP BY u.pk_user, u.name"},
 
-	{"tv_d_post_likes", "{\"mode\":\"statement\"}",
+	{"tv_d_post_likes", "{}",
 		"SELECT p.pk_post, count(*) AS n, count(c.pk_comment) AS comments,\n"
 		"       sum(c.likes) FILTER (WHERE c.body IS NOT NULL) AS liked,\n"
 		"       avg(c.likes) AS mean, max(c.likes) AS best\n"

@@ -82,5 +82,16 @@ UPDATE tb_line SET amount = 8 WHERE account = 'a' AND seq = 2;
 SELECT * FROM tv_line ORDER BY account, seq;
 SELECT count(*) AS verify_rows FROM readmodel.verify('tv_line');
 
+-- A row that moves to another partition, the two partitions recomputed in
+-- separate chunks (one unit each), in either order: the new partition's
+-- rows find the moved one in the model under its old partition.
+SET readmodel.apply_chunk = 1;
+UPDATE tb_entry SET account = 'c' WHERE pk_entry = 1;
+UPDATE tb_entry SET account = 'a' WHERE pk_entry = 1;
+UPDATE tb_entry SET account = 'b' WHERE pk_entry IN (1, 4);
+UPDATE tb_entry SET account = 'a' WHERE pk_entry IN (1, 4);
+RESET readmodel.apply_chunk;
+SELECT count(*) AS verify_rows FROM readmodel.verify('tv_balance');
+
 SELECT readmodel.drop('tv_product_rank'), readmodel.drop('tv_balance'), readmodel.drop('tv_line');
 DROP SCHEMA shape_windows CASCADE;

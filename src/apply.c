@@ -99,7 +99,7 @@ readmodel_row_image_differs(const char *left, const char *right, List *columns)
  * The diffing statement; `keyed` restricts it to keys = ANY($1), else it
  * covers the whole model (full refresh).  Keyed, the rows that exist are
  * found once by the key's index (o), so that inserting new keys does not
- * plan an anti-join against the whole model.
+ * plan an anti-join against the whole model (not by unit, see below).
  */
 char *
 readmodel_diff_sql(ReadModel *model, bool keyed)
@@ -109,6 +109,14 @@ readmodel_diff_sql(ReadModel *model, bool keyed)
 	const char *t_is_n = readmodel_key_equal_sql(model, "t", "n");
 	StringInfoData set;
 	ListCell   *lc;
+
+	/*
+	 * Recomputed by unit (a window's partition), a row that moves to a unit
+	 * of another chunk is still in the model under its old unit: whether a
+	 * key is new is asked of the whole model.
+	 */
+	bool		existing = keyed && (model->analysis == NULL ||
+									 model->analysis->unit_columns == NIL);
 
 	initStringInfo(&set);
 	foreach(lc, columns)
@@ -123,16 +131,16 @@ readmodel_diff_sql(ReadModel *model, bool keyed)
 					"(SELECT pg_catalog.count(*) FROM i)",
 					model->view_qualname,
 					keyed ? psprintf(" WHERE %s", readmodel_key_any_sql(model, "v")) : "",
-					keyed ? psprintf("o AS MATERIALIZED (SELECT %s FROM %s t WHERE %s), ",
-									 readmodel_key_list_sql(model, "t"), model->qualname,
-									 readmodel_key_any_sql(model, "t")) : "",
+					existing ? psprintf("o AS MATERIALIZED (SELECT %s FROM %s t WHERE %s), ",
+										readmodel_key_list_sql(model, "t"), model->qualname,
+										readmodel_key_any_sql(model, "t")) : "",
 					model->qualname,
 					keyed ? psprintf("%s AND", readmodel_key_any_sql(model, "t")) : "",
 					n_is_t,
 					model->qualname, set.data, t_is_n,
 					readmodel_row_image_differs("t", "n", columns),
 					model->qualname, column_list(NULL, columns),
-					column_list("n", columns), keyed ? "o" : model->qualname, t_is_n);
+					column_list("n", columns), existing ? "o" : model->qualname, t_is_n);
 }
 
 /* Run the diff; returns rows written and adds to the counters. */

@@ -328,13 +328,13 @@ apply_deltas_and_keys(ReadModel *model, ModelWork *work, ReadModelCounters *delt
 {
 	Datum	   *more = NULL;
 	int			nmore = 0;
-	uint64		written = 0;
 
 	if (work->ndeltas > 0)
 		more = readmodel_apply_deltas(model, work->delta_keys, work->deltas,
-									  work->ndeltas, &nmore, &written);
-	delta->rows_written += written;
+									  work->ndeltas, &nmore);
+	/* a fold writes the aggregate columns in place */
 	delta->keys_folded += work->ndeltas - nmore;
+	delta->rows_patched += work->ndeltas - nmore;
 	if (work->nkeys > 0)
 	{
 		readmodel_delta_reset_state(model, work->keys, work->nkeys, false);
@@ -429,7 +429,8 @@ readmodel_apply_model(ReadModel *model, ModelWork *work, bool with_patches)
 	record_stats(model, &delta, start);
 	if (work->full)
 		return (int64) delta.rows_written;
-	return work->nkeys + work->ndeltas + (int64) delta.rows_patched;
+	return work->nkeys + work->ndeltas +
+		(int64) (delta.rows_patched - delta.keys_folded);
 }
 
 /*

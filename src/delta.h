@@ -123,8 +123,7 @@ extern void readmodel_delta_end(DeltaRun *run);
 
 /* delta_apply.c */
 extern Datum *readmodel_apply_deltas(ReadModel *model, Datum *keys,
-									 DeltaAcc **accs, int nkeys, int *nrecompute,
-									 uint64 *patched);
+									 DeltaAcc **accs, int nkeys, int *nrecompute);
 extern void readmodel_delta_reset_state(ReadModel *model, Datum *keys, int nkeys,
 										bool fill);
 extern void readmodel_delta_forget_state(ReadModel *model);

@@ -14,7 +14,7 @@
  *			   RETURNING the new state),
  *		 p AS (UPDATE the model rows of s's keys whose aggregate columns'
  *			   image changes)
- *	SELECT the keys of d not in s, rows written
+ *	SELECT the keys of d not in s
  *
  * A fold is exact unless the state row is missing, the group was or
  * becomes empty, or a removed input may have been the group's min or max;
@@ -240,10 +240,8 @@ fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
 					"WHERE s.k %s d.k AND s.n " OP(">") " 0 AND s.n " OP("+") " d.n " OP(">") " 0%s "
 					"RETURNING s.*), "
 					"p AS (UPDATE %s t SET %s FROM s WHERE t.%s %s s.k "
-					"AND pg_catalog.record_image_ne(ROW(%s), ROW(%s)) RETURNING 1) "
-					"SELECT (SELECT pg_catalog.array_agg(d.k) FROM d "
-					"WHERE NOT EXISTS (SELECT FROM s WHERE s.k %s d.k)), "
-					"(SELECT pg_catalog.count(*) FROM p)",
+					"AND pg_catalog.record_image_ne(ROW(%s), ROW(%s))) "
+					"SELECT d.k FROM d WHERE NOT EXISTS (SELECT FROM s WHERE s.k %s d.k)",
 					params.data, f.columns.data,
 					readmodel_relation_name(model->state_relid), f.set.data,
 					eq, f.exact.data,
@@ -261,7 +259,7 @@ typedef struct FoldArgs
 	int			n;				/* elements so far */
 } FoldArgs;
 
-static void
+static int
 fold_arg_types(ReadModel *model, DeltaPlan *plan, Oid *types)
 {
 	ListCell   *lc;
@@ -284,6 +282,7 @@ fold_arg_types(ReadModel *model, DeltaPlan *plan, Oid *types)
 		if (has_trues(agg))
 			types[i++] = INT8OID;
 	}
+	return i;
 }
 
 static void
@@ -347,41 +346,23 @@ fold_arrays(FoldArgs *args, int nparams)
 }
 
 static SPIPlanPtr
-fold_plan(ReadModel *model, DeltaPlan *plan, int nkeys, int *nparams, Oid *types)
+fold_plan(ReadModel *model, DeltaPlan *plan, int nkeys, int nparams, Oid *types)
 {
 	SPIPlanPtr	spi = readmodel_keyed_plan(&model->fold_plan, nkeys);
-	char	   *sql = fold_sql(model, plan, nparams);
-	Oid		   *arraytypes = palloc(sizeof(Oid) * *nparams);
+	Oid		   *arraytypes;
 	int			i;
 
-	for (i = 0; i < *nparams; i++)
+	if (spi != NULL)
+		return spi;
+	arraytypes = palloc(sizeof(Oid) * nparams);
+	for (i = 0; i < nparams; i++)
 		arraytypes[i] = get_array_type(types[i]);
-	if (spi == NULL)
-		spi = readmodel_keyed_plan_prepare_args(&model->fold_plan, sql, *nparams,
-												arraytypes, nkeys);
-	return spi;
-}
-
-/* Copy the elements of a key array out of the SPI result. */
-static void
-append_keys(ReadModel *model, Datum array, Datum *keys, int *nkeys)
-{
-	Datum	   *elems;
-	int			nelems;
-	int			i;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(model->key_type, &typlen, &typbyval, &typalign);
-	deconstruct_array(DatumGetArrayTypeP(array), model->key_type, model->key_typlen,
-					  model->key_typbyval, typalign, &elems, NULL, &nelems);
-	for (i = 0; i < nelems; i++)
-		keys[(*nkeys)++] = datumCopy(elems[i], model->key_typbyval, model->key_typlen);
+	return readmodel_keyed_plan_prepare_args(&model->fold_plan, fold_sql(model, plan, &i),
+											 nparams, arraytypes, nkeys);
 }
 
 /* Run the fold for valid accumulators; appends the keys it left out. */
-static uint64
+static void
 run_fold(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
 		 Datum *recompute, int *nrecompute)
 {
@@ -391,15 +372,14 @@ run_fold(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
 	int			nparams;
 	SPIPlanPtr	spi;
 	bool		isnull;
-	Datum		left;
-	uint64		patched;
+	uint64		row;
 	int			i;
 
 	args.types = palloc(sizeof(Oid) * maxparams);
 	args.values = palloc(sizeof(Datum *) * maxparams);
 	args.nulls = palloc(sizeof(bool *) * maxparams);
 	args.n = 0;
-	fold_arg_types(model, plan, args.types);
+	nparams = fold_arg_types(model, plan, args.types);
 	for (i = 0; i < maxparams; i++)
 	{
 		args.values[i] = palloc(sizeof(Datum) * nkeys);
@@ -413,32 +393,28 @@ run_fold(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
 			add_fold_args(&args, plan, keys[i], accs[i]);
 	}
 	if (args.n == 0)
-		return 0;
-	spi = fold_plan(model, plan, args.n, &nparams, args.types);
+		return;
+	spi = fold_plan(model, plan, args.n, nparams, args.types);
 	if (readmodel_execute_keyed(spi, args.n, fold_arrays(&args, nparams),
 								false, true, false) != SPI_OK_SELECT)
 		elog(ERROR, "fold of aggregate deltas failed for %s", model->qualname);
-	left = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		append_keys(model, left, recompute, nrecompute);
-	patched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										  2, &isnull));
+	/* the keys whose fold was not exact */
+	for (row = 0; row < SPI_processed; row++)
+		recompute[(*nrecompute)++] =
+			datumCopy(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull),
+					  model->key_typbyval, model->key_typlen);
 	SPI_freetuptable(SPI_tuptable);
-	return patched;
 }
 
-/*
- * Fold the accumulators of `keys`; returns the keys to recompute instead
- * (palloc'd), *patched the model rows written.
- */
+/* Fold the accumulators of `keys`; returns the keys to recompute instead. */
 Datum *
 readmodel_apply_deltas(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
-					   int *nrecompute, uint64 *patched)
+					   int *nrecompute)
 {
 	Datum	   *recompute = palloc(sizeof(Datum) * Max(nkeys, 1));
 
 	*nrecompute = 0;
-	*patched = run_fold(model, keys, accs, nkeys, recompute, nrecompute);
+	run_fold(model, keys, accs, nkeys, recompute, nrecompute);
 	return recompute;
 }
 

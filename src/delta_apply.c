@@ -34,13 +34,11 @@
 #include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/varlena.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/ruleutils.h"
-#include "utils/snapmgr.h"
 
 #include "catalog.h"
 #include "delta.h"
@@ -215,7 +213,7 @@ fold_aggregate(FoldSql *f, DeltaAggregate *agg, int j)
 }
 
 static char *
-fold_sql(ReadModel *model, DeltaPlan *plan, bool scalar)
+fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
 {
 	FoldSql		f;
 	StringInfoData params;
@@ -223,7 +221,6 @@ fold_sql(ReadModel *model, DeltaPlan *plan, bool scalar)
 	int			j = 0;
 	int			i;
 	const char *eq = readmodel_operator_name(model->key_eq_opr);
-	List	   *names;
 
 	initStringInfo(&f.columns);
 	initStringInfo(&f.set);
@@ -235,27 +232,17 @@ fold_sql(ReadModel *model, DeltaPlan *plan, bool scalar)
 	f.nparams = 2;
 	foreach(lc, plan->aggregates)
 		fold_aggregate(&f, lfirst(lc), ++j);
-	/* one key: its values as parameters; several: one array per column */
-	if (!SplitIdentifierString(psprintf("k, n%s", f.columns.data), ',', &names))
-		elog(ERROR, "could not list the fold's columns");
 	for (i = 1; i <= f.nparams; i++)
-	{
-		if (scalar)
-			appendStringInfo(&params, "%s$%d AS %s", i > 1 ? ", " : "", i,
-							 (char *) list_nth(names, i - 1));
-		else
-			appendStringInfo(&params, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
-	}
-	return psprintf("WITH d AS (%s), "
+		appendStringInfo(&params, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
+	*nparams = f.nparams;
+	return psprintf("WITH d AS (SELECT * FROM ROWS FROM (%s) AS d(k, n%s)), "
 					"s AS (UPDATE %s s SET n = s.n " OP("+") " d.n%s FROM d "
 					"WHERE s.k %s d.k AND s.n " OP(">") " 0 AND s.n " OP("+") " d.n " OP(">") " 0%s "
 					"RETURNING s.*), "
 					"p AS (UPDATE %s t SET %s FROM s WHERE t.%s %s s.k "
 					"AND pg_catalog.record_image_ne(ROW(%s), ROW(%s))) "
 					"SELECT d.k FROM d WHERE NOT EXISTS (SELECT FROM s WHERE s.k %s d.k)",
-					scalar ? psprintf("SELECT %s", params.data) :
-					psprintf("SELECT * FROM ROWS FROM (%s) AS d(k, n%s)", params.data,
-							 f.columns.data),
+					params.data, f.columns.data,
 					readmodel_relation_name(model->state_relid), f.set.data,
 					eq, f.exact.data,
 					model->qualname, f.model_set.data,
@@ -370,42 +357,8 @@ fold_plan(ReadModel *model, DeltaPlan *plan, int nkeys, int nparams, Oid *types)
 	arraytypes = palloc(sizeof(Oid) * nparams);
 	for (i = 0; i < nparams; i++)
 		arraytypes[i] = get_array_type(types[i]);
-	return readmodel_keyed_plan_prepare_args(&model->fold_plan, fold_sql(model, plan, false),
+	return readmodel_keyed_plan_prepare_args(&model->fold_plan, fold_sql(model, plan, &i),
 											 nparams, arraytypes, nkeys);
-}
-
-/* The statement for one key, its values as parameters: the common case. */
-static SPIPlanPtr
-fold_one_plan(ReadModel *model, DeltaPlan *plan, int nparams, Oid *types)
-{
-	if (model->fold_one_plan == NULL)
-	{
-		SPIPlanPtr	spi = SPI_prepare(fold_sql(model, plan, true), nparams, types);
-
-		if (spi == NULL || SPI_keepplan(spi) != 0)
-			elog(ERROR, "could not prepare the fold of %s: %s", model->qualname,
-				 SPI_result_code_string(SPI_result));
-		model->fold_one_plan = spi;
-	}
-	return model->fold_one_plan;
-}
-
-/* Execute the fold of one key, under the latest snapshot. */
-static void
-execute_fold_one(ReadModel *model, DeltaPlan *plan, FoldArgs *args, int nparams)
-{
-	Datum	   *values = palloc(sizeof(Datum) * nparams);
-	char	   *nulls = palloc(nparams);
-	int			i;
-
-	for (i = 0; i < nparams; i++)
-	{
-		values[i] = args->values[i][0];
-		nulls[i] = args->nulls[i][0] ? 'n' : ' ';
-	}
-	if (SPI_execute_snapshot(fold_one_plan(model, plan, nparams, args->types), values, nulls,
-							 GetLatestSnapshot(), InvalidSnapshot, false, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "fold of aggregate deltas failed for %s", model->qualname);
 }
 
 /* Run the fold for valid accumulators; appends the keys it left out. */
@@ -417,6 +370,7 @@ run_fold(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
 	int			maxparams = 2 + 4 * list_length(plan->aggregates);
 	FoldArgs	args;
 	int			nparams;
+	SPIPlanPtr	spi;
 	bool		isnull;
 	uint64		row;
 	int			i;
@@ -440,11 +394,9 @@ run_fold(ReadModel *model, Datum *keys, DeltaAcc **accs, int nkeys,
 	}
 	if (args.n == 0)
 		return;
-	if (args.n == 1)
-		execute_fold_one(model, plan, &args, nparams);
-	else if (readmodel_execute_keyed(fold_plan(model, plan, args.n, nparams, args.types),
-									 args.n, fold_arrays(&args, nparams),
-									 false, true, false) != SPI_OK_SELECT)
+	spi = fold_plan(model, plan, args.n, nparams, args.types);
+	if (readmodel_execute_keyed(spi, args.n, fold_arrays(&args, nparams),
+								false, true, false) != SPI_OK_SELECT)
 		elog(ERROR, "fold of aggregate deltas failed for %s", model->qualname);
 	/* the keys whose fold was not exact */
 	for (row = 0; row < SPI_processed; row++)

@@ -114,9 +114,6 @@ free_plans(ReadModel *model)
 
 	readmodel_keyed_plan_free(&model->apply_plan);
 	readmodel_keyed_plan_free(&model->fold_plan);
-	if (model->fold_one_plan != NULL)
-		SPI_freeplan(model->fold_one_plan);
-	model->fold_one_plan = NULL;
 	readmodel_keyed_plan_free(&model->state_plan);
 	readmodel_keyed_plan_free(&model->fill_plan);
 	if (model->analysis == NULL)

@@ -296,7 +296,6 @@ typedef struct ReadModel
 	Oid			state_relid;	/* the deltas' state table, or InvalidOid:
 								 * no deltas (delta.h) */
 	KeyedPlan	fold_plan;		/* delta_apply.c's statements */
-	struct _SPI_plan *fold_one_plan;
 	KeyedPlan	state_plan;
 	KeyedPlan	fill_plan;
 	int			plan_for_keys;	/* 0 not decided yet, else see apply.c */

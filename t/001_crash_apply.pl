@@ -37,6 +37,13 @@ INSERT INTO tb_comment VALUES (500, 3, 2, 'committed before the crash');
 COMMIT;
 });
 rm_check_models($node, 'postgres', 'committed before the crash');
+# two more comments of user 2 fold into the state its first one computed
+$node->safe_psql('postgres', q{
+INSERT INTO tb_comment VALUES (501, 4, 2, 'folded');
+INSERT INTO tb_comment VALUES (502, 5, 2, 'folded');
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tv_user_comments_state WHERE k = 2'),
+	'1', 'the rollup has a state row for user 2 before the crash');
 
 # The locker: a row lock on a read-model row.
 my $locker = $node->background_psql('postgres');
@@ -118,6 +125,10 @@ SELECT (SELECT data->'author'->>'name' FROM tv_post WHERE pk_post = 1) || '|' ||
 	'user 2 (committed)|committed before the crash',
 	'the work committed before the crash is in the read models');
 rm_check_models($node, 'postgres', 'after the crash');
+# the rollup's state is unlogged: recovery empties it, and it is computed
+# again on the next change
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tv_user_comments_state'),
+	'0', 'crash recovery empties the rollup state (an unlogged cache)');
 
 # Writes after recovery, to the same keys the killed transaction had
 # locked, are maintained (its key locks died with it).
@@ -134,6 +145,13 @@ is( $node->safe_psql('postgres',
 		"SELECT data->'comments'->-1->>'body' FROM tv_post_thread WHERE pk_post = 1"),
 	'after the crash', 'a write after recovery reaches the read model');
 rm_check_models($node, 'postgres', 'after writes following the crash');
+$node->safe_psql('postgres', q{
+INSERT INTO tb_comment VALUES (1002, 2, 2, 'cold state');
+INSERT INTO tb_comment VALUES (1003, 3, 2, 'warm state');
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tv_user_comments_state WHERE k = 2'),
+	'1', 'the state of user 2 is computed again after the crash');
+rm_check_models($node, 'postgres', 'after folds following the crash');
 
 $node->stop;
 done_testing();

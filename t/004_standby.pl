@@ -87,7 +87,7 @@ is( $standby->safe_psql('postgres',
 	'standby: readmodel.models lists the models with their row counts');
 is( $standby->safe_psql('postgres',
 		"SELECT count(*) FILTER (WHERE status <> 'ok') || '|' || count(*) FROM readmodel.health_check()"),
-	'0|5', 'standby: health_check() runs and reports nothing but ok');
+	'0|6', 'standby: health_check() runs and reports nothing but ok');
 is( $standby->safe_psql('postgres', "SELECT readmodel.queue_stats()->>'scope'"),
 	'backend', 'standby: queue_stats() runs');
 cmp_ok($standby->safe_psql('postgres',

@@ -75,6 +75,17 @@ my @MODELS = (
                                      JOIN tb_user cu ON cu.pk_user = c.fk_user
                                      WHERE c.fk_post = p.pk_post), '[]'::jsonb)) AS data
     FROM tb_post p},
+	},
+	{
+		# a rollup kept by aggregate deltas, its state in an unlogged table
+		name => 'tv_user_comments',
+		key => 'pk_user',
+		def => q{
+    SELECT u.pk_user, count(*) AS comments, sum(c.fk_post) AS post_sum,
+           avg(c.pk_comment) AS mean_pk, max(c.pk_comment) AS last,
+           min(c.fk_post) AS first_post
+    FROM tb_user u JOIN tb_comment c ON c.fk_user = u.pk_user
+    GROUP BY u.pk_user},
 	},);
 
 sub rm_models { return @MODELS; }

@@ -1107,6 +1107,83 @@ SELECT rmsec.report('15e', 'writer''s readmodel.* limits make others'' models mi
     rmsec.drift('rmsec_b.tv_15e1') <> 0 OR rmsec.drift('rmsec_b.tv_15e2') <> 0);
 
 ---------------------------------------------------------------------------
+-- 17. Aggregate deltas (src/delta.h): Bob's rollup over Alice's table,
+-- written by Mallory
+---------------------------------------------------------------------------
+SET SESSION AUTHORIZATION rmsec_alice;
+CREATE TABLE rmsec_a.g17 (id int PRIMARY KEY, fk int NOT NULL, amount numeric(10,2),
+                          at timestamptz NOT NULL DEFAULT '2026-01-01 20:00+00');
+INSERT INTO rmsec_a.g17 SELECT i, i % 3, i * 1.5 FROM generate_series(1, 30) i;
+GRANT SELECT, TRIGGER ON rmsec_a.g17 TO rmsec_bob;
+GRANT SELECT, INSERT, UPDATE, DELETE ON rmsec_a.g17 TO rmsec_mallory;
+SET SESSION AUTHORIZATION rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_17', $d$
+    SELECT g.fk, count(*) AS n, sum(g.amount) AS total, avg(g.amount) AS mean,
+           max(g.amount) AS top,
+           count(*) FILTER (WHERE g.at::date = date '2026-01-01') AS on_new_year
+    FROM rmsec_a.g17 g GROUP BY g.fk $d$)$t$) AS st \gset
+RESET SESSION AUTHORIZATION;
+SELECT state IS NOT NULL AS has_state_17 FROM readmodel.model
+WHERE relid = 'rmsec_b.tv_17'::regclass \gset
+-- warm the state of every group
+UPDATE rmsec_a.g17 SET amount = amount + 1 WHERE id <= 3;
+UPDATE rmsec_a.g17 SET amount = amount - 1 WHERE id <= 3;
+
+-- 17a: Mallory writes with a search_path that puts her operators for
+-- bigint + bigint, numeric + numeric and int = int first, and with another
+-- TimeZone (the FILTER's ::date depends on it): the fold must run none of
+-- her code (her own statements call it, as hers) and the model must stay
+-- exact.
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE FUNCTION rmsec_m.add17(bigint, bigint) RETURNS bigint LANGUAGE sql
+    AS $$ SELECT CASE WHEN rmsec.note('17a') THEN $1 OPERATOR(pg_catalog.+) $2 END $$;
+CREATE FUNCTION rmsec_m.addn17(numeric, numeric) RETURNS numeric LANGUAGE sql
+    AS $$ SELECT CASE WHEN rmsec.note('17a') THEN $1 OPERATOR(pg_catalog.+) $2 END $$;
+CREATE FUNCTION rmsec_m.eq17(int, int) RETURNS boolean LANGUAGE sql
+    AS $$ SELECT rmsec.note('17a') AND $1 OPERATOR(pg_catalog.=) $2 $$;
+CREATE OPERATOR rmsec_m.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = rmsec_m.add17);
+CREATE OPERATOR rmsec_m.+ (LEFTARG = numeric, RIGHTARG = numeric, FUNCTION = rmsec_m.addn17);
+CREATE OPERATOR rmsec_m.= (LEFTARG = int, RIGHTARG = int, FUNCTION = rmsec_m.eq17);
+SET search_path = rmsec_m, pg_catalog;
+SET TimeZone = 'Asia/Kathmandu';
+SELECT rmsec.try($t$INSERT INTO rmsec_a.g17 VALUES (100, 1, 9.99, '2026-01-01 20:00+00')$t$) AS st \gset
+SELECT rmsec.try($t$UPDATE rmsec_a.g17 SET amount = amount + 1 WHERE id = 4$t$) AS st \gset
+SELECT rmsec.try($t$DELETE FROM rmsec_a.g17 WHERE id = 5$t$) AS st \gset
+RESET TimeZone;
+RESET search_path;
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('17a', 'rollup fold runs the writer''s operators or settings',
+                    :'has_state_17' <> 't'
+                    OR EXISTS (SELECT FROM rmsec.pwned WHERE tag = '17a' AND who <> 'rmsec_mallory')
+                    OR rmsec.drift('rmsec_b.tv_17') <> 0);
+
+-- 17b: Mallory writes Bob's state table directly, to make later folds
+-- start from her numbers.
+SET SESSION AUTHORIZATION rmsec_mallory;
+SELECT rmsec.try($t$UPDATE rmsec_b.tv_17_state SET n = n + 1000, s2 = s2 + 1000$t$) AS st_17b \gset
+SELECT rmsec.try($t$INSERT INTO rmsec_a.g17 VALUES (101, 2, 1.00)$t$) AS st \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('17b', 'writer tampers with a rollup''s state table',
+                    :'st_17b' = 'ok' OR rmsec.drift('rmsec_b.tv_17') <> 0);
+
+-- 17c: Mallory creates the state table's name first, in a schema Bob
+-- declares in: Bob's model must not keep its state in her table.
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE TABLE rmsec_shared.tv_17c_state (k int PRIMARY KEY, n bigint, c1 bigint);
+GRANT ALL ON rmsec_shared.tv_17c_state TO PUBLIC;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_shared.tv_17c', $d$
+    SELECT g.fk, count(*) AS n FROM rmsec_a.g17 g GROUP BY g.fk $d$)$t$) AS st \gset
+RESET SESSION AUTHORIZATION;
+UPDATE rmsec_a.g17 SET fk = 0 WHERE id = 6;
+SELECT rmsec.report('17c', 'rollup keeps its state in a table its writer''s enemy made',
+                    EXISTS (SELECT FROM readmodel.model WHERE relid = 'rmsec_shared.tv_17c'::regclass
+                            AND state = 'rmsec_shared.tv_17c_state'::regclass)
+                    OR EXISTS (SELECT FROM rmsec_shared.tv_17c_state)
+                    OR rmsec.drift('rmsec_shared.tv_17c') <> 0);
+
+---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------
 RESET ROLE;

@@ -184,9 +184,11 @@ DELETE FROM tb_event WHERE fk_user = 2 AND kind = 'sale';
 UPDATE tb_event SET fk_user = 9 WHERE pk_event = 3;
 SELECT * FROM tv_user_points ORDER BY 1;
 SELECT * FROM readmodel.verify('tv_user_points');
+SELECT kind, detail FROM readmodel.explain('tv_user_points') WHERE kind = 'delta';
 
 -- 10. Definitions without deltas recompute, as before: numeric without a
--- scale, aggregates inside a document, DISTINCT, an expression's aggregate.
+-- scale, DISTINCT, an expression's aggregate.  Aggregates inside a
+-- document have deltas (see 13).
 SELECT readmodel.create('tv_no_scale', $$
     SELECT c.pk_category, sum(p.price::numeric) AS total
     FROM tb_category c JOIN tb_product p ON p.fk_category = c.pk_category GROUP BY c.pk_category
@@ -285,6 +287,43 @@ COMMIT;
 SELECT * FROM readmodel.verify('tv_likes');
 SELECT * FROM readmodel.verify('tv_likes_now');
 SELECT k, n, c2 FROM tv_likes_state ORDER BY k;
+
+-- 13. Aggregates inside a document (FraiseQL's data jsonb), nested, beside
+-- copied root columns, one in COALESCE(..., 0): the fold sets their paths;
+-- a rename is a patch.
+CREATE TABLE tb_shop (pk_shop int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tb_sale (pk_sale int PRIMARY KEY, fk_shop int NOT NULL, amount numeric(8,2),
+                      sold date NOT NULL, paid bool);
+INSERT INTO tb_shop VALUES (1, 'north'), (2, 'south');
+INSERT INTO tb_sale SELECT g, 1 + g % 2, g * 0.5, date '2026-03-01' + g, g % 3 = 0
+FROM generate_series(1, 20) g;
+SELECT readmodel.create('tv_shop', $$
+    SELECT s.pk_shop,
+           jsonb_build_object('name', s.name,
+                              'sales', jsonb_build_object('n', count(*), 'total', sum(x.amount),
+                                                          'mean', avg(x.amount), 'last', max(x.sold),
+                                                          'paid', COALESCE(sum(x.amount) FILTER (WHERE x.paid), 0)),
+                              'all_paid', bool_and(x.paid)) AS data
+    FROM tb_shop s LEFT JOIN tb_sale x ON x.fk_shop = s.pk_shop
+    GROUP BY s.pk_shop, s.name
+$$);
+SELECT kind, detail FROM readmodel.explain('tv_shop') WHERE kind IN ('delta', 'patch') ORDER BY kind;
+UPDATE tb_sale SET amount = amount + 1 WHERE pk_sale IN (1, 2);
+SELECT pg_stat_force_next_flush();
+BEGIN;
+INSERT INTO tb_sale VALUES (100, 1, NULL, '2027-01-01', true);
+INSERT INTO tb_sale VALUES (101, 1, 2.25, '2026-01-01', NULL);
+SELECT readmodel.flush() AS applied;
+SELECT relname, seq_scan, coalesce(idx_scan, 0) AS idx_scan
+FROM pg_stat_xact_user_tables
+WHERE relname IN ('tb_shop', 'tb_sale') ORDER BY relname;
+COMMIT;
+UPDATE tb_sale SET paid = NULL WHERE pk_sale = 4;
+UPDATE tb_shop SET name = 'North' WHERE pk_shop = 1;
+DELETE FROM tb_sale WHERE fk_shop = 2;
+INSERT INTO tb_shop VALUES (3, 'east');
+SELECT pk_shop, data FROM tv_shop ORDER BY 1;
+SELECT * FROM readmodel.verify('tv_shop');
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -15,9 +15,12 @@
  *	  by root columns; every other condition reads A alone or the root
  *	  alone (a LEFT JOIN's ON, A alone): a row of A is then in the group of
  *	  its x, or in none, whatever the root does;
- *	- every output column is either free of aggregates or one aggregate of
+ *	- every output column is either free of aggregates, or one aggregate of
  *	  the kinds in delta.h over a column of A, with no DISTINCT or ORDER
- *	  BY, and a FILTER on A's columns alone;
+ *	  BY, and a FILTER on A's columns alone (maybe in COALESCE(aggregate,
+ *	  constant)), or a jsonb_build_object(...)
+ *	  document (nested or not, constant distinct keys) whose values are
+ *	  such aggregates or free of them;
  *	- conditions and filters call built-in functions only, since capture
  *	  evaluates them in C on the changed rows.
  *
@@ -147,6 +150,36 @@ aggregate_kind(Oid aggfnoid, DeltaKind *kind)
 	return false;
 }
 
+static DeltaAggregate *delta_aggregate(Aggref *aggref, Index a_index, const char *resname);
+
+/*
+ * A value that is an aggregate, or COALESCE(aggregate, constant) (the sum
+ * of no rows shown as 0): its delta, or NULL.
+ */
+static DeltaAggregate *
+value_aggregate(Node *value, Index a_index, const char *resname)
+{
+	CoalesceExpr *coalesce = (CoalesceExpr *) value;
+	DeltaAggregate *agg;
+	Node	   *fallback;
+
+	if (IsA(value, Aggref))
+		return delta_aggregate((Aggref *) value, a_index, resname);
+	if (!IsA(value, CoalesceExpr) || list_length(coalesce->args) != 2 ||
+		!IsA(linitial(coalesce->args), Aggref) ||
+		calls_other_functions(lsecond(coalesce->args), NULL) ||
+		contain_var_clause(lsecond(coalesce->args)))
+		return NULL;
+	/* 0 for a numeric sum is numeric(0): folded to its constant */
+	fallback = eval_const_expressions(NULL, copyObject(lsecond(coalesce->args)));
+	if (!IsA(fallback, Const) || ((Const *) fallback)->constisnull)
+		return NULL;
+	agg = delta_aggregate(linitial(coalesce->args), a_index, resname);
+	if (agg != NULL)
+		agg->fallback = (Const *) fallback;
+	return agg;
+}
+
 /* The aggregate of one output column, or NULL if it has no delta. */
 static DeltaAggregate *
 delta_aggregate(Aggref *aggref, Index a_index, const char *resname)
@@ -181,7 +214,56 @@ delta_aggregate(Aggref *aggref, Index a_index, const char *resname)
 	return agg;
 }
 
-/* The aggregates of the output, or NIL if one column cannot have deltas. */
+/*
+ * The aggregates of a jsonb_build_object(...) document, at their paths:
+ * false unless every value holding an aggregate is one (or a nested
+ * document), and every key of the levels on the way is a distinct constant.
+ */
+static bool
+document_aggregates(FuncExpr *build, Index a_index, const char *doc_col,
+					List *path, List **aggs)
+{
+	int			npairs = list_length(build->args) / 2;
+	char	  **keys = palloc0(sizeof(char *) * (npairs + 1));
+	int			i,
+				j;
+
+	if (list_length(build->args) % 2 != 0)
+		return false;
+	for (i = 0; i < npairs; i++)
+	{
+		if ((keys[i] = analyze_const_key(list_nth(build->args, 2 * i))) == NULL)
+			return false;
+		for (j = 0; j < i; j++)
+			if (strcmp(keys[i], keys[j]) == 0)
+				return false;	/* the last one would win */
+	}
+	for (i = 0; i < npairs; i++)
+	{
+		Node	   *value = list_nth(build->args, 2 * i + 1);
+		List	   *subpath = lappend(list_copy(path), makeString(keys[i]));
+		DeltaAggregate *agg;
+
+		if (!contain_agg_clause(value))
+			continue;
+		if (analyze_is_build_object(value))
+		{
+			if (!document_aggregates((FuncExpr *) value, a_index, doc_col, subpath, aggs))
+				return false;
+			continue;
+		}
+		if ((agg = value_aggregate(value, a_index, doc_col)) == NULL)
+			return false;
+		agg->keys = subpath;
+		*aggs = lappend(*aggs, agg);
+	}
+	return true;
+}
+
+/*
+ * The aggregates of the output, or NIL if one column cannot have deltas:
+ * each is an output column of its own or a value of a document.
+ */
 static List *
 delta_aggregates(Query *q, Index a_index, bool *ok)
 {
@@ -196,8 +278,14 @@ delta_aggregates(Query *q, Index a_index, bool *ok)
 
 		if (tle->resjunk || !contain_agg_clause((Node *) tle->expr))
 			continue;
-		if (!IsA(tle->expr, Aggref) ||
-			(agg = delta_aggregate((Aggref *) tle->expr, a_index, tle->resname)) == NULL)
+		if (analyze_is_build_object((Node *) tle->expr))
+		{
+			if (!document_aggregates((FuncExpr *) tle->expr, a_index, tle->resname,
+									 NIL, &result))
+				return NIL;
+			continue;
+		}
+		if ((agg = value_aggregate((Node *) tle->expr, a_index, tle->resname)) == NULL)
 			return NIL;
 		result = lappend(result, agg);
 	}

@@ -216,5 +216,7 @@ extern void analyze_window(AnalysisState *st, QueryLevel *top, RelNode *root,
 /* analyze_patch.c */
 extern void analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 							ModelAnalysis *result);
+extern char *analyze_const_key(Node *arg);
+extern bool analyze_is_build_object(Node *expr);
 
 #endif							/* ANALYZE_INT_H */

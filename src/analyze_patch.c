@@ -194,8 +194,9 @@ count_walker(Node *node, PatchState *ps)
 
 /* ---------- copies: jsonb_build_object arguments ---------- */
 
-static char *
-const_key(Node *arg)
+/* A constant text key of jsonb_build_object, or NULL. */
+char *
+analyze_const_key(Node *arg)
 {
 	Const	   *c;
 	Oid			outfunc;
@@ -212,8 +213,9 @@ const_key(Node *arg)
 	return OidOutputFunctionCall(outfunc, c->constvalue);
 }
 
-static bool
-is_build_object(Node *expr)
+/* jsonb_build_object(k, v, ...) with its arguments spelled out. */
+bool
+analyze_is_build_object(Node *expr)
 {
 	return expr && IsA(expr, FuncExpr) &&
 		((FuncExpr *) expr)->funcid == F_JSONB_BUILD_OBJECT_ANY &&
@@ -233,7 +235,7 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 	keys = palloc0(sizeof(char *) * (nargs / 2 + 1));
 	for (i = 0; i < nargs / 2; i++)
 	{
-		keys[i] = const_key(list_nth(build->args, 2 * i));
+		keys[i] = analyze_const_key(list_nth(build->args, 2 * i));
 		/* a computed key could equal any other and override it */
 		if (keys[i] == NULL)
 			return;
@@ -254,7 +256,7 @@ collect_copies(PatchState *ps, FuncExpr *build, List *path, const char *doc_col)
 		if (duplicate)
 			continue;
 		subpath = lappend(list_copy(path), makeString(keys[i]));
-		if (is_build_object(value))
+		if (analyze_is_build_object(value))
 		{
 			collect_copies(ps, (FuncExpr *) value, subpath, doc_col);
 			continue;
@@ -543,7 +545,7 @@ analyze_patches(AnalysisState *st, QueryLevel *top, RelNode *root,
 		if (tle->resjunk || tle->resname == NULL)
 			continue;
 		if (exprType((Node *) tle->expr) == JSONBOID &&
-			is_build_object((Node *) tle->expr))
+			analyze_is_build_object((Node *) tle->expr))
 			collect_copies(&ps, (FuncExpr *) tle->expr, NIL, tle->resname);
 		else
 			collect_plain_copy(&ps, tle);

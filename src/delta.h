@@ -62,11 +62,14 @@ typedef struct DeltaAggregate
 {
 	DeltaKind	kind;
 	char	   *out_col;		/* the model's column, quoted */
+	List	   *keys;			/* its path in that jsonb document (String
+								 * nodes), or NIL: the column itself */
 	AttrNumber	arg_att;		/* A's column; 0 for count(*) */
 	Oid			arg_type;
 	int16		arg_typlen;
 	bool		arg_typbyval;
 	Node	   *filter;			/* FILTER (WHERE ...): Vars of A, varno 1 */
+	struct Const *fallback;		/* COALESCE(aggregate, fallback), or NULL */
 	bool		int64_sum;		/* the sum of int2/int4 values: int8 */
 } DeltaAggregate;
 

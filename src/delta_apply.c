@@ -43,6 +43,7 @@
 #include "catalog.h"
 #include "delta.h"
 #include "keyed.h"
+#include "patch.h"
 #include "util.h"
 
 #define OP(o) "OPERATOR(pg_catalog." o ")"
@@ -138,8 +139,23 @@ readmodel_delta_state_fits(ReadModel *model, Oid state)
 }
 
 /* What the model column of aggregate j is, from state row `s`. */
+static char *aggregate_expression(DeltaAggregate *agg, int j);
+
 static char *
 output_expression(DeltaAggregate *agg, int j)
+{
+	Const	   *fallback = agg->fallback;
+
+	if (fallback == NULL)
+		return aggregate_expression(agg, j);
+	return psprintf("COALESCE(%s, %s::%s)", aggregate_expression(agg, j),
+					quote_literal_cstr(readmodel_datum_text(fallback->constvalue,
+															fallback->consttype)),
+					readmodel_type_name(fallback->consttype, fallback->consttypmod));
+}
+
+static char *
+aggregate_expression(DeltaAggregate *agg, int j)
 {
 	const char *some = psprintf("CASE WHEN s.c%d " OP(">") " 0 THEN", j);
 
@@ -174,6 +190,8 @@ typedef struct FoldSql
 	StringInfoData model_set;	/* model SET list */
 	StringInfoData old_row;		/* model columns, for the image test */
 	StringInfoData new_row;
+	List	   *doc_cols;		/* documents holding aggregates ... */
+	List	   *doc_exprs;		/* ... and their new values, so far */
 	int			nparams;
 } FoldSql;
 
@@ -184,6 +202,37 @@ fold_column(FoldSql *f, const char *col, const char *set)
 	f->nparams++;
 	if (set != NULL)
 		appendStringInfo(&f->set, ", %s = %s", col, set);
+}
+
+/*
+ * An aggregate at a path of a document: set there as jsonb_build_object
+ * stores it (SQL NULL as JSON null), and compared at that path.
+ */
+static void
+fold_document_value(FoldSql *f, DeltaAggregate *agg, const char *expr)
+{
+	char	   *value = psprintf("COALESCE(pg_catalog.to_jsonb(%s), 'null'::pg_catalog.jsonb)",
+								 expr);
+	char	   *path = readmodel_path_literal(agg->keys);
+	ListCell   *lc,
+			   *le;
+
+	appendStringInfo(&f->old_row, "%st.%s OPERATOR(pg_catalog.#>) %s",
+					 f->old_row.len ? ", " : "", agg->out_col, path);
+	appendStringInfo(&f->new_row, "%s%s", f->new_row.len ? ", " : "", value);
+	forboth(lc, f->doc_cols, le, f->doc_exprs)
+	{
+		if (strcmp(lfirst(lc), agg->out_col) == 0)
+		{
+			lfirst(le) = psprintf("%s(%s, %s, %s)", readmodel_jsonb_setter(),
+								  (char *) lfirst(le), path, value);
+			return;
+		}
+	}
+	f->doc_cols = lappend(f->doc_cols, agg->out_col);
+	f->doc_exprs = lappend(f->doc_exprs,
+						   psprintf("%s(t.%s, %s, %s)", readmodel_jsonb_setter(),
+									agg->out_col, path, value));
 }
 
 static void
@@ -206,6 +255,11 @@ fold_aggregate(FoldSql *f, DeltaAggregate *agg, int j)
 	}
 	if (has_trues(agg))
 		fold_column(f, psprintf("t%d", j), psprintf("s.t%d " OP("+") " d.t%d", j, j));
+	if (agg->keys != NIL)
+	{
+		fold_document_value(f, agg, expr);
+		return;
+	}
 	appendStringInfo(&f->model_set, "%s%s = %s", f->model_set.len ? ", " : "",
 					 agg->out_col, expr);
 	appendStringInfo(&f->old_row, "%st.%s", f->old_row.len ? ", " : "", agg->out_col);
@@ -217,7 +271,8 @@ fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
 {
 	FoldSql		f;
 	StringInfoData params;
-	ListCell   *lc;
+	ListCell   *lc,
+			   *lc2;
 	int			j = 0;
 	int			i;
 	const char *eq = readmodel_operator_name(model->key_eq_opr);
@@ -230,8 +285,12 @@ fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
 	initStringInfo(&f.new_row);
 	initStringInfo(&params);
 	f.nparams = 2;
+	f.doc_cols = f.doc_exprs = NIL;
 	foreach(lc, plan->aggregates)
 		fold_aggregate(&f, lfirst(lc), ++j);
+	forboth(lc, f.doc_cols, lc2, f.doc_exprs)
+		appendStringInfo(&f.model_set, "%s%s = %s", f.model_set.len ? ", " : "",
+						 (char *) lfirst(lc), (char *) lfirst(lc2));
 	for (i = 1; i <= f.nparams; i++)
 		appendStringInfo(&params, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
 	*nparams = f.nparams;

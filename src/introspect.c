@@ -23,8 +23,10 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "delta.h"
 #include "keys.h"
 #include "lifecycle.h"
+#include "patch.h"
 #include "queue.h"
 #include "stats.h"
 #include "util.h"
@@ -238,6 +240,32 @@ explain_row(ReturnSetInfo *rsinfo, Oid source, const char *kind, const char *det
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+/* Which aggregates a model keeps by deltas, and where. */
+static char *
+delta_report(ReadModel *model)
+{
+	static const char *const kinds[] = {"count(*)", "count", "sum", "avg", "min", "max",
+	"bool_and", "bool_or"};
+	DeltaPlan  *plan = model->analysis->delta;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, plan->aggregates)
+	{
+		DeltaAggregate *agg = lfirst(lc);
+
+		appendStringInfo(&buf, "%s%s%s%s (%s%s)", buf.len ? ", " : "", agg->out_col,
+						 agg->keys ? " #> " : "",
+						 agg->keys ? readmodel_path_literal(agg->keys) : "",
+						 kinds[agg->kind], agg->filter ? " FILTER" : "");
+	}
+	appendStringInfo(&buf, " kept by deltas of its rows, the state in %s; a group that "
+					 "empties, a min or max that leaves, a NaN or an infinity recompute the group",
+					 readmodel_relation_name(model->state_relid));
+	return buf.data;
+}
+
 /* readmodel.explain(name): how each source's changes reach the model. */
 Datum
 readmodel_explain(PG_FUNCTION_ARGS)
@@ -295,6 +323,8 @@ readmodel_explain(PG_FUNCTION_ARGS)
 								 target->description,
 								 cols.len ? cols.data : "(no column: every copied column is also read elsewhere)"));
 		}
+		if (model->analysis->delta != NULL && model->analysis->delta->relid == msource->relid)
+			explain_row(rsinfo, msource->relid, "delta", delta_report(model));
 		foreach(lc, msource->routes)
 		{
 			ListCell   *lh;

@@ -31,8 +31,9 @@
 #include "queue.h"
 #include "util.h"
 
-static char *
-path_literal(List *keys)
+/* A document path as a text[] literal. */
+char *
+readmodel_path_literal(List *keys)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -88,8 +89,8 @@ append_plain_columns(StringInfo set, StringInfo differs, PatchTarget *target)
  * readmodel.jsonb_patch where the extension's SQL has it (0.3 on); under an
  * older script not yet updated, jsonb_set, which gives the same result.
  */
-static const char *
-set_function(void)
+const char *
+readmodel_jsonb_setter(void)
 {
 	Oid			args[3] = {JSONBOID, TEXTARRAYOID, JSONBOID};
 	List	   *name = list_make2(makeString("readmodel"), makeString("jsonb_patch"));
@@ -104,7 +105,7 @@ append_document(StringInfo set, StringInfo differs, PatchTarget *target,
 				const char *doc_col)
 {
 	const char *doc = quote_identifier(doc_col);
-	const char *setter = set_function();
+	const char *setter = readmodel_jsonb_setter();
 	char	   *expr = psprintf("t.%s", doc);
 	ListCell   *lp;
 	int			position = 0;
@@ -117,11 +118,11 @@ append_document(StringInfo set, StringInfo differs, PatchTarget *target,
 		if (path->keys == NIL || strcmp(path->doc_col, doc_col) != 0)
 			continue;
 		expr = psprintf("%s(%s, %s, %s)", setter, expr,
-						path_literal(path->keys), value);
+						readmodel_path_literal(path->keys), value);
 		appendStringInfo(differs,
 						 "%spg_catalog.record_image_ne(ROW(t.%s OPERATOR(pg_catalog.#>) %s), ROW(%s))",
 						 differs->len ? " OR " : "", doc,
-						 path_literal(path->keys), value);
+						 readmodel_path_literal(path->keys), value);
 	}
 	appendStringInfo(set, "%s%s = %s", set->len ? ", " : "", doc, expr);
 }

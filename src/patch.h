@@ -33,5 +33,7 @@ extern void readmodel_add_patched_keys(ReadModel *model, PendingPatch *patch,
 									   Datum **keys, int *nkeys);
 extern void readmodel_apply_patch(ReadModel *model, PendingPatch *patch,
 								  ReadModelCounters *delta);
+extern char *readmodel_path_literal(List *keys);
+extern const char *readmodel_jsonb_setter(void);
 
 #endif							/* READMODEL_PATCH_H */

@@ -1441,7 +1441,7 @@ static const Model models[] = {
 	/*
 	 * Aggregates kept by deltas (src/delta.h), also with --extra-models: a
 	 * rollup of every kind over an inner join (d1), a LEFT JOIN with a
-	 * condition on the nullable side and a FILTER (d2), one
+	 * condition on the nullable side and a FILTER (d2), a document (d4), one
 	 * table grouped by its own column with a WHERE (d3).
 	 */
 	{"tv_d_user_posts", "{}",
@@ -1459,6 +1459,14 @@ static const Model models[] = {
 		"FROM tb_post p LEFT JOIN tb_comment c ON c.fk_post = p.pk_post AND c.likes > 0\n"
 		"WHERE p.published\n"
 		"GROUP BY p.pk_post"},
+
+	/* (d4) a document of aggregates beside a copied column, COALESCE(sum, 0) */
+	{"tv_d_user_doc", "{}",
+		"SELECT u.pk_user, jsonb_build_object('name', u.name, 'posts', count(p.pk_post),\n"
+		"       'score', COALESCE(sum(p.score), 0), 'best', max(p.score),\n"
+		"       'last', max(p.created_at)) AS data\n"
+		"FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.pk_user\n"
+		"GROUP BY u.pk_user, u.name"},
 
 	{"tv_d_commenter", "{}",
 		"SELECT c.fk_user, count(*) AS n, sum(c.likes) AS likes, avg(c.likes) AS mean,\n"

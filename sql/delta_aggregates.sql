@@ -224,6 +224,21 @@ SELECT count(*) FROM tv_category_state;
 RESET ROLE;
 REVOKE USAGE ON SCHEMA delta_aggregates FROM delta_reader;
 DROP ROLE delta_reader;
+-- A new owner takes the state table with the model.
+CREATE ROLE delta_owner;
+GRANT USAGE ON SCHEMA delta_aggregates TO delta_owner;
+GRANT SELECT, TRIGGER ON tb_category, tb_product TO delta_owner;
+ALTER TABLE tv_category OWNER TO delta_owner;
+SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c
+WHERE c.relname IN ('tv_category', 'tv_category_def', 'tv_category_state') ORDER BY 1;
+UPDATE tb_product SET price = price + 1 WHERE pk_product = 500;
+UPDATE tb_product SET price = price - 2 WHERE pk_product = 500;
+SELECT count(*) AS state_rows FROM tv_category_state;
+SELECT * FROM readmodel.verify('tv_category');
+ALTER TABLE tv_category OWNER TO CURRENT_USER;
+REVOKE ALL ON tb_category, tb_product FROM delta_owner;
+REVOKE USAGE ON SCHEMA delta_aggregates FROM delta_owner;
+DROP ROLE delta_owner;
 SELECT readmodel.refresh('tv_category') >= 0 AS refreshed;
 SELECT count(*) AS state_rows FROM tv_category_state;
 DROP TABLE tv_order_stats_state;

@@ -348,6 +348,12 @@ check_alter_model(CollectedCommand *cmd, CatalogRow *row, bool is_view)
 										readmodel_relation_name(row->viewid),
 										quote_identifier(GetUserNameFromId(owner, false))),
 							   SPI_OK_UTILITY);
+			/* and the deltas' state, which must be the owner's */
+			if (OidIsValid(row->state) && get_rel_relkind(row->state) != '\0')
+				readmodel_spi_exec(psprintf("ALTER TABLE %s OWNER TO %s",
+											readmodel_relation_name(row->state),
+											quote_identifier(GetUserNameFromId(owner, false))),
+								   SPI_OK_UTILITY);
 		}
 		PG_FINALLY();
 		{

@@ -360,6 +360,7 @@ joined_child(Query *q, List *tables, Index r_index, KeyColumn *key,
 {
 	FromExpr   *from = q->jointree;
 	List	   *on = NIL;
+	List	   *where_a = NIL;
 	bool		left = false;
 	ListCell   *lc;
 
@@ -386,8 +387,20 @@ joined_child(Query *q, List *tables, Index r_index, KeyColumn *key,
 		if (!sort_condition(lfirst(lc), *a_index, r_index, key, !left, a_conds, x))
 			return false;
 	foreach(lc, conjuncts(from->quals))
-		if (!sort_condition(lfirst(lc), *a_index, r_index, key, true, a_conds, x))
+		if (!sort_condition(lfirst(lc), *a_index, r_index, key, true, &where_a, x))
 			return false;
+
+	/*
+	 * Under a LEFT JOIN, a WHERE condition on A that a row of NULLs may pass
+	 * (c.x IS NULL) keeps the root's row when no row of A matches, and a row
+	 * of A that matches but fails it removes that row: the group then
+	 * depends on rows no delta counts.  Only conditions that refuse a row of
+	 * NULLs, as the planner's reduction of outer joins asks, are kept.
+	 */
+	if (left && where_a != NIL &&
+		!bms_is_member(*a_index, find_nonnullable_rels((Node *) make_ands_explicit(where_a))))
+		return false;
+	*a_conds = list_concat(*a_conds, where_a);
 	return *x != InvalidAttrNumber;
 }
 

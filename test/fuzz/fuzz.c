@@ -35,6 +35,7 @@ Options		opt = {
 	.profile = -1,
 	.keep_failures = 5,
 	.gexpr = -1,
+	.rollup = 0,
 };
 
 typedef struct Count
@@ -533,6 +534,7 @@ usage(void)
 			"  --shrink-seconds N  time budget per shrunk failure, 0: no shrinking (60)\n"
 			"  --max-shrinks N     shrink at most N failures (10)\n"
 			"  --keep-failures N   keep the databases of N failures (5)\n"
+			"  --rollup N          N%% of the definitions in the shapes aggregate deltas keep\n"
 			"  --gexpr N           N%% of the definitions keyed by grouping expressions\n"
 			"                      (default: the usual mix, about 10%%)\n"
 			"  --keep-going        after a wrong comparison, go on with the workload\n"
@@ -620,6 +622,13 @@ parse_options(int argc, char **argv)
 		{
 			ARG();
 			opt.keep_failures = num_arg(v);
+		}
+		else if (strcmp(a, "--rollup") == 0)
+		{
+			ARG();
+			opt.rollup = num_arg(v);
+			if (opt.rollup > 100)
+				usage();
 		}
 		else if (strcmp(a, "--gexpr") == 0)
 		{

@@ -92,6 +92,8 @@ typedef struct Options
 	int			keep_failures;	/* keep this many failing databases */
 	int			gexpr;			/* percent of definitions keyed by grouping
 								 * expressions (-1: the usual mix, about 10) */
+	int			rollup;			/* percent of definitions in the shapes of
+								 * aggregate deltas (rollup.c) */
 } Options;
 
 extern Options opt;
@@ -294,6 +296,7 @@ extern int	schema_register_model(Schema *s, const Def *d);
 extern void extra_schema(Schema *s, uint64_t seed);
 extern Def *gen_xdefinition(Schema *s, uint64_t seed, int def_no);
 extern Def *gen_gxdefinition(Schema *s, uint64_t seed, int def_no);
+extern Def *gen_rollup_definition(Schema *s, uint64_t seed, int def_no);
 extern char *extra_stmt(Rng *r, const Schema *s, bool *may_fail);
 extern char *extra_xe_stmt(Rng *r, const Schema *s, bool *may_fail);
 extern const char *extra_timezone(Rng *r);

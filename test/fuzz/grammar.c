@@ -2660,6 +2660,23 @@ gen_definition(Schema *s, uint64_t seed, int def_no, bool allow_models)
 			return gen_gxdefinition(s, mix_seed(seed, 0x78), def_no);
 		}
 	}
+	/* --rollup N: that share in the shapes aggregate deltas keep (rollup.c) */
+	if (opt.rollup > 0)
+	{
+		Rng			rr;
+
+		rng_seed(&rr, mix_seed(seed, 0x726f6c6d));
+		if (chance(&rr, opt.rollup))
+		{
+			Def		   *r = gen_rollup_definition(s, seed, def_no);
+
+			if (r != NULL)
+			{
+				free(d);
+				return r;
+			}
+		}
+	}
 	/* keys other than the root's primary key, and their sources: extra.c */
 	{
 		Rng			xr;

@@ -131,6 +131,7 @@ extern void readmodel_delta_reset_state(ReadModel *model, Datum *keys, int nkeys
 										bool fill);
 extern void readmodel_delta_forget_state(ReadModel *model);
 extern bool readmodel_delta_state_fits(ReadModel *model, Oid state);
+extern char *readmodel_delta_verify_sql(ReadModel *model);
 extern char *readmodel_delta_state_ddl(Oid key_type, DeltaPlan *plan,
 									   const char *qualname);
 

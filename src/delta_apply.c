@@ -491,11 +491,15 @@ condition_sql(Node *cond, List *context)
 	return sql;
 }
 
-/* The state's columns as a fresh computation from the aggregated table. */
+/*
+ * The state's rows computed afresh from the aggregated table: for keys =
+ * ANY($1) when keyed, else for all.  *cols gets the column list.
+ */
 static char *
-fresh_state_sql(ReadModel *model, DeltaPlan *plan)
+fresh_state_select(ReadModel *model, DeltaPlan *plan, bool keyed, char **cols_out)
 {
 	List	   *context = deparse_context_for("a", plan->relid);
+	const char *group = readmodel_column_name(plan->relid, plan->group_att);
 	StringInfoData cols;
 	StringInfoData vals;
 	ListCell   *lc;
@@ -513,35 +517,84 @@ fresh_state_sql(ReadModel *model, DeltaPlan *plan)
 
 		j++;
 		appendStringInfo(&cols, ", c%d", j);
-		appendStringInfo(&vals, ", pg_catalog.count(%s) %s", arg ? arg : "*", where);
+		appendStringInfo(&vals, ", pg_catalog.count(%s) %s AS c%d", arg ? arg : "*", where, j);
 		if (has_sum(agg))
 		{
 			appendStringInfo(&cols, ", s%d", j);
-			appendStringInfo(&vals, ", COALESCE(pg_catalog.sum(%s) %s, 0)", arg, where);
+			appendStringInfo(&vals, ", COALESCE(pg_catalog.sum(%s) %s, 0) AS s%d", arg, where, j);
 		}
 		if (has_extreme(agg))
 		{
 			appendStringInfo(&cols, ", m%d", j);
-			appendStringInfo(&vals, ", pg_catalog.%s(%s) %s",
-							 agg->kind == DELTA_MAX ? "max" : "min", arg, where);
+			appendStringInfo(&vals, ", pg_catalog.%s(%s) %s AS m%d",
+							 agg->kind == DELTA_MAX ? "max" : "min", arg, where, j);
 		}
 		if (has_trues(agg))
 		{
 			appendStringInfo(&cols, ", t%d", j);
-			appendStringInfo(&vals, ", pg_catalog.count(*) FILTER (WHERE %s IS TRUE%s)",
-							 arg, filter);
+			appendStringInfo(&vals, ", pg_catalog.count(*) FILTER (WHERE %s IS TRUE%s) AS t%d",
+							 arg, filter, j);
 		}
 	}
-	return psprintf("INSERT INTO %s (k, n%s) SELECT a.%s, pg_catalog.count(*)%s FROM %s a "
+	*cols_out = cols.data;
+	return psprintf("SELECT a.%s AS k, pg_catalog.count(*) AS n%s FROM %s a "
 					"WHERE %s%s GROUP BY a.%s",
-					readmodel_relation_name(model->state_relid), cols.data,
-					readmodel_column_name(plan->relid, plan->group_att), vals.data,
-					readmodel_source_scan(plan->relid),
-					readmodel_any_qual(psprintf("a.%s", readmodel_column_name(plan->relid,
-																			 plan->group_att)),
-									   model->key_eq_opr),
+					group, vals.data, readmodel_source_scan(plan->relid),
+					keyed ? readmodel_any_qual(psprintf("a.%s", group), model->key_eq_opr) : "true",
 					plan->where ? psprintf(" AND (%s)", condition_sql(plan->where, context)) : "",
-					readmodel_column_name(plan->relid, plan->group_att));
+					group);
+}
+
+/* Compute the state of keys = ANY($1) afresh into the state table. */
+static char *
+fresh_state_sql(ReadModel *model, DeltaPlan *plan)
+{
+	char	   *cols;
+	char	   *select = fresh_state_select(model, plan, true, &cols);
+
+	return psprintf("INSERT INTO %s (k, n%s) %s",
+					readmodel_relation_name(model->state_relid), cols, select);
+}
+
+/*
+ * For readmodel.verify(): the state rows that differ from a fresh
+ * computation, as (problem, key, state row, fresh row).  A sum or an
+ * extreme is compared only where its count is not 0: the output ignores it
+ * there.
+ */
+char *
+readmodel_delta_verify_sql(ReadModel *model)
+{
+	DeltaPlan  *plan = model->analysis->delta;
+	StringInfoData mine;
+	StringInfoData fresh;
+	ListCell   *lc;
+	char	   *cols;
+	char	   *select = fresh_state_select(model, plan, false, &cols);
+	int			j = 0;
+
+	initStringInfo(&mine);
+	initStringInfo(&fresh);
+	foreach(lc, plan->aggregates)
+	{
+		DeltaAggregate *agg = lfirst(lc);
+		const char *col = has_sum(agg) ? "s" : has_extreme(agg) ? "m" : has_trues(agg) ? "t" : NULL;
+
+		j++;
+		appendStringInfo(&mine, ", s.c%d", j);
+		appendStringInfo(&fresh, ", f.c%d", j);
+		if (col == NULL)
+			continue;
+		appendStringInfo(&mine, ", CASE WHEN s.c%d " OP("<>") " 0 THEN s.%s%d END", j, col, j);
+		appendStringInfo(&fresh, ", CASE WHEN f.c%d " OP("<>") " 0 THEN f.%s%d END", j, col, j);
+	}
+	return psprintf("SELECT 'state', s.k::pg_catalog.text, pg_catalog.to_jsonb(s.*), "
+					"CASE WHEN f.k IS NULL THEN NULL ELSE pg_catalog.to_jsonb(f.*) END "
+					"FROM %s s LEFT JOIN (%s) f ON f.k %s s.k "
+					"WHERE f.k IS NULL OR pg_catalog.record_image_ne(ROW(s.n%s), ROW(f.n%s)) "
+					"ORDER BY s.k",
+					readmodel_relation_name(model->state_relid), select,
+					readmodel_operator_name(model->key_eq_opr), mine.data, fresh.data);
 }
 
 typedef char *(*StateSql) (ReadModel *model, DeltaPlan *plan);

@@ -25,6 +25,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "delta.h"
 #include "keys.h"
 #include "lifecycle.h"
 #include "sandbox.h"
@@ -101,8 +102,15 @@ readmodel_verify(PG_FUNCTION_ARGS)
 	readmodel_sandbox_enter(&sandbox, model->owner);
 	if (SPI_execute(verify_sql(model), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not verify read model %s", model->qualname);
-	readmodel_sandbox_leave(&sandbox);
 	return_rows(rsinfo);
+	/* the deltas' state, where present, must be what the table gives */
+	if (model->analysis->delta != NULL && OidIsValid(model->state_relid))
+	{
+		if (SPI_execute(readmodel_delta_verify_sql(model), false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not verify the aggregate state of %s", model->qualname);
+		return_rows(rsinfo);
+	}
+	readmodel_sandbox_leave(&sandbox);
 	readmodel_spi_finish();
 	return (Datum) 0;
 }

@@ -65,7 +65,7 @@ ISOLATION = move_vs_rename rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
 	drop_vs_writer equal_values_lock group_key_writers group_expression_writers group_parent_writers composite_key_writers \
-	array_route_writers window_partition_writers grouped_patch_writers delta_writers
+	array_route_writers window_partition_writers grouped_patch_writers delta_writers refresh_stale_writer
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 # t/*.pl: TAP tests (PostgreSQL::Test::Cluster), each making its own

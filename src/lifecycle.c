@@ -1011,5 +1011,13 @@ readmodel_refresh(PG_FUNCTION_ARGS)
 		readmodel_check_maintainable(model, false);
 		readmodel_sandbox_leave(&sandbox);
 	}
+
+	/*
+	 * Writers in progress skipped a model that is not maintained, and will
+	 * not queue their changes: wait for them, as a declaration does, so
+	 * that the rebuild's snapshot holds what they wrote.
+	 */
+	if (!ModelIsMaintained(model))
+		lock_sources(source_relids(model->analysis));
 	PG_RETURN_INT64(readmodel_refresh_model(model));
 }

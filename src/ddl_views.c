@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "ddl_views.h"
+#include "lifecycle.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -116,6 +117,8 @@ reanalyse_model(Oid view, Oid relid)
 							   psprintf("The new view reads table %s, on which the model has no capture triggers.",
 										readmodel_relation_name(source)));
 	}
+	if (!ModelIsMaintained(model))
+		readmodel_wait_for_source_writers(model);
 	(void) readmodel_refresh_model(model);
 }
 

@@ -278,7 +278,7 @@ check_depth_allowed(ModelAnalysis *analysis, const char *name)
  * commit, in OID order (two declarations lock alike).
  */
 static void
-lock_sources(List *sources)
+readmodel_lock_sources(List *sources)
 {
 	List	   *sorted = list_copy(sources);
 	ListCell   *lc;
@@ -286,6 +286,17 @@ lock_sources(List *sources)
 	list_sort(sorted, list_oid_cmp);
 	foreach(lc, sorted)
 		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
+}
+
+/*
+ * Wait for the writers of a model's sources, and keep new ones out until
+ * commit: a model that is not maintained is about to be rebuilt, and
+ * writers in progress skipped it (they queue nothing).
+ */
+void
+readmodel_wait_for_source_writers(ReadModel *model)
+{
+	readmodel_lock_sources(source_relids(model->analysis));
 }
 
 /* The key columns, quoted: "a, b". */
@@ -620,7 +631,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	check_depth_allowed(analysis, qualname);
 
 	/* 4. and 5. */
-	lock_sources(source_relids(analysis));
+	readmodel_lock_sources(source_relids(analysis));
 	install_triggers(source_relids(analysis), by_owner);
 	*rows = build_table(qualname, view_qualname, analysis, options, nsp, rv->relname);
 	relid = get_relname_relid(rv->relname, nsp);
@@ -839,7 +850,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 				 errdetail("Each would read the next: %s -> %s.", qualname, cycle),
 				 errhint("A read model may read other read models only when none of them reads it.")));
 	check_depth_allowed(analysis, qualname);
-	lock_sources(sources);
+	readmodel_lock_sources(sources);
 	install_triggers(sources, by_owner);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
@@ -1018,6 +1029,6 @@ readmodel_refresh(PG_FUNCTION_ARGS)
 	 * that the rebuild's snapshot holds what they wrote.
 	 */
 	if (!ModelIsMaintained(model))
-		lock_sources(source_relids(model->analysis));
+		readmodel_wait_for_source_writers(model);
 	PG_RETURN_INT64(readmodel_refresh_model(model));
 }

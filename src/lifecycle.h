@@ -18,5 +18,6 @@ extern bool readmodel_creating;
 extern Oid	readmodel_declare(const char *name, const char *definition,
 							  Jsonb *options, uint64 *rows);
 extern Oid	readmodel_model_by_name(text *name);
+extern void readmodel_wait_for_source_writers(struct ReadModel *model);
 
 #endif							/* READMODEL_LIFECYCLE_H */

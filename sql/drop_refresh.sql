@@ -238,6 +238,22 @@ BEGIN
 END
 $$;
 
+-- d) Suspend for a bulk load, then resume: writes meanwhile cost the model
+--    nothing (it is not maintained), health_check warns, and resume
+--    rebuilds it by diff, after the writers in progress.
+SELECT readmodel.suspend('tv_user');
+SELECT name, status, reason FROM readmodel.models WHERE name = 'tv_user'::regclass;
+UPDATE tb_user SET full_name = full_name || '!';
+SELECT (SELECT count(*) FROM readmodel.verify('tv_user')) > 0 AS behind;
+SELECT status, message FROM readmodel.health_check() WHERE component = 'dr.tv_user';
+SELECT readmodel.suspend('tv_user');
+SELECT readmodel.resume('tv_user') > 0 AS rebuilt;
+SELECT name, status FROM readmodel.models WHERE name = 'tv_user'::regclass;
+SELECT count(*) AS problems FROM readmodel.verify('tv_user');
+SELECT readmodel.resume('tv_user');
+UPDATE tb_user SET full_name = 'Eve' WHERE pk_user = 4;
+SELECT count(*) AS problems FROM readmodel.verify('tv_user');
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA dr CASCADE;

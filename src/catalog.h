@@ -21,6 +21,9 @@
 #define READMODEL_SCHEMA		"readmodel"
 #define READMODEL_CATALOG		"model"
 
+/* the stale_reason of a model readmodel.suspend() suspended */
+#define READMODEL_SUSPENDED		"suspended by readmodel.suspend()"
+
 /* One row of readmodel.model. */
 typedef struct CatalogRow
 {

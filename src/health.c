@@ -7,8 +7,9 @@
  *
  * A model is 'maintained' (its analysis holds and every check of
  * maintainable.h passes), 'broken' (it cannot be maintained now: the next
- * change it misses makes it stale), or 'stale' (it missed a change and
- * holds old data until readmodel.refresh()).
+ * change it misses makes it stale), 'stale' (it missed a change and
+ * holds old data until readmodel.refresh()), or 'suspended' (by
+ * readmodel.suspend(), until readmodel.resume()).
  *
  *-------------------------------------------------------------------------
  */
@@ -51,7 +52,8 @@ readmodel_model_state(PG_FUNCTION_ARGS)
 		nulls[0] = nulls[1] = true;
 	else if (model->stale != NULL)
 	{
-		values[0] = CStringGetTextDatum("stale");
+		values[0] = CStringGetTextDatum(strcmp(model->stale, READMODEL_SUSPENDED) == 0 ?
+										"suspended" : "stale");
 		values[1] = CStringGetTextDatum(model->stale);
 	}
 	else if (model->broken != NULL)

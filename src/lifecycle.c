@@ -66,6 +66,8 @@
 
 PG_FUNCTION_INFO_V1(readmodel_create);
 PG_FUNCTION_INFO_V1(readmodel_drop);
+PG_FUNCTION_INFO_V1(readmodel_suspend);
+PG_FUNCTION_INFO_V1(readmodel_resume);
 PG_FUNCTION_INFO_V1(readmodel_refresh);
 
 bool		readmodel_creating = false;
@@ -995,6 +997,65 @@ readmodel_drop(PG_FUNCTION_ARGS)
 	readmodel_spi_finish();
 	readmodel_invalidate_cache();
 	PG_RETURN_VOID();
+}
+
+/* The model a name names, for its owner. */
+static ReadModel *
+owned_model(text *name)
+{
+	Oid			relid = readmodel_model_by_name(name);
+	ReadModel  *model = readmodel_lookup_model(relid);
+
+	if (model == NULL)
+		elog(ERROR, "read model %u is not in the cache", relid);
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	return model;
+}
+
+/*
+ * readmodel.suspend(name): the model is no longer maintained (writers skip
+ * it, as a stale one) until readmodel.resume() rebuilds it.
+ */
+Datum
+readmodel_suspend(PG_FUNCTION_ARGS)
+{
+	ReadModel  *model = owned_model(PG_GETARG_TEXT_PP(0));
+
+	if (!readmodel_catalog_tracks_staleness())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the catalog of pg_readmodel predates 0.4"),
+				 errhint("Run ALTER EXTENSION pg_readmodel UPDATE.")));
+	if (!readmodel_catalog_mark_stale(model->relid, READMODEL_SUSPENDED))
+		ereport(NOTICE,
+				(errmsg("read model %s is not maintained already", model->qualname),
+				 errdetail("%s", model->stale ? model->stale : model->broken)));
+	readmodel_invalidate_cache();
+	PG_RETURN_VOID();
+}
+
+/* readmodel.resume(name): rebuild a suspended model, maintained again. */
+Datum
+readmodel_resume(PG_FUNCTION_ARGS)
+{
+	ReadModel  *model = owned_model(PG_GETARG_TEXT_PP(0));
+
+	if (model->stale == NULL)
+	{
+		ereport(NOTICE,
+				(errmsg("read model %s is not suspended", model->qualname)));
+		PG_RETURN_INT64(0);
+	}
+	if (strcmp(model->stale, READMODEL_SUSPENDED) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s is stale, not suspended", model->qualname),
+				 errdetail("%s", model->stale),
+				 errhint("Fix the cause, then rebuild it with readmodel.refresh('%s').",
+						 model->qualname)));
+	PG_RETURN_INT64(DatumGetInt64(DirectFunctionCall1(readmodel_refresh,
+													  PG_GETARG_DATUM(0))));
 }
 
 Datum

@@ -6,12 +6,14 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
 
-SELECT plan(42);
+SELECT plan(44);
 
 -- the contract's functions and view
 SELECT has_function('readmodel', 'create', ARRAY['text', 'text', 'jsonb']);
 SELECT has_function('readmodel', 'drop', ARRAY['text', 'boolean']);
 SELECT has_function('readmodel', 'refresh', ARRAY['text']);
+SELECT has_function('readmodel', 'suspend', ARRAY['text']);
+SELECT has_function('readmodel', 'resume', ARRAY['text']);
 SELECT has_function('readmodel', 'verify', ARRAY['text']);
 SELECT has_function('readmodel', 'flush', ARRAY[]::text[]);
 SELECT has_function('readmodel', 'queue_stats', ARRAY[]::text[]);

@@ -33,22 +33,14 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-if [ -z "${PGHOST:-}" ]; then
-    eval "$(bash test/cluster.sh env)"
-fi
+. test/bench/server.sh
 DB=readmodel_capture
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-settings() {
-    for s in fsync synchronous_commit full_page_writes; do
-        psql -X -q -d postgres -c "ALTER SYSTEM $1 $s $2" >/dev/null
-    done
-    psql -X -q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
-}
 if [ $CPU = 1 ]; then
-    settings SET "= off"
-    trap 'settings RESET ""; rm -rf "$WORK"' EXIT
+    bench_settings SET "= off"
+    trap 'bench_settings RESET ""; rm -rf "$WORK"' EXIT
 fi
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"

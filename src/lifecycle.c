@@ -1013,6 +1013,36 @@ owned_model(text *name)
 	return model;
 }
 
+/* Rebuild a model its owner asked for: refresh(), resume(). */
+static int64
+rebuild_model(ReadModel *model)
+{
+	if (model->analysis == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("read model %s cannot be maintained", model->qualname),
+				 errdetail("%s", model->broken),
+				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
+	/* one whose changes are not captured can still be rebuilt */
+	if (model->broken != NULL)
+	{
+		Sandbox		sandbox;
+
+		readmodel_sandbox_enter(&sandbox, model->owner);
+		readmodel_check_maintainable(model, false);
+		readmodel_sandbox_leave(&sandbox);
+	}
+
+	/*
+	 * Writers in progress skipped a model that is not maintained, and will
+	 * not queue their changes: wait for them, as a declaration does, so
+	 * that the rebuild's snapshot holds what they wrote.
+	 */
+	if (!ModelIsMaintained(model))
+		readmodel_wait_for_source_writers(model);
+	return readmodel_refresh_model(model);
+}
+
 /*
  * readmodel.suspend(name): the model is no longer maintained (writers skip
  * it, as a stale one) until readmodel.resume() rebuilds it.
@@ -1054,42 +1084,11 @@ readmodel_resume(PG_FUNCTION_ARGS)
 				 errdetail("%s", model->stale),
 				 errhint("Fix the cause, then rebuild it with readmodel.refresh('%s').",
 						 model->qualname)));
-	PG_RETURN_INT64(DatumGetInt64(DirectFunctionCall1(readmodel_refresh,
-													  PG_GETARG_DATUM(0))));
+	PG_RETURN_INT64(rebuild_model(model));
 }
 
 Datum
 readmodel_refresh(PG_FUNCTION_ARGS)
 {
-	Oid			relid = readmodel_model_by_name(PG_GETARG_TEXT_PP(0));
-	ReadModel  *model = readmodel_lookup_model(relid);
-
-	if (model == NULL)
-		elog(ERROR, "read model %u is not in the cache", relid);
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
-	if (model->analysis == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("read model %s cannot be maintained", model->qualname),
-				 errdetail("%s", model->broken),
-				 errhint("Restore what its definition needs, or drop it with readmodel.drop().")));
-	/* one whose changes are not captured can still be rebuilt */
-	if (model->broken != NULL)
-	{
-		Sandbox		sandbox;
-
-		readmodel_sandbox_enter(&sandbox, model->owner);
-		readmodel_check_maintainable(model, false);
-		readmodel_sandbox_leave(&sandbox);
-	}
-
-	/*
-	 * Writers in progress skipped a model that is not maintained, and will
-	 * not queue their changes: wait for them, as a declaration does, so
-	 * that the rebuild's snapshot holds what they wrote.
-	 */
-	if (!ModelIsMaintained(model))
-		readmodel_wait_for_source_writers(model);
-	PG_RETURN_INT64(readmodel_refresh_model(model));
+	PG_RETURN_INT64(rebuild_model(owned_model(PG_GETARG_TEXT_PP(0))));
 }

@@ -72,30 +72,70 @@ sum_type(DeltaAggregate *agg)
 	return agg->int64_sum ? INT8OID : NUMERICOID;
 }
 
+/* A column of the state table. */
+typedef struct StateColumn
+{
+	char	   *name;
+	Oid			type;
+	bool		not_null;
+} StateColumn;
+
+static void
+add_state_column(List **cols, char *name, Oid type, bool not_null)
+{
+	StateColumn *col = palloc(sizeof(StateColumn));
+
+	col->name = name;
+	col->type = type;
+	col->not_null = not_null;
+	*cols = lappend(*cols, col);
+}
+
+/*
+ * The state table's columns after its key k: n, then per aggregate j its
+ * count c<j> and, as its kind needs, s<j>, m<j> or t<j>.  The one layout
+ * the table is created with and checked against.
+ */
+static List *
+state_columns(DeltaPlan *plan)
+{
+	List	   *cols = NIL;
+	ListCell   *lc;
+	int			j = 0;
+
+	add_state_column(&cols, "n", INT8OID, true);
+	foreach(lc, plan->aggregates)
+	{
+		DeltaAggregate *agg = lfirst(lc);
+
+		j++;
+		add_state_column(&cols, psprintf("c%d", j), INT8OID, true);
+		if (has_sum(agg))
+			add_state_column(&cols, psprintf("s%d", j), sum_type(agg), true);
+		if (has_extreme(agg))
+			add_state_column(&cols, psprintf("m%d", j), agg->arg_type, false);
+		if (has_trues(agg))
+			add_state_column(&cols, psprintf("t%d", j), INT8OID, true);
+	}
+	return cols;
+}
+
 /* CREATE UNLOGGED TABLE of the state a plan needs. */
 char *
 readmodel_delta_state_ddl(Oid key_type, DeltaPlan *plan, const char *qualname)
 {
 	StringInfoData buf;
 	ListCell   *lc;
-	int			j = 0;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE UNLOGGED TABLE %s (k %s PRIMARY KEY, n pg_catalog.int8 NOT NULL",
+	appendStringInfo(&buf, "CREATE UNLOGGED TABLE %s (k %s PRIMARY KEY",
 					 qualname, readmodel_type_name(key_type, -1));
-	foreach(lc, plan->aggregates)
+	foreach(lc, state_columns(plan))
 	{
-		DeltaAggregate *agg = lfirst(lc);
+		StateColumn *col = lfirst(lc);
 
-		j++;
-		appendStringInfo(&buf, ", c%d pg_catalog.int8 NOT NULL", j);
-		if (has_sum(agg))
-			appendStringInfo(&buf, ", s%d %s NOT NULL", j,
-							 readmodel_type_name(sum_type(agg), -1));
-		if (has_extreme(agg))
-			appendStringInfo(&buf, ", m%d %s", j, readmodel_type_name(agg->arg_type, -1));
-		if (has_trues(agg))
-			appendStringInfo(&buf, ", t%d pg_catalog.int8 NOT NULL", j);
+		appendStringInfo(&buf, ", %s %s%s", col->name, readmodel_type_name(col->type, -1),
+						 col->not_null ? " NOT NULL" : "");
 	}
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
@@ -116,23 +156,17 @@ column_fits(Oid relid, const char *name, Oid type)
 bool
 readmodel_delta_state_fits(ReadModel *model, Oid state)
 {
-	DeltaPlan  *plan = model->analysis->delta;
 	ListCell   *lc;
-	int			j = 0;
 
 	if (get_rel_relkind(state) != RELKIND_RELATION ||
 		readmodel_relation_owner(state) != model->owner ||
-		!column_fits(state, "k", model->key_type) || !column_fits(state, "n", INT8OID))
+		!column_fits(state, "k", model->key_type))
 		return false;
-	foreach(lc, plan->aggregates)
+	foreach(lc, state_columns(model->analysis->delta))
 	{
-		DeltaAggregate *agg = lfirst(lc);
+		StateColumn *col = lfirst(lc);
 
-		j++;
-		if (!column_fits(state, psprintf("c%d", j), INT8OID) ||
-			(has_sum(agg) && !column_fits(state, psprintf("s%d", j), sum_type(agg))) ||
-			(has_extreme(agg) && !column_fits(state, psprintf("m%d", j), agg->arg_type)) ||
-			(has_trues(agg) && !column_fits(state, psprintf("t%d", j), INT8OID)))
+		if (!column_fits(state, col->name, col->type))
 			return false;
 	}
 	return true;
@@ -267,7 +301,7 @@ fold_aggregate(FoldSql *f, DeltaAggregate *agg, int j)
 }
 
 static char *
-fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
+fold_sql(ReadModel *model, DeltaPlan *plan)
 {
 	FoldSql		f;
 	StringInfoData params;
@@ -293,7 +327,6 @@ fold_sql(ReadModel *model, DeltaPlan *plan, int *nparams)
 						 (char *) lfirst(lc), (char *) lfirst(lc2));
 	for (i = 1; i <= f.nparams; i++)
 		appendStringInfo(&params, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
-	*nparams = f.nparams;
 	return psprintf("WITH d AS (SELECT * FROM ROWS FROM (%s) AS d(k, n%s)), "
 					"s AS (UPDATE %s s SET n = s.n " OP("+") " d.n%s FROM d "
 					"WHERE s.k %s d.k AND s.n " OP(">") " 0 AND s.n " OP("+") " d.n " OP(">") " 0%s "
@@ -416,7 +449,7 @@ fold_plan(ReadModel *model, DeltaPlan *plan, int nkeys, int nparams, Oid *types)
 	arraytypes = palloc(sizeof(Oid) * nparams);
 	for (i = 0; i < nparams; i++)
 		arraytypes[i] = get_array_type(types[i]);
-	return readmodel_keyed_plan_prepare_args(&model->fold_plan, fold_sql(model, plan, &i),
+	return readmodel_keyed_plan_prepare_args(&model->fold_plan, fold_sql(model, plan),
 											 nparams, arraytypes, nkeys);
 }
 

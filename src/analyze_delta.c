@@ -204,8 +204,12 @@ delta_aggregate(Aggref *aggref, Index a_index, const char *resname)
 	if (!IsA(arg, Var) || arg->varno != (int) a_index || arg->varlevelsup != 0 ||
 		arg->varattno <= 0)
 		return NULL;
-	/* numeric only with a scale: every value then has that one */
-	if (arg->vartype == NUMERICOID && arg->vartypmod < 0 && agg->kind != DELTA_COUNT)
+	/*
+	 * Sums and extremes of values whose equal values look alike: numeric
+	 * only with a scale, every value then having that one.
+	 */
+	if (agg->kind != DELTA_COUNT &&
+		!analyze_equal_image_type(arg->vartype, arg->vartypmod, arg->varcollid))
 		return NULL;
 	agg->arg_att = arg->varattno;
 	agg->arg_type = arg->vartype;

@@ -81,7 +81,10 @@ calls_other_functions(Node *node, void *context)
 	return expression_tree_walker(node, calls_other_functions, context);
 }
 
-/* An expression of A's columns alone, that capture can evaluate; varno 1. */
+/*
+ * An expression of A's columns alone, that capture can evaluate; varno 1,
+ * planned here (as the owner, in the sandbox), not at each capture.
+ */
 static Node *
 row_expression(Node *expr, Index a_index)
 {
@@ -94,7 +97,7 @@ row_expression(Node *expr, Index a_index)
 		return NULL;
 	copy = copyObject(expr);
 	ChangeVarNodes(copy, a_index, 1, 0);
-	return copy;
+	return (Node *) expression_planner((Expr *) copy);
 }
 
 /* Which kind an aggregate is, and whether its input type may be used. */

@@ -17,7 +17,6 @@
 #include "common/int.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
-#include "optimizer/optimizer.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
@@ -53,15 +52,13 @@ readmodel_delta_captures(ReadModel *model, Oid source)
 		model->analysis->delta->relid == source && OidIsValid(model->state_relid);
 }
 
+/* A condition analyze_delta.c planned, ready to run on changed rows. */
 static ExprState *
 prepare_condition(Node *cond)
 {
-	Expr	   *planned;
-
 	if (cond == NULL)
 		return NULL;
-	planned = expression_planner((Expr *) copyObject(cond));
-	return ExecInitQual(make_ands_implicit(planned), NULL);
+	return ExecInitQual(make_ands_implicit((Expr *) cond), NULL);
 }
 
 DeltaRun *

@@ -70,6 +70,25 @@ SELECT 'ALTER TYPE' = ANY (evttags) AS sees_alter_type
 FROM pg_event_trigger WHERE evtname = 'readmodel_on_ddl_end';
 SELECT name, status FROM readmodel.models;
 SELECT * FROM readmodel.verify('tv_user');
+-- before 0.7 the catalog refuses mode manual, with a hint
+CREATE TABLE tb_tag (pk_tag integer PRIMARY KEY, label text NOT NULL);
+SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.label FROM tb_tag t $$,
+                        '{"mode": "manual"}');
+-- 0.6: the delta state column, suspend and resume
+ALTER EXTENSION pg_readmodel UPDATE TO '0.6';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT readmodel.suspend('tv_user');
+SELECT name, status FROM readmodel.models;
+SELECT readmodel.resume('tv_user');
+-- 0.7: mode manual and readmodel.sync()
+ALTER EXTENSION pg_readmodel UPDATE TO '0.7';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.label FROM tb_tag t $$,
+                        '{"mode": "manual"}');
+INSERT INTO tb_tag VALUES (1, 'pg');
+SELECT readmodel.sync('tv_tag', ARRAY[1]);
+SELECT * FROM tv_tag;
+SELECT name, mode, status FROM readmodel.models ORDER BY 1;
 
 -- Clean up.
 SET client_min_messages = warning;

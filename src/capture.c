@@ -80,6 +80,7 @@ typedef struct CaptureState
 	LockScheme **schemes;		/* how this statement's writes are locked */
 	ValueList  *lockvals;		/* per scheme: written values */
 	Oid			delta_owner;	/* whose settings deltas are evaluated with */
+	bool		recompute_only; /* named rows (sync_source): no deltas */
 } CaptureState;
 
 static void
@@ -305,7 +306,7 @@ delta_init(CaptureState *state, ModelCapture *mc, Oid source)
 {
 	DeltaPlan  *plan;
 
-	if (list_length(mc->msource->routes) != 1 ||
+	if (state->recompute_only || list_length(mc->msource->routes) != 1 ||
 		!readmodel_delta_captures(mc->model, source))
 		return;
 	plan = mc->model->analysis->delta;
@@ -789,6 +790,71 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 	return queued;
 }
 
+/* The lock schemes of `model`'s writers of `relid`. */
+static List *
+model_lock_schemes(ReadModel *model, Oid relid)
+{
+	List	   *schemes = NIL;
+	ListCell   *lr,
+			   *ls;
+
+	forboth(lr, model->analysis->lock_relids, ls, model->analysis->lock_schemes)
+		if (lfirst_oid(lr) == relid)
+			schemes = lappend(schemes, lfirst(ls));
+	return schemes;
+}
+
+/*
+ * readmodel.sync_source(): rows of a source an application names, taken as
+ * a capture takes inserted rows.  Their route columns are locked as their
+ * writer's capture would lock them, so a concurrent mapper cannot miss
+ * them; their routes are followed and the keys queued for a recompute.
+ */
+int64
+readmodel_capture_named_rows(ReadModel *model, ModelSource *msource,
+							 TupleDesc desc, HeapTupleHeader *rows, int nrows)
+{
+	SourceTable source;
+	CaptureState state;
+	MemoryContext workcxt;
+	MemoryContext old;
+	TupleTableSlot *slot;
+	int64		queued;
+	int			i;
+
+	workcxt = AllocSetContextCreate(CurrentMemoryContext, "pg_readmodel sync",
+									ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(workcxt);
+	memset(&source, 0, sizeof(source));
+	source.relid = msource->relid;
+	source.models = list_make1(model);
+	source.msources = list_make1(msource);
+	source.lock_schemes = model_lock_schemes(model, msource->relid);
+	memset(&state, 0, sizeof(state));
+	state.recompute_only = true;
+	capture_init(&state, &source, desc);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	for (i = 0; i < nrows; i++)
+	{
+		HeapTupleData tuple;
+
+		tuple.t_len = HeapTupleHeaderGetDatumLength(rows[i]);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = rows[i];
+		ExecStoreHeapTuple(&tuple, slot, false);
+		slot_getallattrs(slot);
+		capture_row(&state, NULL, slot);
+	}
+	readmodel_spi_connect();
+	queued = capture_finish(&state, RM_OP_SYNC, workcxt);
+	readmodel_spi_finish();
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(workcxt);
+	return queued;
+}
+
 /*
  * A change reached a model that cannot be maintained: from now on it is
  * stale, until readmodel.refresh() rebuilds it.  The writer's own write
@@ -860,6 +926,57 @@ capture_statement(TriggerData *trig, SourceTable *source)
 	readmodel_stats_add(&delta);
 }
 
+static TupleTableSlot *
+replicated_slot(TupleTableSlot *slot, TupleConversionMap *map)
+{
+	if (slot == NULL)
+		return NULL;
+	slot_getallattrs(slot);
+	if (map == NULL)
+		return slot;
+	return execute_attr_map_slot(map->attrMap, slot,
+								 MakeSingleTupleTableSlot(map->outdesc, &TTSOpsVirtual));
+}
+
+/*
+ * A row a logical-replication apply worker wrote: it fires row triggers
+ * only (option replicated).  Each row is captured alone, and its keys are
+ * recomputed, never folded as deltas: a table's initial sync fires the
+ * statement triggers too, for the same rows, and a recompute counts
+ * nothing twice.
+ */
+static void
+capture_replicated_row(TriggerData *trig, SourceTable *source)
+{
+	Relation	rel = trig->tg_relation;
+	TupleConversionMap *map = RelationGetRelid(rel) == source->relid ? NULL :
+		readmodel_member_map(rel, source->relid);
+	int			op = trigger_op(trig);
+	ReadModelCounters delta;
+	CaptureState state;
+	MemoryContext workcxt;
+	MemoryContext old;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.statements_captured = 1;
+	workcxt = AllocSetContextCreate(CurrentMemoryContext, "pg_readmodel capture",
+									ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(workcxt);
+	memset(&state, 0, sizeof(state));
+	state.recompute_only = true;
+	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel));
+	capture_row(&state,
+				replicated_slot(op == RM_OP_INSERT ? NULL : trig->tg_trigslot, map),
+				replicated_slot(op == RM_OP_INSERT ? trig->tg_trigslot :
+								op == RM_OP_UPDATE ? trig->tg_newslot : NULL, map));
+	readmodel_spi_connect();
+	delta.keys_queued = capture_finish(&state, op, workcxt);
+	readmodel_spi_finish();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(workcxt);
+	readmodel_stats_add(&delta);
+}
+
 Datum
 readmodel_capture(PG_FUNCTION_ARGS)
 {
@@ -867,12 +984,10 @@ readmodel_capture(PG_FUNCTION_ARGS)
 	SourceTable *source;
 	ListCell   *lc;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trig->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trig->tg_event))
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("readmodel.capture() must be fired AFTER ... FOR EACH STATEMENT")));
+				 errmsg("readmodel.capture() must be fired AFTER ... FOR EACH STATEMENT, or FOR EACH ROW on a subscriber")));
 
 	source = readmodel_lookup_source(RelationGetRelid(trig->tg_relation));
 	if (source == NULL)
@@ -881,7 +996,10 @@ readmodel_capture(PG_FUNCTION_ARGS)
 		readmodel_miss_change(lfirst(lc));
 	if (source->models == NIL)
 		return PointerGetDatum(NULL);
-	capture_statement(trig, source);
+	if (TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		capture_replicated_row(trig, source);
+	else
+		capture_statement(trig, source);
 	if (readmodel_queue_has_pending(true))
 		readmodel_apply_pending(true);
 	return PointerGetDatum(NULL);

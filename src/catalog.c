@@ -13,6 +13,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "parser/parse_func.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -292,6 +293,30 @@ readmodel_catalog_readers(Oid relid)
 	return catalog_oids("SELECT m.relid::pg_catalog.oid FROM readmodel.model m "
 						"WHERE $1 OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[]) "
 						"ORDER BY 1", relid);
+}
+
+/*
+ * The models that capture changes of `relid`: its readers but those of mode
+ * manual.  A table needs capture triggers while it has one.
+ */
+List *
+readmodel_catalog_listeners(Oid relid)
+{
+	return catalog_oids("SELECT m.relid::pg_catalog.oid FROM readmodel.model m "
+						"WHERE $1 OPERATOR(pg_catalog.=) ANY (m.sources::pg_catalog.oid[]) "
+						"AND m.mode OPERATOR(pg_catalog.<>) 'manual' "
+						"ORDER BY 1", relid);
+}
+
+/* The 0.7 catalog accepts mode manual; it brought readmodel.sync(). */
+bool
+readmodel_catalog_allows_manual(void)
+{
+	Oid			argtypes[1] = {TEXTOID};
+
+	return OidIsValid(LookupFuncName(list_make2(makeString(READMODEL_SCHEMA),
+												makeString("sync")),
+									 1, argtypes, true));
 }
 
 /* The models whose definition view reads `view`, through views at any depth. */

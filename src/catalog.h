@@ -49,6 +49,8 @@ extern Oid	readmodel_relation_owner(Oid relid);
 extern List *readmodel_catalog_rows(void);
 extern bool readmodel_catalog_is_model(Oid relid);
 extern List *readmodel_catalog_readers(Oid relid);
+extern List *readmodel_catalog_listeners(Oid relid);
+extern bool readmodel_catalog_allows_manual(void);
 extern List *readmodel_catalog_view_readers(Oid view);
 extern char *readmodel_catalog_cycle(Oid relid, List *sources);
 extern void readmodel_catalog_insert(CatalogRow *row);

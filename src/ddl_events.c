@@ -136,7 +136,7 @@ forget_models(List *dropped)
 		Oid			source = lfirst_oid(ls);
 
 		if (get_rel_relkind(source) != '\0' &&
-			readmodel_catalog_readers(source) == NIL)
+			readmodel_catalog_listeners(source) == NIL)
 			(void) readmodel_remove_capture_triggers(source);
 	}
 }
@@ -224,7 +224,7 @@ readmodel_sync_triggers(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 
-	if (readmodel_catalog_readers(relid) == NIL)
+	if (readmodel_catalog_listeners(relid) == NIL)
 		(void) readmodel_remove_capture_triggers(relid);
 	readmodel_invalidate_cache();
 	PG_RETURN_VOID();

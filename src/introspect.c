@@ -88,6 +88,8 @@ ops_text(int ops)
 		appendStringInfoString(&buf, "DELETE,");
 	if (ops & RM_OP_TRUNCATE)
 		appendStringInfoString(&buf, "TRUNCATE,");
+	if (ops & RM_OP_SYNC)
+		appendStringInfoString(&buf, "SYNC,");
 	if (buf.len > 0)
 		buf.data[--buf.len] = '\0';
 	return buf.data;
@@ -290,7 +292,7 @@ readmodel_explain(PG_FUNCTION_ARGS)
 	explain_row(rsinfo, relid, "model",
 				psprintf("key %s, depth %d, mode %s, write guard: %s",
 						 readmodel_key_display(model), model->depth,
-						 model->statement_mode ? "statement" : "commit",
+						 model->manual ? "manual" : model->statement_mode ? "statement" : "commit",
 						 trigger_list(relid, READMODEL_GUARD_TRIGGER, false)));
 	foreach(ls, model->analysis->views)
 		explain_row(rsinfo, lfirst_oid(ls), "view",

@@ -75,7 +75,8 @@ bool		readmodel_creating = false;
 typedef struct CreateOptions
 {
 	char	   *key;
-	bool		statement_mode;
+	const char *mode;			/* "commit", "statement" or "manual" */
+	bool		replicated;		/* capture what a subscription applies too */
 	bool		replace;
 	bool		refresh_strategy;
 	ModelPartitioning *partitioning;	/* NULL: an ordinary table */
@@ -107,12 +108,18 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		out->key = key_option(v);
 	else if (strcmp(name, "mode") == 0)
 	{
-		if (text == NULL || (strcmp(text, "commit") != 0 && strcmp(text, "statement") != 0))
+		if (text == NULL || (strcmp(text, "commit") != 0 && strcmp(text, "statement") != 0 &&
+							 strcmp(text, "manual") != 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid read model mode"),
-					 errhint("Use \"commit\" (apply before commit, the default) or \"statement\" (apply at the end of each statement).")));
-		out->statement_mode = (strcmp(text, "statement") == 0);
+					 errhint("Use \"commit\" (apply before commit, the default), \"statement\" (apply at the end of each statement) or \"manual\" (no capture: the application calls readmodel.sync()).")));
+		if (strcmp(text, "manual") == 0 && !readmodel_catalog_allows_manual())
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("mode \"manual\" needs the catalog of pg_readmodel 0.7"),
+					 errhint("Run ALTER EXTENSION pg_readmodel UPDATE.")));
+		out->mode = text;
 	}
 	else if (strcmp(name, "strategy") == 0)
 	{
@@ -125,19 +132,22 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 	}
 	else if (strcmp(name, "partition_by") == 0)
 		out->partitioning = readmodel_partitioning_parse(v);
-	else if (strcmp(name, "replace") == 0)
+	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0)
 	{
 		if (v->type != jbvBool)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"replace\" must be a boolean")));
-		out->replace = v->val.boolean;
+					 errmsg("option \"%s\" must be a boolean", name)));
+		if (strcmp(name, "replace") == 0)
+			out->replace = v->val.boolean;
+		else
+			out->replicated = v->val.boolean;
 	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\" and \"replace\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\" and \"replicated\".")));
 }
 
 static void
@@ -149,6 +159,7 @@ parse_options(Jsonb *options, CreateOptions *out)
 	char	   *current = NULL;
 
 	memset(out, 0, sizeof(*out));
+	out->mode = "commit";
 	if (options == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(options))
@@ -163,6 +174,11 @@ parse_options(Jsonb *options, CreateOptions *out)
 		else if (tok == WJB_VALUE)
 			set_option(out, current, &v);
 	}
+	if (out->replicated && strcmp(out->mode, "manual") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"replicated\" cannot be used with mode \"manual\""),
+				 errdetail("A model of mode manual has no capture triggers, for a subscription or otherwise.")));
 }
 
 /* The definition must be exactly one plain SELECT. */
@@ -210,11 +226,12 @@ source_relids(ModelAnalysis *analysis)
 /*
  * The caller may read every table and column (SELECT), and may have
  * capture triggers on every source: she holds TRIGGER on it, or its owner
- * allowed her with readmodel.allow_models().  Returns the sources whose
- * triggers are to be installed with their owner's rights.
+ * allowed her with readmodel.allow_models() (mode manual installs none).
+ * Returns the sources whose triggers are to be installed with their
+ * owner's rights.
  */
 static List *
-check_sources_allowed(ModelAnalysis *analysis)
+check_sources_allowed(ModelAnalysis *analysis, CreateOptions *options)
 {
 	List	   *by_owner = NIL;
 	ListCell   *lc;
@@ -223,6 +240,8 @@ check_sources_allowed(ModelAnalysis *analysis)
 	{
 		Oid			relid = ((ModelSource *) lfirst(lc))->relid;
 
+		if (strcmp(options->mode, "manual") == 0)
+			break;				/* it installs no triggers */
 		if (pg_class_aclcheck(relid, GetUserId(), ACL_TRIGGER) == ACLCHECK_OK)
 			continue;
 		if (!readmodel_catalog_capture_allowed(relid, GetUserId()))
@@ -242,15 +261,18 @@ check_sources_allowed(ModelAnalysis *analysis)
 }
 
 static void
-install_triggers(List *sources, List *by_owner)
+install_triggers(List *sources, List *by_owner, CreateOptions *options)
 {
 	ListCell   *lc;
+
+	if (strcmp(options->mode, "manual") == 0)
+		return;
 
 	foreach(lc, sources)
 		readmodel_install_capture_triggers(lfirst_oid(lc),
 										   list_member_oid(by_owner, lfirst_oid(lc))
 										   ? readmodel_relation_owner(lfirst_oid(lc))
-										   : GetUserId());
+										   : GetUserId(), options->replicated);
 }
 
 /* Depth the model would have: one more than the deepest model it reads. */
@@ -501,8 +523,8 @@ create_state_table(ModelAnalysis *analysis, Oid relid, Oid old,
 	if (OidIsValid(old) && get_rel_relkind(old) != '\0')
 		readmodel_spi_exec(psprintf("DROP TABLE %s", readmodel_relation_name(old)),
 						   SPI_OK_UTILITY);
-	/* statement mode recomputes (delta_capture.c) */
-	if (analysis->delta == NULL || options->statement_mode ||
+	/* statement mode recomputes (delta_capture.c); manual captures nothing */
+	if (analysis->delta == NULL || strcmp(options->mode, "commit") != 0 ||
 		!readmodel_catalog_has_state() || strlen(name) >= NAMEDATALEN)
 		return InvalidOid;
 	existing = get_relname_relid(name, nsp);
@@ -535,7 +557,7 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.relid = relid;
 	row.viewid = viewid;
 	row.keycol = analysis->key_name;
-	row.mode = options->statement_mode ? "statement" : "commit";
+	row.mode = (char *) options->mode;
 	row.refresh_strategy = options->refresh_strategy;
 	row.partition_spec = options->partitioning ? options->partitioning->spec : NULL;
 	row.definition = (char *) definition;
@@ -629,12 +651,12 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	analysis = analyze_view(viewid, options, qualname);
 	if (options->partitioning != NULL)
 		readmodel_partitioning_check_key(options->partitioning, analysis, qualname);
-	by_owner = check_sources_allowed(analysis);
+	by_owner = check_sources_allowed(analysis, options);
 	check_depth_allowed(analysis, qualname);
 
 	/* 4. and 5. */
 	readmodel_lock_sources(source_relids(analysis));
-	install_triggers(source_relids(analysis), by_owner);
+	install_triggers(source_relids(analysis), by_owner, options);
 	*rows = build_table(qualname, view_qualname, analysis, options, nsp, rv->relname);
 	relid = get_relname_relid(rv->relname, nsp);
 	readmodel_sandbox_enter(&sandbox, GetUserId());
@@ -842,7 +864,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	char	   *cycle;
 	ListCell   *lc;
 	Sandbox		sandbox;
-	List	   *by_owner = check_sources_allowed(analysis);
+	List	   *by_owner = check_sources_allowed(analysis, options);
 
 	cycle = readmodel_catalog_cycle(relid, sources);
 	if (cycle != NULL)
@@ -853,7 +875,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 				 errhint("A read model may read other read models only when none of them reads it.")));
 	check_depth_allowed(analysis, qualname);
 	readmodel_lock_sources(sources);
-	install_triggers(sources, by_owner);
+	install_triggers(sources, by_owner, options);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	align_columns(relid, viewid, qualname, analysis);
@@ -871,9 +893,9 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 								quote_identifier(psprintf("%s" READMODEL_DEF_SUFFIX,
 														  get_rel_name(relid)))),
 					   SPI_OK_UTILITY);
-	foreach(lc, old_sources)
-		if (!list_member_oid(sources, lfirst_oid(lc)) &&
-			readmodel_catalog_readers(lfirst_oid(lc)) == NIL)
+	/* sources it no longer reads, or no longer captures (mode manual) */
+	foreach(lc, list_concat_unique_oid(old_sources, sources))
+		if (readmodel_catalog_listeners(lfirst_oid(lc)) == NIL)
 			(void) readmodel_remove_capture_triggers(lfirst_oid(lc));
 
 	/* rebuild under a snapshot that sees the catalog row just updated */

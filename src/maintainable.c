@@ -202,11 +202,36 @@ is_subscription_target(Oid relid)
 	return found;
 }
 
+static bool
+fires_on_replica(Trigger *trig)
+{
+	return trig != NULL && (trig->tgenabled == TRIGGER_FIRES_ALWAYS ||
+							trig->tgenabled == TRIGGER_FIRES_ON_REPLICA);
+}
+
 /*
- * The four capture triggers exist and fire for every change of `relid`.
  * A logical-replication subscription's apply worker fires row triggers
- * only, never statement triggers: a table it writes cannot be captured.
+ * only, those enabled for replica: a table it writes needs the capture row
+ * triggers and a TRUNCATE trigger that fires always (option replicated).
  */
+static void
+check_replica_triggers(ReadModel *model, Relation rel, Oid capture)
+{
+	bool		ok = fires_on_replica(readmodel_find_capture_trigger(rel, READMODEL_CAPTURE_EVENTS - 1,
+																  capture));
+	int			e;
+
+	for (e = 0; e < READMODEL_ROW_EVENTS; e++)
+		ok &= fires_on_replica(readmodel_find_row_trigger(rel, e, capture));
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table %s is written by a logical-replication subscription, whose changes do not fire the capture triggers of read model %s",
+						RelationGetRelationName(rel), model->qualname),
+				 errhint("Declare the model with the option {\"replicated\": true} (for a declared one, with {\"replace\": true, \"replicated\": true}), or declare it on the publisher.")));
+}
+
+/* The four capture triggers exist and fire for every change of `relid`. */
 static void
 check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 {
@@ -214,11 +239,7 @@ check_capture_triggers(ReadModel *model, Oid relid, Oid capture)
 	int			e;
 
 	if (is_subscription_target(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("table %s is written by a logical-replication subscription, whose changes do not fire the capture triggers of read model %s",
-						RelationGetRelationName(rel), model->qualname),
-				 errhint("Declare the model on the publisher, or rebuild it with readmodel.refresh() after the subscription applied changes.")));
+		check_replica_triggers(model, rel, capture);
 	for (e = 0; e < READMODEL_CAPTURE_EVENTS; e++)
 	{
 		Trigger    *trig = readmodel_find_capture_trigger(rel, e, capture);

@@ -270,7 +270,7 @@ check_model(void *arg)
 	Sandbox		sandbox;
 
 	readmodel_sandbox_enter(&sandbox, model->owner);
-	readmodel_check_maintainable(model, true);
+	readmodel_check_maintainable(model, !model->manual);
 	readmodel_sandbox_leave(&sandbox);
 }
 
@@ -286,6 +286,7 @@ new_model(CatalogRow *row)
 	model->view_qualname = readmodel_relation_name(row->viewid);
 	model->key_name = pstrdup(row->keycol);
 	model->statement_mode = (strcmp(row->mode, "statement") == 0);
+	model->manual = (strcmp(row->mode, "manual") == 0);
 	model->stale = row->stale_reason ? pstrdup(row->stale_reason) : NULL;
 	return model;
 }
@@ -357,6 +358,8 @@ index_model(ModelCache *c, ReadModel *model)
 		SourceTable *source = source_entry(c, msource->relid);
 
 		watch(c, msource->relid);
+		if (model->manual)
+			continue;			/* its sources' writes are not captured */
 		if (ModelIsMaintained(model))
 		{
 			source->models = lappend(source->models, model);
@@ -365,6 +368,8 @@ index_model(ModelCache *c, ReadModel *model)
 		else
 			source->unmaintained = lappend(source->unmaintained, model);
 	}
+	if (model->manual)
+		return;					/* sync_source() locks as its writers would */
 	index_lock_schemes(c, analysis);
 	forboth(ls, analysis->edge_relids, la, analysis->edge_attnos)
 	{

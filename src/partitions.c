@@ -51,18 +51,18 @@ readmodel_member_map(Relation member, Oid parent)
 	return map;
 }
 
-/* Is `relid`, or a table it is a partition of, read by a model? */
+/* Is `relid`, or a table it is a partition of, captured for a model? */
 static bool
 read_as_partition(Oid relid)
 {
 	ListCell   *lc;
 
-	if (readmodel_catalog_readers(relid) != NIL)
+	if (readmodel_catalog_listeners(relid) != NIL)
 		return true;
 	if (!get_rel_relispartition(relid))
 		return false;
 	foreach(lc, get_partition_ancestors(relid))
-		if (readmodel_catalog_readers(lfirst_oid(lc)) != NIL)
+		if (readmodel_catalog_listeners(lfirst_oid(lc)) != NIL)
 			return true;
 	return false;
 }
@@ -154,9 +154,9 @@ readmodel_partitions_changed(List *changed, List *added, List *detached)
 
 	foreach(lc, added)
 		if (read_as_partition(lfirst_oid(lc)))
-			readmodel_install_capture_triggers(lfirst_oid(lc), GetUserId());
+			readmodel_install_capture_triggers(lfirst_oid(lc), GetUserId(), false);
 	foreach(lc, detached)
-		if (readmodel_catalog_readers(lfirst_oid(lc)) == NIL)
+		if (readmodel_catalog_listeners(lfirst_oid(lc)) == NIL)
 			(void) readmodel_remove_capture_triggers(lfirst_oid(lc));
 	if (changed == NIL)
 		return;
@@ -183,7 +183,8 @@ readmodel_partition_dropped(void)
 		ReadModel  *model = lfirst(lm);
 		ListCell   *ls;
 
-		if (!ModelIsMaintained(model))
+		/* mode manual: the application syncs after partition DDL too */
+		if (!ModelIsMaintained(model) || model->manual)
 			continue;
 		foreach(ls, model->analysis->sources)
 		{

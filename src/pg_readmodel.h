@@ -81,6 +81,7 @@
 #define RM_OP_DELETE	0x04
 #define RM_OP_TRUNCATE	0x08
 #define RM_OP_REFRESH	0x10
+#define RM_OP_SYNC		0x20	/* readmodel.sync(), sync_source() */
 
 /*
  * How the values of one column are hashed for route locks: writers of the
@@ -288,6 +289,7 @@ typedef struct ReadModel
 	struct TupleDescData *key_desc; /* a composite key's record type
 									 * (blessed), or NULL */
 	bool		statement_mode;
+	bool		manual;			/* mode manual: no capture, readmodel.sync() */
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */

@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_trigger.h"
@@ -69,12 +70,17 @@ readmodel_capture_trigger_name(int event)
 	return psprintf(READMODEL_TRIGGER_PREFIX "%s", capture_events[event].event);
 }
 
-/* The capture trigger for `event` on an open relation, if it calls `capture`. */
-Trigger *
-readmodel_find_capture_trigger(Relation rel, int event, Oid capture)
+/* "readmodel_capture_row_<event>", for event 0 .. READMODEL_ROW_EVENTS - 1 */
+char *
+readmodel_row_trigger_name(int event)
+{
+	return psprintf(READMODEL_TRIGGER_PREFIX "row_%s", capture_events[event].event);
+}
+
+static Trigger *
+find_trigger(Relation rel, const char *name, Oid capture)
 {
 	TriggerDesc *desc = rel->trigdesc;
-	char	   *name = readmodel_capture_trigger_name(event);
 	int			i;
 
 	for (i = 0; desc != NULL && i < desc->numtriggers; i++)
@@ -84,9 +90,58 @@ readmodel_find_capture_trigger(Relation rel, int event, Oid capture)
 	return NULL;
 }
 
+/* The capture trigger for `event` on an open relation, if it calls `capture`. */
+Trigger *
+readmodel_find_capture_trigger(Relation rel, int event, Oid capture)
+{
+	return find_trigger(rel, readmodel_capture_trigger_name(event), capture);
+}
+
+/* ... and the row trigger a subscriber's apply worker fires. */
+Trigger *
+readmodel_find_row_trigger(Relation rel, int event, Oid capture)
+{
+	return find_trigger(rel, readmodel_row_trigger_name(event), capture);
+}
+
+/*
+ * A logical-replication apply worker fires row triggers only, and only
+ * those enabled for replica: give the table capture row triggers that fire
+ * on replica alone (local writes keep firing the statement triggers), and
+ * let its TRUNCATE trigger fire always (a replicated TRUNCATE fires it).
+ * Firing modes are set directly: these are our triggers, which `role` was
+ * allowed to create; ALTER TABLE would need the table's ownership.
+ */
+static void
+install_row_triggers(Oid relid, const char *table)
+{
+	Relation	rel;
+	int			i;
+
+	for (i = 0; i < READMODEL_ROW_EVENTS; i++)
+	{
+		char	   *name = readmodel_row_trigger_name(i);
+
+		if (OidIsValid(get_trigger_oid(relid, name, true)))
+			continue;
+		readmodel_spi_exec(psprintf("CREATE TRIGGER %s AFTER %s ON %s "
+									"FOR EACH ROW EXECUTE FUNCTION readmodel.capture()",
+									quote_identifier(name), capture_events[i].event, table),
+						   SPI_OK_UTILITY);
+	}
+	CommandCounterIncrement();
+	rel = table_open(relid, ShareRowExclusiveLock);
+	for (i = 0; i < READMODEL_ROW_EVENTS; i++)
+		EnableDisableTrigger(rel, readmodel_row_trigger_name(i),
+							 TRIGGER_FIRES_ON_REPLICA, false, ShareRowExclusiveLock);
+	EnableDisableTrigger(rel, readmodel_capture_trigger_name(READMODEL_CAPTURE_EVENTS - 1),
+						 TRIGGER_FIRES_ALWAYS, false, ShareRowExclusiveLock);
+	table_close(rel, NoLock);
+}
+
 /* Create the missing capture triggers on one table, as `role`. */
 static void
-install_capture_triggers(Oid relid, Oid role)
+install_capture_triggers(Oid relid, Oid role, bool replicated)
 {
 	char	   *table = readmodel_relation_name(relid);
 	Sandbox		sandbox;
@@ -106,20 +161,26 @@ install_capture_triggers(Oid relid, Oid role)
 									table, capture_events[i].referencing),
 						   SPI_OK_UTILITY);
 	}
+	if (replicated)
+		install_row_triggers(relid, table);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_spi_finish();
 	CommandCounterIncrement();
 }
 
-/* ... on relid and, if it is partitioned, on every partition below it. */
+/*
+ * ... on relid and, if it is partitioned, on every partition below it;
+ * `replicated`: also the row triggers a subscriber's apply worker fires
+ * (on the partitions by cloning).
+ */
 void
-readmodel_install_capture_triggers(Oid relid, Oid role)
+readmodel_install_capture_triggers(Oid relid, Oid role, bool replicated)
 {
 	ListCell   *lc;
 
-	install_capture_triggers(relid, role);
+	install_capture_triggers(relid, role, replicated);
 	foreach(lc, readmodel_partition_members(relid))
-		install_capture_triggers(lfirst_oid(lc), role);
+		install_capture_triggers(lfirst_oid(lc), role, false);
 }
 
 /*
@@ -143,6 +204,10 @@ remove_capture_triggers(Oid relid)
 		Trigger    *trig = readmodel_find_capture_trigger(rel, i, capture);
 
 		if (trig != NULL)
+			doomed = lappend_oid(doomed, trig->tgoid);
+		/* a partition's clone of its parent's row trigger goes with it */
+		trig = i < READMODEL_ROW_EVENTS ? readmodel_find_row_trigger(rel, i, capture) : NULL;
+		if (trig != NULL && !trig->tgisclone)
 			doomed = lappend_oid(doomed, trig->tgoid);
 	}
 	relation_close(rel, NoLock);

@@ -856,6 +856,42 @@ INSERT INTO tb_order VALUES (17, 1, 'new', 'us', 3.50, 0.2, '2026-02-05 10:00');
 SELECT cookbook.exact('A24', 'tv_order_user');
 SELECT cookbook.exact('A24', 'tv_order_user_card');
 
+-- [A25] Explicit sync (FraiseQL's sync_post_stats(id), the pattern for
+--       tables without triggers): mode manual installs no capture
+--       triggers; the mutation names what it changed.
+SELECT readmodel.create('tv_post_synced', $$
+    SELECT p.pk_post, count(c.pk_comment) AS comments, max(c.created_at) AS last_comment_at
+    FROM tb_post p LEFT JOIN tb_comment c ON c.fk_post = p.pk_post
+    GROUP BY p.pk_post
+$$, '{"mode": "manual"}');
+CREATE FUNCTION cookbook.add_comment(post integer, author integer, body text, id integer)
+RETURNS bigint LANGUAGE plpgsql AS $f$
+BEGIN
+    INSERT INTO tb_comment VALUES (id, post, author, body, '2026-02-01 10:00');
+    RETURN (SELECT comments FROM tv_post_synced WHERE pk_post = post
+            AND readmodel.sync('tv_post_synced', ARRAY[post]) >= 0);
+END
+$f$;
+SELECT cookbook.must('A25', (SELECT count(*) FROM pg_trigger t JOIN readmodel.model m ON true
+                             WHERE m.relid = 'tv_post_synced'::regclass
+                               AND t.tgrelid = ANY (m.sources::oid[])
+                               AND t.tgname LIKE 'readmodel_capture_%'
+                               AND NOT EXISTS (SELECT FROM readmodel.model o
+                                               WHERE o.mode <> 'manual'
+                                                 AND t.tgrelid = ANY (o.sources::oid[]))) = 0,
+                     'no capture trigger serves tv_post_synced');
+BEGIN;
+SELECT cookbook.must('A25', cookbook.add_comment(1, 2, 'synced', 20) =
+                            (SELECT count(*) FROM tb_comment WHERE fk_post = 1),
+                     'the mutation reads the synced count in its own transaction');
+COMMIT;
+-- a comment moved to another post: its old and new rows
+WITH old AS (SELECT c FROM tb_comment c WHERE pk_comment = 20),
+     moved AS (UPDATE tb_comment SET fk_post = 2 WHERE pk_comment = 20 RETURNING tb_comment)
+SELECT readmodel.sync_source('tv_post_synced', 'tb_comment',
+                             (SELECT array_agg(c) FROM old) || (SELECT array_agg(tb_comment) FROM moved));
+SELECT cookbook.exact('A25', 'tv_post_synced');
+
 ------------------------------------------------------------------------------
 -- B. Not accepted yet: the error, and the closest accepted rewrite
 ------------------------------------------------------------------------------
@@ -1368,6 +1404,7 @@ TRUNCATE tb_post_tag;
 INSERT INTO tb_post_tag (fk_post, fk_tag) VALUES (1, 3), (5, 3);
 DELETE FROM tb_event WHERE kind = 'purchase';
 DELETE FROM tb_video WHERE pk_video = 1;
+SELECT readmodel.sync('tv_post_synced');    -- A25: mode manual, the round named nothing
 SELECT cookbook.exact_all('final');
 
 SELECT cookbook.must('summary',

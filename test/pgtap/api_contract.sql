@@ -6,7 +6,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
 
-SELECT plan(44);
+SELECT plan(53);
 
 -- the contract's functions and view
 SELECT has_function('readmodel', 'create', ARRAY['text', 'text', 'jsonb']);
@@ -15,6 +15,9 @@ SELECT has_function('readmodel', 'refresh', ARRAY['text']);
 SELECT has_function('readmodel', 'suspend', ARRAY['text']);
 SELECT has_function('readmodel', 'resume', ARRAY['text']);
 SELECT has_function('readmodel', 'verify', ARRAY['text']);
+SELECT has_function('readmodel', 'sync', ARRAY['text', 'anyarray']);
+SELECT has_function('readmodel', 'sync', ARRAY['text']);
+SELECT has_function('readmodel', 'sync_source', ARRAY['text', 'regclass', 'anyarray']);
 SELECT has_function('readmodel', 'flush', ARRAY[]::text[]);
 SELECT has_function('readmodel', 'queue_stats', ARRAY[]::text[]);
 SELECT has_function('readmodel', 'debug_queue', ARRAY[]::text[]);
@@ -104,6 +107,20 @@ SELECT hasnt_view('tap', 'tv_post_def', 'DROP TABLE removes the definition view'
 SELECT is((SELECT count(*)::int FROM pg_trigger
            WHERE tgrelid = 'tap.tb_user'::regclass AND tgname LIKE 'readmodel\_capture\_%'),
           0, 'DROP TABLE removes capture triggers no model needs');
+
+-- mode manual: no triggers, sync by key and by row, SQLSTATEs of bad input
+SELECT lives_ok($$SELECT readmodel.create('tap.tv_user_m', 'SELECT u.pk_user, u.name FROM tap.tb_user u',
+                                           '{"mode": "manual"}')$$, 'a manual model is declared');
+SELECT is((SELECT count(*)::int FROM pg_trigger
+           WHERE tgrelid = 'tap.tb_user'::regclass AND tgname LIKE 'readmodel\_capture\_%'),
+          0, 'it installs no capture trigger');
+UPDATE tap.tb_user SET name = 'ann2' WHERE pk_user = 1;
+SELECT is(readmodel.sync('tap.tv_user_m', ARRAY[1]), 1::bigint, 'sync(keys) applies the key');
+SELECT is((SELECT name FROM tap.tv_user_m WHERE pk_user = 1), 'ann2', 'the model holds the change at once');
+SELECT throws_ok($$SELECT readmodel.sync('tap.tv_user_m', ARRAY['x'])$$,
+                 '42804', NULL, 'keys of another type: datatype_mismatch');
+SELECT throws_ok($$SELECT readmodel.sync_source('tap.tv_user_m', 'tap.tb_post', '{}'::tap.tb_post[])$$,
+                 '22023', NULL, 'a table the model does not read: invalid_parameter_value');
 
 SELECT * FROM finish();
 ROLLBACK;

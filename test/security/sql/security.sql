@@ -1183,6 +1183,70 @@ SELECT rmsec.report('17c', 'rollup keeps its state in a table its writer''s enem
                     OR EXISTS (SELECT FROM rmsec_shared.tv_17c_state)
                     OR rmsec.drift('rmsec_shared.tv_17c') <> 0);
 
+-- 18: mode manual.  Bob's model over Alice's table installs no triggers
+-- (Bob holds SELECT only); Mallory may read the model and write the table.
+CREATE TABLE rmsec_a.a18 (id int PRIMARY KEY, fk int NOT NULL, v text NOT NULL);
+INSERT INTO rmsec_a.a18 VALUES (1, 1, 'one'), (2, 1, 'two'), (3, 2, 'three');
+ALTER TABLE rmsec_a.a18 OWNER TO rmsec_alice;
+GRANT SELECT ON rmsec_a.a18 TO rmsec_bob;
+GRANT SELECT, INSERT, UPDATE, DELETE ON rmsec_a.a18 TO rmsec_mallory;
+SET SESSION AUTHORIZATION rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_18', $d$
+    SELECT a.fk, count(*) AS n, string_agg(a.v, ',' ORDER BY a.id) AS vs
+    FROM rmsec_a.a18 a GROUP BY a.fk $d$, '{"mode": "manual"}')$t$) AS st_18 \gset
+SELECT rmsec.try('GRANT USAGE ON SCHEMA rmsec_b TO rmsec_mallory, rmsec_eve, rmsec_carol') AS st \gset
+SELECT rmsec.try('GRANT SELECT ON rmsec_b.tv_18 TO rmsec_mallory, rmsec_eve') AS st \gset
+RESET SESSION AUTHORIZATION;
+
+-- 18a: Mallory syncs with her own = (int) and || (text) first in her
+-- search_path and other output settings: the recompute and the routes run as
+-- Bob, fully qualified, with the pinned settings.
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE FUNCTION rmsec_m.eq18(int, int) RETURNS boolean LANGUAGE sql
+    AS $$ SELECT rmsec.note('18a') AND $1 OPERATOR(pg_catalog.=) $2 $$;
+DROP OPERATOR rmsec_m.= (int, int);   -- 17a's
+CREATE OPERATOR rmsec_m.= (LEFTARG = int, RIGHTARG = int, FUNCTION = rmsec_m.eq18);
+CREATE FUNCTION rmsec_m.cat18(text, text) RETURNS text LANGUAGE sql
+    AS $$ SELECT CASE WHEN rmsec.note('18a') THEN 'x' END $$;
+CREATE OPERATOR rmsec_m.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = rmsec_m.cat18);
+SET search_path = rmsec_m, pg_catalog;
+SET DateStyle = 'German';
+SELECT rmsec.try($t$UPDATE rmsec_a.a18 SET v = 'uno' WHERE id = 1$t$) AS st \gset
+SELECT rmsec.try($t$SELECT readmodel.sync('rmsec_b.tv_18', ARRAY[1])$t$) AS st_18a1 \gset
+SELECT rmsec.try($t$UPDATE rmsec_a.a18 SET fk = 2 WHERE id = 2$t$) AS st \gset
+SELECT rmsec.try($t$SELECT readmodel.sync_source('rmsec_b.tv_18', 'rmsec_a.a18',
+    ARRAY[ROW(2, 1, 'two')::rmsec_a.a18, ROW(2, 2, 'two')::rmsec_a.a18])$t$) AS st_18a2 \gset
+RESET DateStyle;
+RESET search_path;
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('18a', 'sync runs the caller''s operators or settings',
+                    :'st_18' <> 'ok' OR :'st_18a1' <> 'ok' OR :'st_18a2' <> 'ok'
+                    OR EXISTS (SELECT FROM rmsec.pwned WHERE tag = '18a' AND who <> 'rmsec_mallory')
+                    OR rmsec.drift('rmsec_b.tv_18') <> 0);
+
+-- 18b: Mallory passes forged rows (a value the table does not hold, a group
+-- that does not exist): the model can only become what its definition says.
+SET SESSION AUTHORIZATION rmsec_mallory;
+SELECT rmsec.try($t$SELECT readmodel.sync_source('rmsec_b.tv_18', 'rmsec_a.a18',
+    ARRAY[ROW(1, 1, 'forged')::rmsec_a.a18, ROW(99, 7, 'ghost')::rmsec_a.a18])$t$) AS st \gset
+SELECT rmsec.try($t$SELECT readmodel.sync('rmsec_b.tv_18', ARRAY[7, 8])$t$) AS st \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('18b', 'forged rows or keys put values into a synced model',
+                    EXISTS (SELECT FROM rmsec_b.tv_18 WHERE vs LIKE '%forged%' OR vs LIKE '%ghost%' OR fk = 7)
+                    OR rmsec.drift('rmsec_b.tv_18') <> 0);
+
+-- 18c: Eve may read the model but writes none of its sources; Carol writes
+-- neither it nor them.  Neither may sync it (each sync costs its owner).
+SET SESSION AUTHORIZATION rmsec_eve;
+SELECT rmsec.try($t$SELECT readmodel.sync('rmsec_b.tv_18')$t$) AS st_18c1 \gset
+SELECT rmsec.try($t$SELECT readmodel.sync_source('rmsec_b.tv_18', 'rmsec_a.a18',
+    ARRAY[ROW(1, 1, 'x')::rmsec_a.a18])$t$) AS st_18c2 \gset
+SET SESSION AUTHORIZATION rmsec_carol;
+SELECT rmsec.try($t$SELECT readmodel.sync('rmsec_b.tv_18', ARRAY[1])$t$) AS st_18c3 \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('18c', 'a role that writes no source syncs a model',
+                    :'st_18c1' = 'ok' OR :'st_18c2' = 'ok' OR :'st_18c3' = 'ok');
+
 ---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------

@@ -1,0 +1,24 @@
+-- pg_readmodel 0.6 -> 0.7: mode manual (issue 12).
+\echo Use "ALTER EXTENSION pg_readmodel UPDATE TO '0.7'" to load this file. \quit
+
+-- A model of mode manual has no capture triggers; the application names
+-- what it changed with readmodel.sync() or readmodel.sync_source().
+ALTER TABLE readmodel.model DROP CONSTRAINT model_mode_check;
+ALTER TABLE readmodel.model ADD CONSTRAINT model_mode_check
+    CHECK (mode IN ('commit', 'statement', 'manual'));
+
+-- Each queues what it names and applies it at once (as flush() does);
+-- callers need SELECT on the model, and own it or write one of its sources
+-- (checked in C: src/sync.c).
+CREATE FUNCTION readmodel.sync(name text, keys anyarray) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'readmodel_sync_keys' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.sync(text, anyarray) IS
+    'recompute these keys of a read model now (mode manual, or any); returns the keys applied';
+CREATE FUNCTION readmodel.sync(name text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'readmodel_sync_model' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.sync(text) IS
+    'rebuild a read model by diff now; returns the keys applied';
+CREATE FUNCTION readmodel.sync_source(name text, source regclass, rows anyarray) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'readmodel_sync_source' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.sync_source(text, regclass, anyarray) IS
+    'map rows of a source the caller changed (old and new) to the keys of a read model by its routes, and recompute them now';

@@ -105,11 +105,13 @@ BEGIN;
 UPDATE tb_user SET name = 'alice.smith' WHERE pk_user = 1;
 -- statement mode: already there
 SELECT * FROM tv_user_now WHERE pk_user = 1;
--- commit mode: not yet
-SELECT pk_user, data FROM tv_user WHERE pk_user = 1;
-SELECT name FROM tv_user_renamed WHERE user_id = 1;
 -- only the commit-mode models have keys queued
 SELECT model, key, reason FROM readmodel.debug_queue() ORDER BY model::text, key;
+-- commit mode: a query that reads the model applies its queued work first
+-- (read-your-writes), and so does not see the state before the UPDATE
+SELECT pk_user, data FROM tv_user WHERE pk_user = 1;
+SELECT model, key, reason FROM readmodel.debug_queue() ORDER BY model::text, key;
+SELECT name FROM tv_user_renamed WHERE user_id = 1;
 UPDATE tb_org SET code = 'ACME2' WHERE pk_org = 1;
 SELECT * FROM tv_user_now ORDER BY pk_user;
 COMMIT;

@@ -247,8 +247,8 @@ SELECT * FROM readmodel.verify('tv_author');
 SELECT * FROM readmodel.verify('tv_book');
 
 -- The source change made before the savepoint survives: the keys that
--- flush() applied inside the rolled back savepoint are queued again and
--- applied at COMMIT.
+-- flush() applied inside the rolled back savepoint are queued again, and
+-- applied by the next query that reads their model, or at COMMIT.
 BEGIN;
 UPDATE tb_author SET name = 'G. Eliot' WHERE pk_author = 5;
 SAVEPOINT s1;

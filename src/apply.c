@@ -41,6 +41,7 @@
 #include "delta.h"
 #include "keys.h"
 #include "locks.h"
+#include "snapshot_check.h"
 #include "partitions.h"
 #include "patch.h"
 #include "queue.h"
@@ -263,6 +264,7 @@ apply_full(ReadModel *model, ReadModelCounters *delta)
 	SPIPlanPtr	plan;
 
 	readmodel_lock_model(model);
+	readmodel_check_snapshot_sees(model, NULL, 0);
 	readmodel_delta_forget_state(model);
 	plan = SPI_prepare(readmodel_diff_sql(model, false), 0, NULL);
 	if (plan == NULL)
@@ -369,6 +371,7 @@ apply_keys_and_patches(ReadModel *model, ModelWork *work, List *patches,
 		return;
 	}
 	readmodel_lock_keys(model, locked, nlocked);
+	readmodel_check_snapshot_sees(model, locked, nlocked);
 	apply_deltas_and_keys(model, work, delta);
 	/* after the recomputes, so patches match rows by current values */
 	foreach(lc, patches)

@@ -49,6 +49,9 @@
 
 PG_FUNCTION_INFO_V1(readmodel_capture);
 
+/* set while a capture follows routes: its queries read as it left them */
+static bool capturing = false;
+
 /* A growable list of datums of one type. */
 typedef struct ValueList
 {
@@ -882,6 +885,12 @@ readmodel_miss_change(ReadModel *model)
 	model->stale = model->broken;
 }
 
+bool
+readmodel_capture_in_progress(void)
+{
+	return capturing;
+}
+
 static int
 trigger_op(TriggerData *trig)
 {
@@ -996,10 +1005,19 @@ readmodel_capture(PG_FUNCTION_ARGS)
 		readmodel_miss_change(lfirst(lc));
 	if (source->models == NIL)
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_FOR_ROW(trig->tg_event))
-		capture_replicated_row(trig, source);
-	else
-		capture_statement(trig, source);
+	capturing = true;
+	PG_TRY();
+	{
+		if (TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+			capture_replicated_row(trig, source);
+		else
+			capture_statement(trig, source);
+	}
+	PG_FINALLY();
+	{
+		capturing = false;
+	}
+	PG_END_TRY();
 	if (readmodel_queue_has_pending(true))
 		readmodel_apply_pending(true);
 	return PointerGetDatum(NULL);

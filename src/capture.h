@@ -15,6 +15,7 @@
 #include "pg_readmodel.h"
 
 extern void readmodel_miss_change(ReadModel *model);
+extern bool readmodel_capture_in_progress(void);
 extern char *readmodel_hop_sql(RouteHop *hop);
 extern char *readmodel_rows_key_sql(SourceRoute *route, Oid root_relid);
 extern int64 readmodel_capture_named_rows(ReadModel *model, ModelSource *msource,

@@ -42,6 +42,9 @@ PG_FUNCTION_INFO_V1(readmodel_flush);
 /* set while the apply loop runs; captures inside it only queue */
 static bool applying = false;
 
+/* set while the work is applied just before COMMIT or PREPARE */
+static bool applying_at_commit = false;
+
 /* The pending model to apply next: the shallowest, so readers come later. */
 static Oid
 next_model(List *pending)
@@ -95,8 +98,24 @@ apply_one(Oid relid)
 	return readmodel_apply_model(model, &work, true);
 }
 
+/* The pending models, of `only` if it is not NIL. */
+static List *
+pending_models(bool statement_mode_only, List *only)
+{
+	List	   *pending = readmodel_queue_pending_models(statement_mode_only);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (only == NIL)
+		return pending;
+	foreach(lc, pending)
+		if (list_member_oid(only, lfirst_oid(lc)))
+			result = lappend_oid(result, lfirst_oid(lc));
+	return result;
+}
+
 static int64
-apply_loop(bool statement_mode_only, MemoryContext applycxt)
+apply_loop(bool statement_mode_only, List *only, MemoryContext applycxt)
 {
 	int64		total = 0;
 	int			applied = 0;
@@ -105,7 +124,13 @@ apply_loop(bool statement_mode_only, MemoryContext applycxt)
 	while (readmodel_queue_has_pending(statement_mode_only))
 	{
 		MemoryContext old = MemoryContextSwitchTo(applycxt);
-		List	   *pending = readmodel_queue_pending_models(statement_mode_only);
+		List	   *pending = pending_models(statement_mode_only, only);
+
+		if (pending == NIL)
+		{
+			MemoryContextSwitchTo(old);
+			break;				/* what is left is for models not asked for */
+		}
 
 		if (++applied > limit)
 			ereport(ERROR,
@@ -121,11 +146,12 @@ apply_loop(bool statement_mode_only, MemoryContext applycxt)
 }
 
 /*
- * Apply everything pending (or only statement-mode models).  Each model's
- * application allocates in a context that is reset after it.
+ * Apply everything pending (or only statement-mode models, or only the
+ * models in `only`).  Each model's application allocates in a context that
+ * is reset after it.
  */
-int64
-readmodel_apply_pending(bool statement_mode_only)
+static int64
+apply_pending(bool statement_mode_only, List *only)
 {
 	int64		total = 0;
 	volatile bool pushed = false;
@@ -145,7 +171,7 @@ readmodel_apply_pending(bool statement_mode_only)
 	applying = true;
 	PG_TRY();
 	{
-		total = apply_loop(statement_mode_only, applycxt);
+		total = apply_loop(statement_mode_only, only, applycxt);
 	}
 	PG_FINALLY();
 	{
@@ -157,6 +183,46 @@ readmodel_apply_pending(bool statement_mode_only)
 	if (pushed)
 		PopActiveSnapshot();
 	return total;
+}
+
+int64
+readmodel_apply_pending(bool statement_mode_only)
+{
+	return apply_pending(statement_mode_only, NIL);
+}
+
+/* Apply the pending work of these models only (read_your_writes.c). */
+int64
+readmodel_apply_models(List *relids)
+{
+	return relids == NIL ? 0 : apply_pending(false, relids);
+}
+
+bool
+readmodel_apply_in_progress(void)
+{
+	return applying;
+}
+
+bool
+readmodel_apply_at_commit_in_progress(void)
+{
+	return applying_at_commit;
+}
+
+static void
+apply_committing(void)
+{
+	applying_at_commit = true;
+	PG_TRY();
+	{
+		readmodel_apply_pending(false);
+	}
+	PG_FINALLY();
+	{
+		applying_at_commit = false;
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -176,7 +242,7 @@ readmodel_apply_at_commit(void)
 		enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		armed = true;
 	}
-	readmodel_apply_pending(false);
+	apply_committing();
 	if (armed)
 		disable_timeout(STATEMENT_TIMEOUT, false);
 }

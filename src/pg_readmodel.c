@@ -19,6 +19,7 @@
 #include "pg_readmodel.h"
 #include "delta.h"
 #include "queue.h"
+#include "read_your_writes.h"
 #include "stats.h"
 
 PG_MODULE_MAGIC;
@@ -127,11 +128,17 @@ _PG_init(void)
 							   "Takes effect when the library is preloaded; an empty string turns it off.",
 							   &readmodel_ctas_prefix, "tv_",
 							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("readmodel.read_your_writes",
+							 "Apply a transaction's pending work for the read models a query reads before the query starts.",
+							 "Off: the transaction's queries see its writes in models of mode commit after readmodel.flush() or the commit.",
+							 &readmodel_read_your_writes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("readmodel");
 
 	readmodel_cache_init();
 	RegisterXactCallback(xact_callback, NULL);
 	RegisterSubXactCallback(subxact_callback, NULL);
+	readmodel_read_your_writes_install();
 
 	if (process_shared_preload_libraries_in_progress)
 	{

@@ -6,7 +6,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
 
-SELECT plan(53);
+SELECT plan(54);
 
 -- the contract's functions and view
 SELECT has_function('readmodel', 'create', ARRAY['text', 'text', 'jsonb']);
@@ -94,11 +94,16 @@ SELECT is((SELECT string_agg(source::text, ',' ORDER BY source::text)
 SELECT matches(readmodel.graph(), '"tap.tv_post" -> "tap.tv_post_count"',
                'graph has the edge between the models');
 INSERT INTO tap.tb_post VALUES (4, 2, 'four', 0);
-SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 1::bigint,
-          'the reader is current only after the flush ...');
-SELECT ok(readmodel.flush() > 0, 'flush applies the pending work');
 SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 2::bigint,
+          'a query of the reader applies the pending work of both models first');
+SET LOCAL readmodel.read_your_writes = off;
+INSERT INTO tap.tb_post VALUES (5, 2, 'five', 0);
+SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 2::bigint,
+          'with read_your_writes off, the reader is current only after the flush ...');
+SELECT ok(readmodel.flush() > 0, 'flush applies the pending work');
+SELECT is((SELECT n FROM tap.tv_post_count WHERE pk_user = 2) , 3::bigint,
           '... which applies both models in order');
+SET LOCAL readmodel.read_your_writes = on;
 SELECT lives_ok($$SELECT readmodel.drop('tap.tv_post_count')$$, 'the reader drops alone');
 
 -- drop removes everything

@@ -22,3 +22,13 @@ CREATE FUNCTION readmodel.sync_source(name text, source regclass, rows anyarray)
     AS 'MODULE_PATHNAME', 'readmodel_sync_source' LANGUAGE C STRICT;
 COMMENT ON FUNCTION readmodel.sync_source(text, regclass, anyarray) IS
     'map rows of a source the caller changed (old and new) to the keys of a read model by its routes, and recompute them now';
+
+-- The change feed (options feed and notify): a trigger on the model table
+-- keeps the keys each transaction changed; readmodel.changes() lists them.
+CREATE FUNCTION readmodel.feed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'readmodel_feed' LANGUAGE C;
+CREATE FUNCTION readmodel.changes()
+    RETURNS TABLE (model regclass, key text, deleted boolean)
+    AS 'MODULE_PATHNAME', 'readmodel_changes' LANGUAGE C;
+COMMENT ON FUNCTION readmodel.changes() IS
+    'the keys of the rows of models with a feed that this transaction changed (the queue applied first)';

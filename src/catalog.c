@@ -18,6 +18,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -196,6 +197,13 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 
 		row->state = isnull ? InvalidOid : DatumGetObjectId(state);
 	}
+	if (desc->natts >= 12)
+	{
+		char	   *feed = text_column(tuple, desc, 11);
+
+		row->notify_channel = text_column(tuple, desc, 12);
+		row->feed = (feed != NULL && strcmp(feed, "true") == 0) || row->notify_channel != NULL;
+	}
 	return row;
 }
 
@@ -231,7 +239,9 @@ readmodel_catalog_rows(void)
 	readmodel_spi_connect();
 	n = catalog_run(psprintf("SELECT " ROW_COLUMNS "%s, "
 							 "m.options OPERATOR(pg_catalog.->>) 'strategy', "
-							 "m.options OPERATOR(pg_catalog.->>) 'partition_by', %s "
+							 "m.options OPERATOR(pg_catalog.->>) 'partition_by', %s, "
+							 "m.options OPERATOR(pg_catalog.->>) 'feed', "
+							 "m.options OPERATOR(pg_catalog.->>) 'notify' "
 							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
 							 ? "m.stale_reason" : "NULL::pg_catalog.text",
@@ -386,6 +396,13 @@ options_text(CatalogRow *row)
 	if (row->partition_spec != NULL)
 		appendStringInfo(&buf, "%s\"partition_by\": %s",
 						 row->refresh_strategy ? ", " : "", row->partition_spec);
+	if (row->feed)
+		appendStringInfo(&buf, "%s\"feed\": true", buf.len > 1 ? ", " : "");
+	if (row->notify_channel != NULL)
+	{
+		appendStringInfoString(&buf, ", \"notify\": ");
+		escape_json(&buf, row->notify_channel);
+	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

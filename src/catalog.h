@@ -38,6 +38,8 @@ typedef struct CatalogRow
 	char	   *partition_spec; /* options->'partition_by' as JSON, or NULL */
 	int			partitions;		/* how many partitions it must keep, or 0 */
 	Oid			state;			/* its aggregate deltas' state table, or 0 */
+	bool		feed;			/* options->'feed' */
+	char	   *notify_channel; /* options->'notify', or NULL */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);

@@ -77,6 +77,8 @@ typedef struct CreateOptions
 	char	   *key;
 	const char *mode;			/* "commit", "statement" or "manual" */
 	bool		replicated;		/* capture what a subscription applies too */
+	bool		feed;			/* keep the keys each transaction changes */
+	char	   *notify_channel; /* and NOTIFY them there at commit */
 	bool		replace;
 	bool		refresh_strategy;
 	ModelPartitioning *partitioning;	/* NULL: an ordinary table */
@@ -96,6 +98,34 @@ key_option(JsonbValue *v)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"key\" must be a column name or an array of column names")));
 	return NULL;				/* keep compiler quiet */
+}
+
+/* options->'feed': a boolean; options->'notify': a channel name, or a boolean */
+static void
+feed_option(CreateOptions *out, const char *name, JsonbValue *v, char *text)
+{
+	bool		notify = (strcmp(name, "notify") == 0);
+
+	if (v->type == jbvBool)
+	{
+		if (!v->val.boolean)
+			return;
+		out->feed = true;
+		if (notify)
+			out->notify_channel = "";	/* the table's name, set later */
+		return;
+	}
+	if (!notify)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"feed\" must be a boolean")));
+	if (text == NULL || text[0] == '\0' || strlen(text) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"notify\" must be a channel name of at most %d bytes, or a boolean",
+						NAMEDATALEN - 1)));
+	out->feed = true;
+	out->notify_channel = text;
 }
 
 static void
@@ -130,6 +160,8 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 					 errhint("Use \"incremental\" (the default: every source must be connected to the key) or \"refresh\" (a change of a table with no route to the key rebuilds the whole model).")));
 		out->refresh_strategy = (strcmp(text, "refresh") == 0);
 	}
+	else if (strcmp(name, "feed") == 0 || strcmp(name, "notify") == 0)
+		feed_option(out, name, v, text);
 	else if (strcmp(name, "partition_by") == 0)
 		out->partitioning = readmodel_partitioning_parse(v);
 	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0)
@@ -147,7 +179,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\" and \"replicated\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\" and \"notify\".")));
 }
 
 static void
@@ -560,6 +592,10 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.mode = (char *) options->mode;
 	row.refresh_strategy = options->refresh_strategy;
 	row.partition_spec = options->partitioning ? options->partitioning->spec : NULL;
+	row.feed = options->feed;
+	/* notify: true names the channel after the table */
+	row.notify_channel = options->notify_channel == NULL ? NULL :
+		options->notify_channel[0] != '\0' ? options->notify_channel : get_rel_name(relid);
 	row.definition = (char *) definition;
 	row.sources = source_relids(analysis);
 	if (update)
@@ -666,6 +702,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	state = create_state_table(analysis, relid, InvalidOid, options);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_install_write_guard(relid);
+	if (options->feed)
+		readmodel_install_feed_triggers(relid);
 	report_missing_indexes(qualname, analysis);
 
 	/* 6. */
@@ -884,6 +922,10 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	create_unit_index(relid, analysis);
 	state = create_state_table(analysis, relid, old_state, options);
 	readmodel_sandbox_leave(&sandbox);
+	if (options->feed)
+		readmodel_install_feed_triggers(relid);
+	else
+		readmodel_remove_feed_triggers(relid);
 	report_missing_indexes(qualname, analysis);
 	record_model(relid, viewid, analysis, options, definition, true, state);
 	/* the catalog no longer names the old view: dropping it drops nothing else */

@@ -287,6 +287,8 @@ new_model(CatalogRow *row)
 	model->key_name = pstrdup(row->keycol);
 	model->statement_mode = (strcmp(row->mode, "statement") == 0);
 	model->manual = (strcmp(row->mode, "manual") == 0);
+	model->feed = row->feed;
+	model->notify_channel = row->notify_channel ? pstrdup(row->notify_channel) : NULL;
 	model->stale = row->stale_reason ? pstrdup(row->stale_reason) : NULL;
 	return model;
 }

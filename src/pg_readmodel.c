@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "cascade.h"
 #include "ctas.h"
+#include "feed.h"
 #include "pg_readmodel.h"
 #include "delta.h"
 #include "queue.h"
@@ -46,6 +47,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			readmodel_apply_at_commit();
+			readmodel_feed_at_commit(event == XACT_EVENT_PRE_PREPARE);
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
@@ -53,6 +55,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			readmodel_queue_reset();
+			readmodel_feed_reset();
 			readmodel_cache_xact_end();
 			break;
 		default:
@@ -65,9 +68,15 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				 SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
 		readmodel_queue_subxact(true, GetCurrentTransactionNestLevel());
+		readmodel_feed_subxact(true, GetCurrentTransactionNestLevel());
+	}
 	else if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		readmodel_queue_subxact(false, GetCurrentTransactionNestLevel());
+		readmodel_feed_subxact(false, GetCurrentTransactionNestLevel());
+	}
 }
 
 static void

@@ -73,6 +73,7 @@
 
 #define READMODEL_TRIGGER_PREFIX "readmodel_capture_"
 #define READMODEL_GUARD_TRIGGER	"readmodel_guard"
+#define READMODEL_FEED_PREFIX	"readmodel_feed_"
 #define READMODEL_DEF_SUFFIX	"_def"
 
 /* Changed-row operations, as a bitmask (queue reasons). */
@@ -290,6 +291,8 @@ typedef struct ReadModel
 									 * (blessed), or NULL */
 	bool		statement_mode;
 	bool		manual;			/* mode manual: no capture, readmodel.sync() */
+	bool		feed;			/* options feed or notify: feed.c keeps its changes */
+	char	   *notify_channel; /* options notify: NOTIFY this at commit */
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */

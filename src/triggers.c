@@ -256,6 +256,62 @@ readmodel_remove_write_guard(Oid relid)
 	return true;
 }
 
+static const CaptureEvent feed_events[READMODEL_ROW_EVENTS] = {
+	{"insert", "REFERENCING NEW TABLE AS readmodel_new"},
+	{"update", "REFERENCING NEW TABLE AS readmodel_new"},
+	{"delete", "REFERENCING OLD TABLE AS readmodel_old"},
+};
+
+/*
+ * The change feed's triggers on a model table (options feed, notify), as
+ * its owner, the current user: an UPDATE changes no key, so its new rows
+ * say which keys changed.
+ */
+void
+readmodel_install_feed_triggers(Oid relid)
+{
+	char	   *table = readmodel_relation_name(relid);
+	Sandbox		sandbox;
+	int			i;
+
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, GetUserId());
+	for (i = 0; i < READMODEL_ROW_EVENTS; i++)
+	{
+		char	   *name = psprintf(READMODEL_FEED_PREFIX "%s", feed_events[i].event);
+
+		if (OidIsValid(get_trigger_oid(relid, name, true)))
+			continue;
+		readmodel_spi_exec(psprintf("CREATE TRIGGER %s AFTER %s ON %s %s "
+									"FOR EACH STATEMENT EXECUTE FUNCTION readmodel.feed()",
+									quote_identifier(name), feed_events[i].event, table,
+									feed_events[i].referencing),
+						   SPI_OK_UTILITY);
+	}
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_spi_finish();
+	CommandCounterIncrement();
+}
+
+void
+readmodel_remove_feed_triggers(Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < READMODEL_ROW_EVENTS; i++)
+	{
+		Oid			tgoid = get_trigger_oid(relid, psprintf(READMODEL_FEED_PREFIX "%s",
+															 feed_events[i].event), true);
+		ObjectAddress object;
+
+		if (!OidIsValid(tgoid))
+			continue;
+		ObjectAddressSet(object, TriggerRelationId, tgoid);
+		performDeletion(&object, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+	}
+	CommandCounterIncrement();
+}
+
 /* Writes to a model table come from maintenance only. */
 void
 readmodel_install_write_guard(Oid relid)

@@ -29,6 +29,8 @@ extern void readmodel_install_capture_triggers(Oid relid, Oid role,
 											   bool replicated);
 extern bool readmodel_remove_capture_triggers(Oid relid);
 extern void readmodel_install_write_guard(Oid relid);
+extern void readmodel_install_feed_triggers(Oid relid);
+extern void readmodel_remove_feed_triggers(Oid relid);
 extern bool readmodel_remove_write_guard(Oid relid);
 
 #endif							/* READMODEL_TRIGGERS_H */

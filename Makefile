@@ -14,6 +14,7 @@ OBJS = \
 	src/read_your_writes.o \
 	src/snapshot_check.o \
 	src/feed.o \
+	src/versioning.o \
 	src/model_cache.o \
 	src/maintainable.o \
 	src/analyze.o \
@@ -61,7 +62,7 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 REGRESS = declaration shape_root_filter patch_grouped delta_aggregates shape_joins shape_subqueries \
 	shape_group_by shape_full_join shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
-	timeouts manual_mode replicated read_your_writes change_feed upgrade
+	timeouts manual_mode replicated read_your_writes change_feed versioned upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # isolation specs (test/isolation/specs), one per lock path

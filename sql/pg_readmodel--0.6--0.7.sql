@@ -32,3 +32,8 @@ CREATE FUNCTION readmodel.changes()
     AS 'MODULE_PATHNAME', 'readmodel_changes' LANGUAGE C;
 COMMENT ON FUNCTION readmodel.changes() IS
     'the keys of the rows of models with a feed that this transaction changed (the queue applied first)';
+
+-- Option version: a model table's version and projected_at columns, kept by
+-- this BEFORE INSERT OR UPDATE row trigger on it.
+CREATE FUNCTION readmodel.version() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'readmodel_version' LANGUAGE C;

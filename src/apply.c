@@ -42,6 +42,7 @@
 #include "keys.h"
 #include "locks.h"
 #include "snapshot_check.h"
+#include "versioning.h"
 #include "partitions.h"
 #include "patch.h"
 #include "queue.h"
@@ -51,9 +52,12 @@
 
 Oid			readmodel_writing_model = InvalidOid;
 
-/* The quoted names of a relation's columns, in attribute order. */
+/*
+ * The quoted names of a model table's columns, in attribute order; with
+ * option version, without the two it adds (versioning.c).
+ */
 List *
-readmodel_model_columns(Oid relid)
+readmodel_model_columns(Oid relid, bool versioned)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -64,8 +68,10 @@ readmodel_model_columns(Oid relid)
 	{
 		Form_pg_attribute attr = TupleDescAttr(desc, i);
 
-		if (!attr->attisdropped)
-			result = lappend(result, pstrdup(quote_identifier(NameStr(attr->attname))));
+		if (attr->attisdropped ||
+			(versioned && readmodel_is_version_column(NameStr(attr->attname))))
+			continue;
+		result = lappend(result, pstrdup(quote_identifier(NameStr(attr->attname))));
 	}
 	relation_close(rel, AccessShareLock);
 	return result;
@@ -105,7 +111,7 @@ readmodel_row_image_differs(const char *left, const char *right, List *columns)
 char *
 readmodel_diff_sql(ReadModel *model, bool keyed)
 {
-	List	   *columns = readmodel_model_columns(model->relid);
+	List	   *columns = readmodel_model_columns(model->relid, model->versioned);
 	const char *n_is_t = readmodel_key_equal_sql(model, "n", "t");
 	const char *t_is_n = readmodel_key_equal_sql(model, "t", "n");
 	StringInfoData set;

@@ -21,6 +21,6 @@ extern int64 readmodel_refresh_model(ReadModel *model);
 extern char *readmodel_diff_sql(ReadModel *model, bool keyed);
 extern char *readmodel_row_image_differs(const char *left, const char *right,
 										 List *columns);
-extern List *readmodel_model_columns(Oid relid);
+extern List *readmodel_model_columns(Oid relid, bool versioned);
 
 #endif							/* READMODEL_APPLY_H */

@@ -204,6 +204,12 @@ row_from_tuple(HeapTuple tuple, TupleDesc desc)
 		row->notify_channel = text_column(tuple, desc, 12);
 		row->feed = (feed != NULL && strcmp(feed, "true") == 0) || row->notify_channel != NULL;
 	}
+	if (desc->natts >= 13)
+	{
+		char	   *version = text_column(tuple, desc, 13);
+
+		row->versioned = version != NULL && strcmp(version, "true") == 0;
+	}
 	return row;
 }
 
@@ -241,7 +247,8 @@ readmodel_catalog_rows(void)
 							 "m.options OPERATOR(pg_catalog.->>) 'strategy', "
 							 "m.options OPERATOR(pg_catalog.->>) 'partition_by', %s, "
 							 "m.options OPERATOR(pg_catalog.->>) 'feed', "
-							 "m.options OPERATOR(pg_catalog.->>) 'notify' "
+							 "m.options OPERATOR(pg_catalog.->>) 'notify', "
+							 "m.options OPERATOR(pg_catalog.->>) 'version' "
 							 "FROM readmodel.model m ORDER BY m.relid::pg_catalog.oid",
 							 readmodel_catalog_tracks_staleness()
 							 ? "m.stale_reason" : "NULL::pg_catalog.text",
@@ -403,6 +410,8 @@ options_text(CatalogRow *row)
 		appendStringInfoString(&buf, ", \"notify\": ");
 		escape_json(&buf, row->notify_channel);
 	}
+	if (row->versioned)
+		appendStringInfo(&buf, "%s\"version\": true", buf.len > 1 ? ", " : "");
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

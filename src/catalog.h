@@ -40,6 +40,7 @@ typedef struct CatalogRow
 	Oid			state;			/* its aggregate deltas' state table, or 0 */
 	bool		feed;			/* options->'feed' */
 	char	   *notify_channel; /* options->'notify', or NULL */
+	bool		versioned;		/* options->'version' */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);

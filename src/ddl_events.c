@@ -56,6 +56,7 @@
 #include "queue.h"
 #include "sandbox.h"
 #include "triggers.h"
+#include "versioning.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(readmodel_on_sql_drop);
@@ -394,7 +395,8 @@ check_simple_command(CollectedCommand *cmd, List *models, List **replaced)
 	if (IsA(tree, RuleStmt))
 		relid = RangeVarGetRelid(((RuleStmt *) tree)->relation, NoLock, true);
 	else if (IsA(tree, CreateTrigStmt) && ((CreateTrigStmt *) tree)->row &&
-			 ((CreateTrigStmt *) tree)->timing != TRIGGER_TYPE_AFTER)
+			 ((CreateTrigStmt *) tree)->timing != TRIGGER_TYPE_AFTER &&
+			 !readmodel_is_version_trigger((CreateTrigStmt *) tree))
 		relid = RangeVarGetRelid(((CreateTrigStmt *) tree)->relation, NoLock, true);
 	else if (IsA(tree, RenameStmt) && ((RenameStmt *) tree)->renameType == OBJECT_COLUMN)
 		relid = cmd->d.simple.address.objectId;

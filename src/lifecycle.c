@@ -63,6 +63,7 @@
 #include "sandbox.h"
 #include "triggers.h"
 #include "util.h"
+#include "versioning.h"
 
 PG_FUNCTION_INFO_V1(readmodel_create);
 PG_FUNCTION_INFO_V1(readmodel_drop);
@@ -77,6 +78,7 @@ typedef struct CreateOptions
 	char	   *key;
 	const char *mode;			/* "commit", "statement" or "manual" */
 	bool		replicated;		/* capture what a subscription applies too */
+	bool		versioned;		/* add version and projected_at */
 	bool		feed;			/* keep the keys each transaction changes */
 	char	   *notify_channel; /* and NOTIFY them there at commit */
 	bool		replace;
@@ -164,7 +166,8 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		feed_option(out, name, v, text);
 	else if (strcmp(name, "partition_by") == 0)
 		out->partitioning = readmodel_partitioning_parse(v);
-	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0)
+	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0 ||
+			 strcmp(name, "version") == 0)
 	{
 		if (v->type != jbvBool)
 			ereport(ERROR,
@@ -172,14 +175,16 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 					 errmsg("option \"%s\" must be a boolean", name)));
 		if (strcmp(name, "replace") == 0)
 			out->replace = v->val.boolean;
-		else
+		else if (strcmp(name, "replicated") == 0)
 			out->replicated = v->val.boolean;
+		else
+			out->versioned = v->val.boolean;
 	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\" and \"notify\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\", \"notify\" and \"version\".")));
 }
 
 static void
@@ -593,6 +598,7 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.refresh_strategy = options->refresh_strategy;
 	row.partition_spec = options->partitioning ? options->partitioning->spec : NULL;
 	row.feed = options->feed;
+	row.versioned = options->versioned;
 	/* notify: true names the channel after the table */
 	row.notify_channel = options->notify_channel == NULL ? NULL :
 		options->notify_channel[0] != '\0' ? options->notify_channel : get_rel_name(relid);
@@ -685,6 +691,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 
 	/* 2. and 3. */
 	analysis = analyze_view(viewid, options, qualname);
+	if (options->versioned)
+		readmodel_version_check_view(viewid, qualname);
 	if (options->partitioning != NULL)
 		readmodel_partitioning_check_key(options->partitioning, analysis, qualname);
 	by_owner = check_sources_allowed(analysis, options);
@@ -699,6 +707,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	create_key_index(qualname, analysis, qualname);
 	create_patch_indexes(relid, analysis);
 	create_unit_index(relid, analysis);
+	if (options->versioned)
+		readmodel_version_add(relid);
 	state = create_state_table(analysis, relid, InvalidOid, options);
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_install_write_guard(relid);
@@ -729,7 +739,8 @@ is_key_column(ModelAnalysis *analysis, const char *name)
  * Dependent models keep working as long as the columns they read stay.
  */
 static void
-align_columns(Oid relid, Oid viewid, const char *table, ModelAnalysis *analysis)
+align_columns(Oid relid, Oid viewid, const char *table, ModelAnalysis *analysis,
+			  bool versioned)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	Relation	view = relation_open(viewid, AccessShareLock);
@@ -745,7 +756,8 @@ align_columns(Oid relid, Oid viewid, const char *table, ModelAnalysis *analysis)
 		Form_pg_attribute t = TupleDescAttr(tdesc, i);
 		bool		found = false;
 
-		if (t->attisdropped)
+		/* option version's columns are not the definition's */
+		if (t->attisdropped || (versioned && readmodel_is_version_column(NameStr(t->attname))))
 			continue;
 		for (j = 0; j < vdesc->natts; j++)
 		{
@@ -916,7 +928,13 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	install_triggers(sources, by_owner, options);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
-	align_columns(relid, viewid, qualname, analysis);
+	if (options->versioned)
+		readmodel_version_check_view(viewid, qualname);
+	align_columns(relid, viewid, qualname, analysis, old->versioned);
+	if (options->versioned)
+		readmodel_version_add(relid);
+	else if (old->versioned)
+		readmodel_version_drop(relid);
 	CommandCounterIncrement();
 	create_patch_indexes(relid, analysis);
 	create_unit_index(relid, analysis);

@@ -32,6 +32,7 @@
 #include "maintainable.h"
 #include "partitions.h"
 #include "triggers.h"
+#include "versioning.h"
 #include "util.h"
 
 /* Definition view and table must belong to the same role. */
@@ -287,11 +288,15 @@ check_table_shape(ReadModel *model)
 	bool		ok = true;
 
 	for (i = 0; i < tdesc->natts; i++)
-		if (!TupleDescAttr(tdesc, i)->attisdropped)
-		{
-			tcols++;
-			ok &= same_column(TupleDescAttr(tdesc, i), vdesc);
-		}
+	{
+		Form_pg_attribute attr = TupleDescAttr(tdesc, i);
+
+		if (attr->attisdropped ||
+			(model->versioned && readmodel_is_version_column(NameStr(attr->attname))))
+			continue;
+		tcols++;
+		ok &= same_column(attr, vdesc);
+	}
 	for (i = 0; i < vdesc->natts; i++)
 		vcols += !TupleDescAttr(vdesc, i)->attisdropped;
 	relation_close(view, AccessShareLock);

@@ -288,6 +288,7 @@ new_model(CatalogRow *row)
 	model->statement_mode = (strcmp(row->mode, "statement") == 0);
 	model->manual = (strcmp(row->mode, "manual") == 0);
 	model->feed = row->feed;
+	model->versioned = row->versioned;
 	model->notify_channel = row->notify_channel ? pstrdup(row->notify_channel) : NULL;
 	model->stale = row->stale_reason ? pstrdup(row->stale_reason) : NULL;
 	return model;

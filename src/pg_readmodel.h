@@ -293,6 +293,7 @@ typedef struct ReadModel
 	bool		manual;			/* mode manual: no capture, readmodel.sync() */
 	bool		feed;			/* options feed or notify: feed.c keeps its changes */
 	char	   *notify_channel; /* options notify: NOTIFY this at commit */
+	bool		versioned;		/* options version: versioning.c */
 	ModelAnalysis *analysis;
 	int			depth;			/* 1 + the deepest read model it reads */
 	char	   *broken;			/* why it cannot be maintained now, or NULL */

@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(readmodel_verify);
 static char *
 verify_sql(ReadModel *model)
 {
-	List	   *columns = readmodel_model_columns(model->relid);
+	List	   *columns = readmodel_model_columns(model->relid, model->versioned);
 	/* key columns are never NULL: one NULL says the row is missing */
 	const char *key = quote_identifier(((KeyColumn *) linitial(model->analysis->key_columns))->name);
 	const char *key_text = readmodel_key_text_sql(model, "t", "d");

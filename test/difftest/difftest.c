@@ -798,8 +798,9 @@ static const Model models[] = {
 		"FROM tb_post p\n"
 		"WHERE p.published"},
 
-	/* (2a) N:1 over two hops: post -> user -> org (org optional) */
-	{"tv_post_author", "{}",
+	/* (2a) N:1 over two hops: post -> user -> org (org optional); with
+	 * version columns and a change feed */
+	{"tv_post_author", "{\"version\":true,\"feed\":true}",
 		"SELECT p.pk_post, p.id, p.fk_user, u.fk_org,\n"
 		"       jsonb_build_object('id', p.id, 'title', p.title,"
 		" 'published', p.published,\n"
@@ -811,8 +812,8 @@ static const Model models[] = {
 		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
 		"LEFT JOIN tb_org o ON o.pk_org = u.fk_org"},
 
-	/* (2b) tb_user under two aliases, three hops, statement mode */
-	{"tv_comment", "{\"mode\":\"statement\"}",
+	/* (2b) tb_user under two aliases, three hops, statement mode, notify */
+	{"tv_comment", "{\"mode\":\"statement\",\"notify\":\"difftest\"}",
 		"SELECT c.pk_comment, c.id, c.fk_post, c.fk_user,\n"
 		"       jsonb_build_object('id', c.id, 'body', c.body,"
 		" 'likes', c.likes,\n"
@@ -1460,8 +1461,9 @@ static const Model models[] = {
 		"WHERE p.published\n"
 		"GROUP BY p.pk_post"},
 
-	/* (d4) a document of aggregates beside a copied column, COALESCE(sum, 0) */
-	{"tv_d_user_doc", "{}",
+	/* (d4) a document of aggregates beside a copied column, COALESCE(sum, 0);
+	 * its folds bump a version */
+	{"tv_d_user_doc", "{\"version\":true,\"feed\":true}",
 		"SELECT u.pk_user, jsonb_build_object('name', u.name, 'posts', count(p.pk_post),\n"
 		"       'score', COALESCE(sum(p.score), 0), 'best', max(p.score),\n"
 		"       'last', max(p.created_at)) AS data\n"
@@ -1678,6 +1680,10 @@ prepare_fast_verify(void)
 			   " AND ka.attrelid = c.conrelid AND ka.attnum = u.attnum) k"
 			   " JOIN pg_attribute a ON a.attrelid = m.name AND a.attnum > 0"
 			   " AND NOT a.attisdropped"
+			   /* option version's columns are not the definition's */
+			   " AND EXISTS (SELECT FROM pg_attribute va"
+			   " WHERE va.attrelid = (m.name::text || '_def')::regclass"
+			   " AND va.attname = a.attname AND NOT va.attisdropped)"
 			   " GROUP BY m.name, k.cond, k.first ORDER BY 1");
 	if (!res_ok(r))
 	{

@@ -15,6 +15,8 @@ OBJS = \
 	src/snapshot_check.o \
 	src/feed.o \
 	src/versioning.o \
+	src/deferred.o \
+	src/deferred_worker.o \
 	src/model_cache.o \
 	src/maintainable.o \
 	src/analyze.o \

@@ -148,8 +148,9 @@ SELECT * FROM readmodel.verify('tv_user');
 -- nothing to repair: nothing written
 SELECT readmodel.refresh('tv_user') AS rows_written;
 
--- Under session_replication_role = replica the capture triggers do not
--- fire either: source changes made that way are missed until refresh().
+-- Under session_replication_role = replica the capture triggers fire all
+-- the same (they are enabled always): source changes made that way are
+-- maintained, and refresh() finds nothing to repair.
 SET session_replication_role = replica;
 UPDATE tb_org SET name = 'Globex Corp' WHERE pk_org = 2;
 INSERT INTO tb_user VALUES (4, 2, 'dave');

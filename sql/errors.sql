@@ -127,7 +127,7 @@ $$;
 SELECT * FROM leftovers;
 
 -- 4. Options.
-SELECT readmodel.create('tv_bad', 'SELECT u.pk_user FROM tb_user u', '{"mode": "deferred"}');
+SELECT readmodel.create('tv_bad', 'SELECT u.pk_user FROM tb_user u', '{"mode": "eventually"}');
 SELECT readmodel.create('tv_bad', 'SELECT u.pk_user FROM tb_user u', '{"key": 1}');
 SELECT readmodel.create('tv_bad', 'SELECT u.pk_user FROM tb_user u', '{"refresh": "nightly"}');
 SELECT readmodel.create('tv_bad', 'SELECT u.pk_user FROM tb_user u', '["key", "pk_user"]');

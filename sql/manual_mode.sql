@@ -221,6 +221,10 @@ RESET extra_float_digits;
 SET search_path = mm, public;
 SELECT count(*) AS problems FROM readmodel.verify('tv_post');
 
+-- o. mode deferred needs its background worker (t/009_deferred.pl runs it)
+SELECT readmodel.create('tv_deferred', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
+                        '{"mode": "deferred"}');
+
 RESET ROLE;
 SET client_min_messages = warning;
 DROP SCHEMA mm CASCADE;

@@ -5,7 +5,7 @@
 -- what it changed with readmodel.sync() or readmodel.sync_source().
 ALTER TABLE readmodel.model DROP CONSTRAINT model_mode_check;
 ALTER TABLE readmodel.model ADD CONSTRAINT model_mode_check
-    CHECK (mode IN ('commit', 'statement', 'manual'));
+    CHECK (mode IN ('commit', 'statement', 'manual', 'deferred'));
 
 -- Each queues what it names and applies it at once (as flush() does);
 -- callers need SELECT on the model, and own it or write one of its sources
@@ -37,3 +37,78 @@ COMMENT ON FUNCTION readmodel.changes() IS
 -- this BEFORE INSERT OR UPDATE row trigger on it.
 CREATE FUNCTION readmodel.version() RETURNS trigger
     AS 'MODULE_PATHNAME', 'readmodel_version' LANGUAGE C;
+
+-- Capture triggers fire always, not only on origin: writes of a session
+-- with session_replication_role = replica must not leave models stale.
+-- (Triggers created by this version are created so; older ones change here.)
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT tr.tgrelid::regclass AS tbl, tr.tgname
+        FROM pg_catalog.pg_trigger tr
+        WHERE tr.tgfoid = 'readmodel.capture()'::regprocedure
+          AND tr.tgname OPERATOR(pg_catalog.~~) 'readmodel\_capture\_%'
+          AND tr.tgname OPERATOR(pg_catalog.!~~) 'readmodel\_capture\_row\_%'
+          AND tr.tgenabled OPERATOR(pg_catalog.=) 'O'
+          AND NOT tr.tgisinternal
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.tbl, t.tgname);
+    END LOOP;
+END
+$$;
+
+-- Mode deferred: a writer's transaction records the keys it changed, one
+-- row per model, in this WAL-logged queue (src/deferred.c); the background
+-- worker of its database applies them after commit and deletes the rows in
+-- the same transaction (src/deferred_worker.c).  keys NULL: a rebuild.
+-- Written and read by the extension's code only.
+CREATE TABLE readmodel.deferred_queue (
+    id          bigserial PRIMARY KEY,
+    model       regclass NOT NULL,
+    keys        text[],
+    queued_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+CREATE INDEX ON readmodel.deferred_queue (model, id);
+REVOKE ALL ON readmodel.deferred_queue FROM PUBLIC;
+-- per model: the worker's last apply
+CREATE TABLE readmodel.deferred_applied (
+    model       regclass PRIMARY KEY,
+    applied_at  timestamptz NOT NULL,
+    batches     bigint NOT NULL,
+    keys        bigint NOT NULL
+);
+REVOKE ALL ON readmodel.deferred_applied FROM PUBLIC;
+
+-- Lag of the deferred models this role owns or may read.
+CREATE VIEW readmodel.freshness WITH (security_barrier) AS
+SELECT m.relid AS name,
+       q.queued_batches,
+       q.queued_keys,
+       q.oldest_queued_at,
+       CASE WHEN q.oldest_queued_at IS NULL THEN interval '0'
+            ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) q.oldest_queued_at END AS lag,
+       a.applied_at AS last_applied_at,
+       a.batches AS batches_applied,
+       a.keys AS keys_applied
+FROM readmodel.model m
+JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) m.relid::pg_catalog.oid
+CROSS JOIN LATERAL (
+    SELECT pg_catalog.count(*) AS queued_batches,
+           pg_catalog.sum(pg_catalog.cardinality(d.keys)) AS queued_keys,
+           pg_catalog.min(d.queued_at) AS oldest_queued_at
+    FROM readmodel.deferred_queue d WHERE d.model OPERATOR(pg_catalog.=) m.relid) q
+LEFT JOIN readmodel.deferred_applied a ON a.model OPERATOR(pg_catalog.=) m.relid
+WHERE m.mode OPERATOR(pg_catalog.=) 'deferred'
+  AND (pg_catalog.pg_has_role(c.relowner, 'USAGE')
+       OR pg_catalog.has_table_privilege(m.relid::pg_catalog.oid, 'SELECT'));
+GRANT SELECT ON readmodel.freshness TO PUBLIC;
+
+CREATE FUNCTION readmodel.wait(name text, timeout interval DEFAULT '10 s') RETURNS boolean
+    AS 'MODULE_PATHNAME', 'readmodel_wait' LANGUAGE C STRICT;
+COMMENT ON FUNCTION readmodel.wait(text, interval) IS
+    'wait until the background worker applied this session''s last committed changes of a deferred read model (or everything queued for it when there are none); false on timeout';
+-- keys queued when a dump is taken are restored with it
+SELECT pg_catalog.pg_extension_config_dump('readmodel.deferred_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('readmodel.deferred_queue_id_seq', '');

@@ -1,10 +1,12 @@
 --
 -- replicated: option {"replicated": true} gives the sources capture row
 -- triggers that fire for replica only, as a logical-replication apply
--- worker needs (t/008_subscriber.pl runs a real subscription).  Here a
--- superuser's session with session_replication_role = replica stands in
--- for the apply worker: statement triggers enabled on origin do not fire,
--- the row triggers do, and TRUNCATE fires always.
+-- worker needs: it fires no statement trigger (t/008_subscriber.pl runs a
+-- real subscription).  Here a superuser's session with
+-- session_replication_role = replica writes: the statement triggers, which
+-- fire always, and the row triggers both capture, and the models stay exact
+-- (the rows the row triggers capture recompute; nothing counts twice).
+-- A model without the option is captured in that session too.
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_readmodel;
@@ -70,7 +72,18 @@ SELECT readmodel.create('tv_bad', $$ SELECT g.pk_group FROM tb_group g $$, '{"re
 SELECT readmodel.create('tv_bad', $$ SELECT g.pk_group FROM tb_group g $$,
                         '{"replicated": true, "mode": "manual"}');
 
--- d. dropping the last model removes the row triggers with the others
+-- d. without the option: the statement triggers fire always
+CREATE TABLE tb_note (pk_note integer PRIMARY KEY, body text NOT NULL);
+SELECT readmodel.create('tv_note', $$ SELECT n.pk_note, n.body FROM tb_note n $$);
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tb_note'::regclass ORDER BY tgname;
+SET session_replication_role = replica;
+INSERT INTO tb_note VALUES (1, 'in replica role');
+UPDATE tb_note SET body = 'still captured';
+RESET session_replication_role;
+SELECT * FROM tv_note;
+SELECT readmodel.drop('tv_note');
+
+-- e. dropping the last model removes the row triggers with the others
 SELECT readmodel.drop('tv_group');
 SELECT readmodel.drop('tv_group_sum');
 SELECT count(*) AS capture_triggers FROM pg_trigger WHERE tgname LIKE 'readmodel_capture_%';

@@ -80,9 +80,13 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
 SELECT readmodel.suspend('tv_user');
 SELECT name, status FROM readmodel.models;
 SELECT readmodel.resume('tv_user');
--- 0.7: mode manual and readmodel.sync()
+-- 0.7: mode manual and readmodel.sync(); capture triggers made before it
+-- fired on origin only (as this one, set back so): they fire always now
+ALTER TABLE tb_user ENABLE TRIGGER readmodel_capture_update;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tb_user'::regclass ORDER BY tgname;
 ALTER EXTENSION pg_readmodel UPDATE TO '0.7';
 SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tb_user'::regclass ORDER BY tgname;
 SELECT readmodel.create('tv_tag', $$ SELECT t.pk_tag, t.label FROM tb_tag t $$,
                         '{"mode": "manual"}');
 INSERT INTO tb_tag VALUES (1, 'pg');

@@ -416,7 +416,9 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 			readmodel_delta_row(mc->delta, new, 1);
 			continue;
 		}
-		if (update && only_patch_columns_changed(mc->msource, old, new))
+		/* the deferred queue holds keys: no patches */
+		if (update && !mc->model->deferred &&
+			only_patch_columns_changed(mc->msource, old, new))
 		{
 			foreach(lr, mc->msource->patches)
 				values_add_attr(&mc->patches[r++], new,

@@ -191,6 +191,25 @@ readmodel_apply_pending(bool statement_mode_only)
 	return apply_pending(statement_mode_only, NIL);
 }
 
+/* Everything, the work of deferred models too: flush(), sync(), changes(). */
+int64
+readmodel_apply_everything(void)
+{
+	bool		shown = readmodel_queue_show_deferred(true);
+	volatile int64 total = 0;
+
+	PG_TRY();
+	{
+		total = apply_pending(false, NIL);
+	}
+	PG_FINALLY();
+	{
+		readmodel_queue_show_deferred(shown);
+	}
+	PG_END_TRY();
+	return total;
+}
+
 /* Apply the pending work of these models only (read_your_writes.c). */
 int64
 readmodel_apply_models(List *relids)
@@ -251,5 +270,5 @@ readmodel_apply_at_commit(void)
 Datum
 readmodel_flush(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(readmodel_apply_pending(false));
+	PG_RETURN_INT64(readmodel_apply_everything());
 }

@@ -14,6 +14,7 @@
 
 extern int64 readmodel_apply_pending(bool statement_mode_only);
 extern int64 readmodel_apply_models(List *relids);
+extern int64 readmodel_apply_everything(void);
 extern bool readmodel_apply_in_progress(void);
 extern bool readmodel_apply_at_commit_in_progress(void);
 extern void readmodel_apply_at_commit(void);

@@ -364,8 +364,14 @@ check_alter_model(CollectedCommand *cmd, CatalogRow *row, bool is_view)
 	}
 }
 
+/*
+ * Does this ALTER TABLE make triggers fire for fewer writes: disable them,
+ * or enable one for replica only (but the capture row triggers, which are
+ * meant to be)?  Enabling never loses a change; pg_restore enables each
+ * capture trigger right after creating it, while the others are missing.
+ */
 static bool
-toggles_triggers(CollectedCommand *cmd)
+narrows_triggers(CollectedCommand *cmd)
 {
 	ListCell   *lc;
 
@@ -373,8 +379,15 @@ toggles_triggers(CollectedCommand *cmd)
 	{
 		AlterTableCmd *sub = (AlterTableCmd *) ((CollectedATSubcmd *) lfirst(lc))->parsetree;
 
-		if (IsA(sub, AlterTableCmd) && sub->subtype >= AT_EnableTrig &&
-			sub->subtype <= AT_DisableTrigUser)
+		if (!IsA(sub, AlterTableCmd))
+			continue;
+		if (sub->subtype == AT_DisableTrig || sub->subtype == AT_DisableTrigAll ||
+			sub->subtype == AT_DisableTrigUser)
+			return true;
+		if (sub->subtype == AT_EnableReplicaTrig &&
+			(sub->name == NULL ||
+			 strncmp(sub->name, READMODEL_TRIGGER_PREFIX "row_",
+					 strlen(READMODEL_TRIGGER_PREFIX "row_")) != 0))
 			return true;
 	}
 	return false;
@@ -479,7 +492,7 @@ check_command(CollectedCommand *cmd, List *models, bool *toggled,
 	row = model_of(models, cmd->d.alterTable.objectId, &is_view);
 	if (row != NULL)
 		check_alter_model(cmd, row, is_view);
-	else if (toggles_triggers(cmd))
+	else if (narrows_triggers(cmd))
 		*toggled = true;
 	return true;
 }

@@ -367,7 +367,7 @@ readmodel_changes(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ListCell   *lf;
 
-	(void) readmodel_apply_pending(false);
+	(void) readmodel_apply_everything();
 	InitMaterializedSRF(fcinfo, 0);
 	foreach(lf, feed_models)
 	{

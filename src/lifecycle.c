@@ -33,6 +33,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -54,6 +55,7 @@
 #include "apply.h"
 #include "cache.h"
 #include "catalog.h"
+#include "deferred.h"
 #include "delta.h"
 #include "full_join.h"
 #include "keys.h"
@@ -102,6 +104,40 @@ key_option(JsonbValue *v)
 	return NULL;				/* keep compiler quiet */
 }
 
+/* Mode deferred needs its worker: the library preloaded, this database listed. */
+static void
+check_deferred_allowed(void)
+{
+	char	   *db = get_database_name(MyDatabaseId);
+
+	if (!readmodel_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("mode \"deferred\" needs pg_readmodel in shared_preload_libraries"),
+				 errdetail("A background worker applies the changes of a deferred read model."),
+				 errhint("Add pg_readmodel to shared_preload_libraries, add \"%s\" to readmodel.deferred_databases, and restart the server.",
+						 db)));
+	if (!readmodel_deferred_database_listed(db))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no deferred worker runs in database \"%s\"", db),
+				 errhint("Add \"%s\" to readmodel.deferred_databases and restart the server.", db)));
+}
+
+/* Its queue holds keys of one column, not window partitions. */
+static void
+check_deferred_key(ModelAnalysis *analysis, CreateOptions *options, const char *qualname)
+{
+	if (strcmp(options->mode, "deferred") != 0)
+		return;
+	if (list_length(analysis->key_columns) != 1 || analysis->unit_columns != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("read model %s cannot have mode \"deferred\"", qualname),
+				 errdetail("Mode deferred supports models with a key of one column, recomputed by key (no window partitions)."),
+				 errhint("Use mode \"commit\".")));
+}
+
 /* options->'feed': a boolean; options->'notify': a channel name, or a boolean */
 static void
 feed_option(CreateOptions *out, const char *name, JsonbValue *v, char *text)
@@ -141,11 +177,13 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 	else if (strcmp(name, "mode") == 0)
 	{
 		if (text == NULL || (strcmp(text, "commit") != 0 && strcmp(text, "statement") != 0 &&
-							 strcmp(text, "manual") != 0))
+							 strcmp(text, "manual") != 0 && strcmp(text, "deferred") != 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid read model mode"),
-					 errhint("Use \"commit\" (apply before commit, the default), \"statement\" (apply at the end of each statement) or \"manual\" (no capture: the application calls readmodel.sync()).")));
+					 errhint("Use \"commit\" (apply before commit, the default), \"statement\" (apply at the end of each statement), \"deferred\" (a background worker applies after commit) or \"manual\" (no capture: the application calls readmodel.sync()).")));
+		if (strcmp(text, "deferred") == 0)
+			check_deferred_allowed();
 		if (strcmp(text, "manual") == 0 && !readmodel_catalog_allows_manual())
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -691,6 +729,7 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 
 	/* 2. and 3. */
 	analysis = analyze_view(viewid, options, qualname);
+	check_deferred_key(analysis, options, qualname);
 	if (options->versioned)
 		readmodel_version_check_view(viewid, qualname);
 	if (options->partitioning != NULL)
@@ -928,6 +967,7 @@ replace_model(Oid relid, const char *qualname, const char *definition,
 	install_triggers(sources, by_owner, options);
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
+	check_deferred_key(analysis, options, qualname);
 	if (options->versioned)
 		readmodel_version_check_view(viewid, qualname);
 	align_columns(relid, viewid, qualname, analysis, old->versioned);

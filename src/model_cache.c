@@ -287,6 +287,7 @@ new_model(CatalogRow *row)
 	model->key_name = pstrdup(row->keycol);
 	model->statement_mode = (strcmp(row->mode, "statement") == 0);
 	model->manual = (strcmp(row->mode, "manual") == 0);
+	model->deferred = (strcmp(row->mode, "deferred") == 0);
 	model->feed = row->feed;
 	model->versioned = row->versioned;
 	model->notify_channel = row->notify_channel ? pstrdup(row->notify_channel) : NULL;

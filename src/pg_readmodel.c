@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "cascade.h"
 #include "ctas.h"
+#include "deferred.h"
 #include "feed.h"
 #include "pg_readmodel.h"
 #include "delta.h"
@@ -47,6 +48,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			readmodel_apply_at_commit();
+			readmodel_deferred_enqueue();
 			readmodel_feed_at_commit(event == XACT_EVENT_PRE_PREPARE);
 			break;
 		case XACT_EVENT_COMMIT:
@@ -56,6 +58,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			readmodel_queue_reset();
 			readmodel_feed_reset();
+			readmodel_deferred_xact_end(event == XACT_EVENT_COMMIT);
 			readmodel_cache_xact_end();
 			break;
 		default:
@@ -142,6 +145,17 @@ _PG_init(void)
 							 "Off: the transaction's queries see its writes in models of mode commit after readmodel.flush() or the commit.",
 							 &readmodel_read_your_writes, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	/* a server-start setting can only be defined while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("readmodel.deferred_databases",
+								   "Databases whose read models of mode deferred a background worker applies.",
+								   "A comma-separated list; takes effect at server start.",
+								   &readmodel_deferred_databases, "",
+								   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.deferred_naptime",
+							"Milliseconds the deferred worker sleeps when its queue is empty.",
+							NULL, &readmodel_deferred_naptime, 50, 1, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("readmodel");
 
 	readmodel_cache_init();
@@ -153,6 +167,7 @@ _PG_init(void)
 	{
 		readmodel_preloaded = true;
 		readmodel_ctas_install_hook();
+		readmodel_deferred_register();
 		prev_shmem_request_hook = shmem_request_hook;
 		shmem_request_hook = shmem_request;
 		prev_shmem_startup_hook = shmem_startup_hook;

@@ -291,6 +291,7 @@ typedef struct ReadModel
 									 * (blessed), or NULL */
 	bool		statement_mode;
 	bool		manual;			/* mode manual: no capture, readmodel.sync() */
+	bool		deferred;		/* mode deferred: the worker applies (deferred.c) */
 	bool		feed;			/* options feed or notify: feed.c keeps its changes */
 	char	   *notify_channel; /* options notify: NOTIFY this at commit */
 	bool		versioned;		/* options version: versioning.c */

@@ -91,6 +91,7 @@ typedef struct ModelQueue
 	Oid			patch_relid;	/* the target's source and via column, to */
 	AttrNumber	patch_via;		/* detect a model re-analysed meanwhile */
 	bool		statement_mode;
+	bool		deferred;		/* mode deferred: hidden unless shown */
 	KeyTypeInfo keytype;
 	keyq_hash  *keys;
 	int64		npending;
@@ -102,6 +103,29 @@ typedef struct ModelQueue
 
 static MemoryContext queue_context = NULL;
 static List *model_queues = NIL;	/* ModelQueue * */
+
+/*
+ * Whether the work of models of mode deferred is pending like the rest: in
+ * the deferred worker, and while flush() or sync() runs.  Otherwise it
+ * waits for deferred.c to move it to the durable queue at commit.
+ */
+static bool show_deferred = false;
+
+bool
+readmodel_queue_show_deferred(bool show)
+{
+	bool		was = show_deferred;
+
+	show_deferred = show;
+	return was;
+}
+
+static bool
+queue_visible(ModelQueue *queue, bool statement_mode_only)
+{
+	return (!statement_mode_only || queue->statement_mode) &&
+		(show_deferred || !queue->deferred);
+}
 static int64 queued_total = 0;	/* entries created in this transaction */
 
 static inline uint32
@@ -203,6 +227,7 @@ queue_for(ReadModel *model, int patch, Oid keytype)
 	queue->model = model->relid;
 	queue->patch = patch;
 	queue->statement_mode = model->statement_mode;
+	queue->deferred = model->deferred;
 	get_typlenbyval(keytype, &queue->keytype.typlen, &queue->keytype.typbyval);
 	queue->keys = keyq_create(queue_context, 64, &queue->keytype);
 	model_queues = lappend(model_queues, queue);
@@ -344,8 +369,7 @@ readmodel_queue_has_pending(bool statement_mode_only)
 	{
 		ModelQueue *queue = lfirst(lc);
 
-		if ((!statement_mode_only || queue->statement_mode) &&
-			queue_has_pending(queue))
+		if (queue_visible(queue, statement_mode_only) && queue_has_pending(queue))
 			return true;
 	}
 	return false;
@@ -372,8 +396,7 @@ readmodel_queue_pending_models(bool statement_mode_only)
 	{
 		ModelQueue *queue = lfirst(lc);
 
-		if ((!statement_mode_only || queue->statement_mode) &&
-			queue_has_pending(queue))
+		if (queue_visible(queue, statement_mode_only) && queue_has_pending(queue))
 			result = list_append_unique_oid(result, queue->model);
 	}
 	return result;

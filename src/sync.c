@@ -253,7 +253,7 @@ readmodel_sync_keys(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < nkeys; i++)
 		readmodel_queue_key(model, keys[i], model->relid, RM_OP_SYNC);
-	PG_RETURN_INT64(readmodel_apply_pending(false));
+	PG_RETURN_INT64(readmodel_apply_everything());
 }
 
 /* readmodel.sync(name): rebuild the whole model by diff now. */
@@ -263,7 +263,7 @@ readmodel_sync_model(PG_FUNCTION_ARGS)
 	ReadModel  *model = sync_target(PG_GETARG_TEXT_PP(0), InvalidOid);
 
 	readmodel_queue_full(model, model->relid, RM_OP_SYNC);
-	PG_RETURN_INT64(readmodel_apply_pending(false));
+	PG_RETURN_INT64(readmodel_apply_everything());
 }
 
 /* The definition's occurrences of `relid`, or an error. */
@@ -323,5 +323,5 @@ readmodel_sync_source(PG_FUNCTION_ARGS)
 			tuples[ntuples++] = DatumGetHeapTupleHeader(elems[i]);
 	desc = lookup_rowtype_tupdesc_copy(rowtype, -1);
 	(void) readmodel_capture_named_rows(model, msource, desc, tuples, ntuples);
-	PG_RETURN_INT64(readmodel_apply_pending(false));
+	PG_RETURN_INT64(readmodel_apply_everything());
 }

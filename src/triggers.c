@@ -139,12 +139,33 @@ install_row_triggers(Oid relid, const char *table)
 	table_close(rel, NoLock);
 }
 
+/*
+ * The capture triggers just created fire always, not only on origin: a
+ * session with session_replication_role = replica (a superuser's bulk
+ * sync) still writes the table, and its writes must not leave the models
+ * silently stale.  A subscription's apply worker fires no statement
+ * trigger at all, whatever its mode; option replicated is for it.
+ */
+static void
+fire_always(Oid relid, bool *created)
+{
+	Relation	rel = table_open(relid, ShareRowExclusiveLock);
+	int			i;
+
+	for (i = 0; i < READMODEL_CAPTURE_EVENTS; i++)
+		if (created[i])
+			EnableDisableTrigger(rel, readmodel_capture_trigger_name(i),
+								 TRIGGER_FIRES_ALWAYS, false, ShareRowExclusiveLock);
+	table_close(rel, NoLock);
+}
+
 /* Create the missing capture triggers on one table, as `role`. */
 static void
 install_capture_triggers(Oid relid, Oid role, bool replicated)
 {
 	char	   *table = readmodel_relation_name(relid);
 	Sandbox		sandbox;
+	bool		created[READMODEL_CAPTURE_EVENTS] = {false};
 	int			i;
 
 	readmodel_spi_connect();
@@ -155,6 +176,7 @@ install_capture_triggers(Oid relid, Oid role, bool replicated)
 
 		if (OidIsValid(get_trigger_oid(relid, name, true)))
 			continue;			/* ours, or in the way: the checks tell */
+		created[i] = true;
 		readmodel_spi_exec(psprintf("CREATE TRIGGER %s AFTER %s ON %s %s "
 									"FOR EACH STATEMENT EXECUTE FUNCTION readmodel.capture()",
 									quote_identifier(name), capture_events[i].event,
@@ -166,6 +188,7 @@ install_capture_triggers(Oid relid, Oid role, bool replicated)
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_spi_finish();
 	CommandCounterIncrement();
+	fire_always(relid, created);
 }
 
 /*

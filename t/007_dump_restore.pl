@@ -131,6 +131,10 @@ SELECT readmodel.create('tv_title_letter', $$
     FROM tb_post p GROUP BY upper(left(p.title, 1)), p.fk_user
 $$, options => '{"partition_by": {"list": "letter", "partitions": {"a_to_c": ["A", "B", "C"], "d": ["D"]}}}');
 
+-- version columns and their trigger, a change feed, replica row triggers
+SELECT readmodel.create('tv_org_feed', $$ SELECT o.pk_org, o.name FROM tb_org o $$,
+                        options => '{"version": true, "notify": true, "replicated": true}');
+
 CREATE SCHEMA reports;
 SELECT readmodel.create('reports.tv_user_activity', $$
     SELECT u.pk_user,
@@ -147,8 +151,8 @@ my $MODELS_SQL =
 my $SRC_MODELS = $node->safe_psql($SRC, $MODELS_SQL);
 my @model_names = split /\n/,
   $node->safe_psql($SRC, 'SELECT name::text FROM readmodel.models ORDER BY name::text');
-is(scalar(@model_names), 9, "$SRC has 9 read models")
-  or die("$SRC should have 9 read models, has:\n$SRC_MODELS");
+is(scalar(@model_names), 10, "$SRC has 10 read models")
+  or die("$SRC should have 10 read models, has:\n$SRC_MODELS");
 
 # The expected verify result: one "name|0" line per model.
 my $VERIFY_EXPECTED = join("\n", map { "$_|0" } @model_names);

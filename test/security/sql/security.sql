@@ -1247,6 +1247,71 @@ RESET SESSION AUTHORIZATION;
 SELECT rmsec.report('18c', 'a role that writes no source syncs a model',
                     :'st_18c1' = 'ok' OR :'st_18c2' = 'ok' OR :'st_18c3' = 'ok');
 
+-- 19: the change feed, option version, read-your-writes.  Bob's model over
+-- Alice's table has a feed and version columns; Mallory writes the table
+-- but may not read the model.
+CREATE TABLE rmsec_a.a19 (id int PRIMARY KEY, v text NOT NULL);
+INSERT INTO rmsec_a.a19 VALUES (1, 'one'), (2, 'two');
+ALTER TABLE rmsec_a.a19 OWNER TO rmsec_alice;
+GRANT SELECT, TRIGGER ON rmsec_a.a19 TO rmsec_bob;
+GRANT SELECT, INSERT, UPDATE, DELETE ON rmsec_a.a19 TO rmsec_mallory;
+SET SESSION AUTHORIZATION rmsec_bob;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_b.tv_19', $d$
+    SELECT a.id, upper(a.v) AS v FROM rmsec_a.a19 a $d$, '{"feed": true, "version": true}')$t$) AS st_19 \gset
+RESET SESSION AUTHORIZATION;
+
+-- 19a: after her own write, Mallory asks readmodel.changes() for the keys
+-- maintenance wrote in Bob's model, which she may not read.
+SET SESSION AUTHORIZATION rmsec_mallory;
+BEGIN;
+UPDATE rmsec_a.a19 SET v = 'uno' WHERE id = 1;
+SELECT count(*) AS n_19a FROM readmodel.changes() \gset
+COMMIT;
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('19a', 'changes() lists keys of a model the caller may not read',
+                    :'st_19' <> 'ok' OR :'n_19a' <> '0');
+
+-- 19b: Mallory makes her own model over Alice's table (without option
+-- version), then a BEFORE row trigger named like option version's but
+-- calling her function, or calling readmodel.version() under another name,
+-- to change the rows maintenance writes (a model others may read).
+GRANT TRIGGER ON rmsec_a.a19 TO rmsec_mallory;
+SET SESSION AUTHORIZATION rmsec_mallory;
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_m.tv_19b', $d$
+    SELECT a.id, a.v FROM rmsec_a.a19 a $d$)$t$) AS st \gset
+CREATE FUNCTION rmsec_m.lie19() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM rmsec.note('19b'); NEW.v := 'lie'; RETURN NEW; END $$;
+SELECT rmsec.try($t$CREATE TRIGGER readmodel_version BEFORE INSERT OR UPDATE ON rmsec_m.tv_19b
+    FOR EACH ROW EXECUTE FUNCTION rmsec_m.lie19()$t$) AS st_19b1 \gset
+SELECT rmsec.try($t$CREATE TRIGGER readmodel_version_x BEFORE UPDATE ON rmsec_m.tv_19b
+    FOR EACH ROW EXECUTE FUNCTION readmodel.version()$t$) AS st_19b2 \gset
+SELECT rmsec.try($t$UPDATE rmsec_a.a19 SET v = 'dos' WHERE id = 2$t$) AS st \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('19b', 'a BEFORE row trigger named like option version''s changes a model',
+                    :'st_19b1' = 'ok' OR :'st_19b2' = 'ok'
+                    OR EXISTS (SELECT FROM rmsec.pwned WHERE tag = '19b')
+                    OR (SELECT count(*) FROM readmodel.verify('rmsec_m.tv_19b')) <> 0);
+
+-- 19c: Mallory writes and then reads Bob's model in one transaction with a
+-- search_path and settings of hers: the early apply runs as Bob, pinned, as
+-- at commit, and a read she may not make stays refused.
+SET SESSION AUTHORIZATION rmsec_mallory;
+SET search_path = rmsec_m, pg_catalog;
+SET DateStyle = 'German';
+BEGIN;
+UPDATE rmsec_a.a19 SET v = 'tres' WHERE id = 1;
+SELECT rmsec.try('SELECT * FROM rmsec_b.tv_19') AS st_19c \gset
+ROLLBACK;
+BEGIN;
+UPDATE rmsec_a.a19 SET v = 'cuatro' WHERE id = 1;
+COMMIT;
+RESET DateStyle;
+RESET search_path;
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('19c', 'reading one''s writes runs maintenance as the writer or reads a model without SELECT',
+                    :'st_19c' = 'ok' OR (SELECT count(*) FROM readmodel.verify('rmsec_b.tv_19')) <> 0
+                    OR (SELECT v FROM rmsec_b.tv_19 WHERE id = 1) IS DISTINCT FROM 'CUATRO');
+
 ---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------

@@ -1,0 +1,275 @@
+/*-------------------------------------------------------------------------
+ *
+ * deferred.c
+ *	  Mode deferred, the writer's side: at commit, the keys a transaction
+ *	  queued for models of mode deferred go to the durable queue
+ *	  readmodel.deferred_queue, one row per model, instead of being applied;
+ *	  and readmodel.wait(), read-your-writes across transactions.
+ *
+ * Capture runs as for every mode (it is what finds the keys), and the keys
+ * wait in the transaction's queue, hidden from the apply loop (queue.c).
+ * Just before commit, after the other models' work is applied, each
+ * deferred model's keys are written as one text[] row, as the extension's
+ * owner (writers may not touch the queue).  The row commits with the
+ * transaction or not at all; the background worker of the database
+ * (deferred_worker.c) applies committed rows and deletes them in one
+ * transaction, so a crash between the two applies them again, idempotently,
+ * and nothing is lost or half-applied.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "cache.h"
+#include "catalog.h"
+#include "deferred.h"
+#include "lifecycle.h"
+#include "queue.h"
+#include "sandbox.h"
+#include "util.h"
+
+PG_FUNCTION_INFO_V1(readmodel_wait);
+
+bool		readmodel_in_deferred_worker = false;
+char	   *readmodel_deferred_databases = NULL;
+int			readmodel_deferred_naptime = 50;
+
+/* the queue rows this transaction wrote, and those of this session's commits */
+typedef struct Enqueued
+{
+	Oid			model;
+	int64		id;
+} Enqueued;
+
+static List *pending_ids = NIL;		/* in TopTransactionContext */
+static List *committed_ids = NIL;	/* in TopMemoryContext */
+
+/* Is `name` one of readmodel.deferred_databases? */
+bool
+readmodel_deferred_database_listed(const char *name)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	if (readmodel_deferred_databases == NULL)
+		return false;
+	copy = pstrdup(readmodel_deferred_databases);
+	if (!SplitIdentifierString(copy, ',', &names))
+		return false;
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/* The keys as text, with the pinned settings of the caller's sandbox. */
+static Datum
+keys_text_array(ReadModel *model, ModelWork *work)
+{
+	Datum	   *texts = palloc(sizeof(Datum) * Max(work->nkeys, 1));
+	Oid			typoutput;
+	bool		isvarlena;
+	int			i;
+
+	getTypeOutputInfo(model->key_type, &typoutput, &isvarlena);
+	for (i = 0; i < work->nkeys; i++)
+		texts[i] = CStringGetTextDatum(OidOutputFunctionCall(typoutput, work->keys[i]));
+	return PointerGetDatum(construct_array(texts, work->nkeys, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static void
+enqueue_model(ReadModel *model)
+{
+	ModelWork	work;
+	Oid			types[2] = {OIDOID, TEXTARRAYOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	MemoryContext old;
+	Enqueued   *entry;
+
+	if (!readmodel_queue_take(model->relid, &work))
+		return;
+	values[0] = ObjectIdGetDatum(model->relid);
+	if (work.full)
+		nulls[1] = 'n';			/* a rebuild */
+	else if (work.nkeys == 0)
+		return;
+	else
+		values[1] = keys_text_array(model, &work);
+	if (SPI_execute_with_args("INSERT INTO readmodel.deferred_queue (model, keys) "
+							  "VALUES ($1::pg_catalog.regclass, $2) RETURNING id",
+							  2, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not queue the keys of read model %s", model->qualname);
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	entry = palloc(sizeof(Enqueued));
+	entry->model = model->relid;
+	entry->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											1, &work.full));
+	pending_ids = lappend(pending_ids, entry);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Just before commit, after the queue is applied: the work of deferred
+ * models goes to the durable queue.  The worker applies its own work.
+ */
+void
+readmodel_deferred_enqueue(void)
+{
+	bool		shown;
+	bool		pushed = false;
+	List	   *pending;
+	ListCell   *lc;
+	Sandbox		sandbox;
+
+	if (readmodel_in_deferred_worker)
+		return;
+	shown = readmodel_queue_show_deferred(true);
+	pending = readmodel_queue_pending_models(false);
+	if (pending == NIL)
+	{
+		readmodel_queue_show_deferred(shown);
+		return;
+	}
+	/* just before commit no statement is running: no snapshot is set */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
+	foreach(lc, pending)
+	{
+		ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
+
+		if (model != NULL && model->deferred)
+			enqueue_model(model);
+	}
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_spi_finish();
+	if (pushed)
+		PopActiveSnapshot();
+	readmodel_queue_show_deferred(shown);
+}
+
+/* At COMMIT: the rows written are this session's to wait for. */
+void
+readmodel_deferred_xact_end(bool commit)
+{
+	ListCell   *lc;
+
+	if (commit)
+		foreach(lc, pending_ids)
+		{
+			Enqueued   *entry = lfirst(lc);
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+			Enqueued   *copy = palloc(sizeof(Enqueued));
+			ListCell   *lk;
+
+			*copy = *entry;
+			foreach(lk, committed_ids)
+				if (((Enqueued *) lfirst(lk))->model == entry->model)
+				{
+					committed_ids = foreach_delete_current(committed_ids, lk);
+					break;
+				}
+			committed_ids = lappend(committed_ids, copy);
+			MemoryContextSwitchTo(old);
+		}
+	pending_ids = NIL;
+}
+
+/* The id to wait for: this session's last row, else the newest one now. */
+static int64
+target_id(Oid model)
+{
+	ListCell   *lc;
+	bool		isnull;
+	Datum		arg = ObjectIdGetDatum(model);
+	Oid			type = OIDOID;
+
+	foreach(lc, committed_ids)
+		if (((Enqueued *) lfirst(lc))->model == model)
+			return ((Enqueued *) lfirst(lc))->id;
+	if (SPI_execute_with_args("SELECT pg_catalog.max(id) FROM readmodel.deferred_queue "
+							  "WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, &type, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the deferred queue");
+	arg = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(arg);
+}
+
+/* Is a row of `model` up to `id` still queued, as committed now? */
+static bool
+still_queued(Oid model, int64 id)
+{
+	Oid			types[2] = {OIDOID, INT8OID};
+	Datum		args[2] = {ObjectIdGetDatum(model), Int64GetDatum(id)};
+	SPIPlanPtr	plan = SPI_prepare("SELECT FROM readmodel.deferred_queue "
+								   "WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+								   "AND id OPERATOR(pg_catalog.<=) $2 LIMIT 1", 2, types);
+
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the deferred queue");
+	SPI_freeplan(plan);
+	return SPI_processed > 0;
+}
+
+/*
+ * readmodel.wait(name, timeout): wait until the worker applied this
+ * session's last committed changes of a deferred model; false on timeout.
+ */
+Datum
+readmodel_wait(PG_FUNCTION_ARGS)
+{
+	Oid			relid = readmodel_model_by_name(PG_GETARG_TEXT_PP(0));
+	Interval   *timeout = PG_GETARG_INTERVAL_P(1);
+	TimestampTz deadline;
+	ReadModel  *model = readmodel_lookup_model(relid);
+	Sandbox		sandbox;
+	bool		done = false;
+	int64		id;
+
+	if (model == NULL || !readmodel_may_see_model(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for read model %s", get_rel_name(relid))));
+	if (!model->deferred)
+		PG_RETURN_BOOL(true);	/* applied by its writers' commits */
+	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(GetCurrentTimestamp()),
+													   IntervalPGetDatum(timeout)));
+	readmodel_spi_connect();
+	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
+	id = target_id(relid);
+	while (!(done = !still_queued(relid, id)) && GetCurrentTimestamp() < deadline)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	readmodel_sandbox_leave(&sandbox);
+	readmodel_spi_finish();
+	PG_RETURN_BOOL(done);
+}

@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * deferred_worker.c
+ *	  Mode deferred, the worker's side: one background worker per database
+ *	  named in readmodel.deferred_databases applies the committed rows of
+ *	  readmodel.deferred_queue.
+ *
+ * Every readmodel.deferred_naptime milliseconds, and again at once while
+ * batches come full, the worker takes up to DEFERRED_BATCH rows in id
+ * order (FOR UPDATE SKIP LOCKED), queues their keys as a writer's capture
+ * would, deletes the rows and commits: the commit applies the queue (the
+ * deferred models' work is visible in this process), with the cascade to
+ * the models that read them.  Apply and dequeue commit together.  Many
+ * writers' transactions are applied by one worker transaction, each key
+ * once; keys are recomputed under the key locks with the latest snapshot,
+ * so the order of the rows does not change the result.
+ *
+ * Needs shared_preload_libraries; without it the declaration is refused.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/varlena.h"
+
+#include "cache.h"
+#include "catalog.h"
+#include "deferred.h"
+#include "queue.h"
+#include "sandbox.h"
+#include "util.h"
+
+PGDLLEXPORT void readmodel_deferred_main(Datum arg);
+
+#define DEFERRED_BATCH 1000
+
+/* One worker per listed database (at server start). */
+void
+readmodel_deferred_register(void)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	if (readmodel_deferred_databases == NULL || readmodel_deferred_databases[0] == '\0')
+		return;
+	copy = pstrdup(readmodel_deferred_databases);
+	if (!SplitIdentifierString(copy, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("readmodel.deferred_databases must be a list of database names")));
+	foreach(lc, names)
+	{
+		BackgroundWorker worker;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = 2;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_readmodel");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "readmodel_deferred_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "pg_readmodel deferred %s", (char *) lfirst(lc));
+		snprintf(worker.bgw_type, BGW_MAXLEN, "pg_readmodel deferred");
+		strlcpy(worker.bgw_extra, (char *) lfirst(lc), BGW_EXTRALEN);
+		RegisterBackgroundWorker(&worker);
+	}
+}
+
+/* Queue one row's keys (NULL: a rebuild) for its model. */
+static int
+queue_row(Oid relid, Datum keys, bool isnull)
+{
+	ReadModel  *model = readmodel_lookup_model(relid);
+	Datum	   *texts;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	Oid			typinput;
+	Oid			typioparam;
+
+	if (model == NULL || !model->deferred)
+		return 0;				/* dropped, or no longer deferred: moot */
+	if (isnull)
+	{
+		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
+		return 1;
+	}
+	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
+					  &texts, &nulls, &n);
+	getTypeInputInfo(model->key_type, &typinput, &typioparam);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			readmodel_queue_key(model,
+								OidInputFunctionCall(typinput, TextDatumGetCString(texts[i]),
+													 typioparam, -1),
+								model->relid, RM_OP_SYNC);
+	return n;
+}
+
+/* Record the batch per model in readmodel.deferred_applied. */
+static void
+record_applied(Oid relid, int64 keys)
+{
+	Oid			types[2] = {OIDOID, INT8OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int64GetDatum(keys)};
+
+	if (SPI_execute_with_args("INSERT INTO readmodel.deferred_applied AS a (model, applied_at, batches, keys) "
+							  "VALUES ($1::pg_catalog.regclass, pg_catalog.clock_timestamp(), 1, $2) "
+							  "ON CONFLICT (model) DO UPDATE SET applied_at = excluded.applied_at, "
+							  "batches = a.batches OPERATOR(pg_catalog.+) 1, "
+							  "keys = a.keys OPERATOR(pg_catalog.+) excluded.keys",
+							  2, types, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the deferred apply");
+}
+
+/* Take a batch, queue it, dequeue it; the caller's commit applies it. */
+static int
+take_batch(void)
+{
+	uint64		n;
+	uint64		i;
+	Datum	   *ids;
+	Oid		   *models;
+	int64	   *counts;
+	Datum		idarray;
+	Oid			type = INT8ARRAYOID;
+
+	if (SPI_execute("SELECT id, model::pg_catalog.oid, keys FROM readmodel.deferred_queue "
+					"ORDER BY id LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the deferred queue");
+	n = SPI_processed;
+	if (n == 0)
+		return 0;
+	ids = palloc(sizeof(Datum) * n);
+	models = palloc(sizeof(Oid) * n);
+	counts = palloc(sizeof(int64) * n);
+	{
+		SPITupleTable *rows = SPI_tuptable;
+		Sandbox		sandbox;
+
+		/* keys were written with these pinned settings (deferred.c) */
+		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		keys;
+
+			ids[i] = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
+			models[i] = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
+			keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
+			counts[i] = queue_row(models[i], keys, isnull);
+		}
+		readmodel_sandbox_leave(&sandbox);
+	}
+	idarray = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+							  1, &type, &idarray, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not dequeue the deferred keys");
+	for (i = 0; i < n; i++)
+		record_applied(models[i], counts[i]);
+	return (int) n;
+}
+
+/* One transaction: a batch applied and dequeued, or nothing to do. */
+static int
+apply_batch(void)
+{
+	int			n = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_readmodel: applying deferred read-model keys");
+	if (OidIsValid(get_extension_oid("pg_readmodel", true)) &&
+		OidIsValid(get_relname_relid("deferred_queue",
+									 get_namespace_oid(READMODEL_SCHEMA, true))))
+	{
+		readmodel_spi_connect();
+		n = take_batch();
+		readmodel_spi_finish();
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();		/* applies the queue, then commits */
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return n;
+}
+
+void
+readmodel_deferred_main(Datum arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+
+	readmodel_in_deferred_worker = true;
+	(void) readmodel_queue_show_deferred(true);
+	for (;;)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 readmodel_deferred_naptime, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		while (apply_batch() == DEFERRED_BATCH)
+			CHECK_FOR_INTERRUPTS();
+	}
+}

@@ -1,0 +1,137 @@
+
+# Mode deferred (issue 12): writers record the keys they changed in
+# readmodel.deferred_queue in their own transaction; the background worker
+# of each listed database applies committed rows and deletes them in one
+# transaction.  Checked here: the model is exact once readmodel.wait()
+# returns, for single writes, a burst of transactions, a rebuild (TRUNCATE),
+# a cascade to a commit-mode model, two databases; after the worker is
+# killed (the postmaster restarts every backend: crash recovery) with keys
+# queued, and after a clean restart with keys queued; and the refusal
+# where no worker runs.
+
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use ReadModelTest;
+
+my $node = rm_node('deferred', preload => 1,
+	conf => "readmodel.deferred_databases = 'postgres, second'\n"
+	  . "readmodel.deferred_naptime = 20\n"
+	  . "restart_after_crash = on\n");
+$node->safe_psql('postgres', 'CREATE DATABASE second');
+$node->safe_psql('postgres', 'CREATE DATABASE unlisted');
+
+my $schema = q{
+CREATE EXTENSION pg_readmodel;
+CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int NOT NULL REFERENCES tb_user,
+                      title text NOT NULL);
+CREATE INDEX ON tb_post (fk_user);
+INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 20) g;
+INSERT INTO tb_post SELECT g, 1 + g % 20, 'post ' || g FROM generate_series(1, 200) g;
+SELECT readmodel.create('tv_post', $$
+    SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+$$, '{"mode": "deferred"}');
+-- a commit-mode model reading the deferred one: the worker's apply cascades
+SELECT readmodel.create('tv_user_posts', $$
+    SELECT p.fk_user, count(*) AS posts, max(p.data->>'author') AS author
+    FROM tv_post p WHERE p.fk_user IS NOT NULL GROUP BY p.fk_user
+$$);
+};
+$node->safe_psql($_, $schema) for ('postgres', 'second');
+
+sub exact
+{
+	my ($db, $label) = @_;
+	is($node->safe_psql($db, "SELECT readmodel.wait('tv_post', '30 s')"), 't',
+		"$label: wait() returns true");
+	is($node->safe_psql($db,
+			"SELECT (SELECT count(*) FROM readmodel.verify('tv_post')) + "
+			  . "(SELECT count(*) FROM readmodel.verify('tv_user_posts'))"),
+		'0', "$label: both models exact");
+}
+
+# single writes, then read-your-writes across transactions with wait()
+$node->safe_psql('postgres', q{
+UPDATE tb_user SET name = 'renamed' WHERE pk_user = 3;
+INSERT INTO tb_post VALUES (1000, 3, 'new');
+DELETE FROM tb_post WHERE pk_post = 7;
+});
+exact('postgres', 'single writes');
+is($node->safe_psql('postgres', "SELECT data->>'author' FROM tv_post WHERE pk_post = 1000"),
+	'renamed', 'the new post shows the renamed author');
+is($node->safe_psql('postgres',
+		"SELECT queued_batches FROM readmodel.freshness WHERE name = 'tv_post'::regclass"),
+	'0', 'freshness: nothing queued');
+ok($node->safe_psql('postgres',
+		"SELECT batches_applied > 0 AND last_applied_at IS NOT NULL FROM readmodel.freshness "
+		  . "WHERE name = 'tv_post'::regclass") eq 't', 'freshness: the worker applied batches');
+
+# a burst of 300 transactions, each its own commit
+$node->safe_psql('postgres', q{
+CREATE PROCEDURE burst() LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..300 LOOP
+        UPDATE tb_post SET title = 'burst ' || i WHERE pk_post = 1 + i % 200;
+        COMMIT;
+    END LOOP;
+END $$;
+CALL burst();
+});
+exact('postgres', 'a burst of 300 transactions');
+
+# a rebuild: TRUNCATE and refill in one transaction
+$node->safe_psql('postgres', q{
+BEGIN;
+TRUNCATE tb_post;
+INSERT INTO tb_post SELECT g, 1 + g % 7, 'refilled ' || g FROM generate_series(1, 50) g;
+COMMIT;
+});
+exact('postgres', 'TRUNCATE and refill');
+
+# the second database has its own worker
+$node->safe_psql('second', "UPDATE tb_user SET name = 'second db' WHERE pk_user = 1");
+exact('second', 'second database');
+
+# the worker is killed with keys queued: crash recovery, then applied
+$node->safe_psql('postgres', q{
+ALTER SYSTEM SET readmodel.deferred_naptime = 5000;
+SELECT pg_reload_conf();
+});
+sleep(1);
+$node->safe_psql('postgres', "UPDATE tb_user SET name = 'before the crash' WHERE pk_user = 2");
+my $pid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_readmodel deferred' "
+	  . "AND datname = 'postgres'");
+ok($pid =~ /^\d+$/, 'the worker of database postgres runs');
+kill 'KILL', $pid;
+$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET readmodel.deferred_naptime;
+SELECT pg_reload_conf();
+});
+exact('postgres', 'after the worker was killed');
+is($node->safe_psql('postgres', "SELECT data->>'author' FROM tv_post WHERE pk_post = 1"),
+	'before the crash', 'the change queued before the crash is applied');
+
+# a clean restart with keys queued
+$node->stop;
+$node->start;
+$node->safe_psql('postgres', "UPDATE tb_user SET name = 'after restart' WHERE pk_user = 1");
+$node->restart;
+exact('postgres', 'after a restart');
+
+# no worker in this database: refused, with a hint
+$node->safe_psql('unlisted', 'CREATE EXTENSION pg_readmodel; CREATE TABLE t (id int PRIMARY KEY)');
+my ($rc, $out, $err) = $node->psql('unlisted',
+	q{SELECT readmodel.create('tv_t', 'SELECT t.id FROM t', '{"mode": "deferred"}')});
+isnt($rc, 0, 'a deferred model where no worker runs is refused');
+like($err, qr/no deferred worker runs in database "unlisted"/, 'the refusal says why');
+
+$node->stop;
+done_testing();

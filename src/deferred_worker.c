@@ -176,8 +176,21 @@ take_batch(void)
 	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
 							  1, &type, &idarray, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not dequeue the deferred keys");
+	/* one record per model of the batch (rows come in id order, not grouped) */
 	for (i = 0; i < n; i++)
+	{
+		uint64		j;
+		bool		first = true;
+
+		for (j = 0; j < i && first; j++)
+			first = (models[j] != models[i]);
+		if (!first)
+			continue;
+		for (j = i + 1; j < n; j++)
+			if (models[j] == models[i])
+				counts[i] += counts[j];
 		record_applied(models[i], counts[i]);
+	}
 	return (int) n;
 }
 

@@ -63,7 +63,7 @@ trap 'rm -rf "$dir"; [ $CPU = 1 ] && bench_settings RESET ""' EXIT
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d $DB "$@"; }
 
 setup() {   # mode, or "bare"
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     product_tables "$PRODUCTS" | q
     [ "$1" = bare ] || product_model "{\"mode\": \"$1\"}" | q
 }
@@ -116,4 +116,4 @@ check_exact "1,000 writes/s"
 sort -n "$dir/lag" | awk -v tps="$rate_tps" '{ v[NR] = $1 } END {
     printf "at 1,000 writes/s (achieved %.0f tps): lag p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)\n",
         tps, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR], NR }'
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"

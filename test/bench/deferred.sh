@@ -66,6 +66,14 @@ setup() {   # mode, or "bare"
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     product_tables "$PRODUCTS" | q
     [ "$1" = bare ] || product_model "{\"mode\": \"$1\"}" | q
+    # the worker lost its database with the DROP: wait until it is back
+    for _ in $(seq 1 100); do
+        [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity
+              WHERE backend_type = 'pg_readmodel deferred' AND datname = '$DB'")" = 1 ] && return
+        sleep 0.1
+    done
+    echo "deferred.sh: the deferred worker of $DB did not start" >&2
+    exit 1
 }
 
 cat > "$dir/write.sql" <<SQL

@@ -221,9 +221,14 @@ RESET extra_float_digits;
 SET search_path = mm, public;
 SELECT count(*) AS problems FROM readmodel.verify('tv_post');
 
--- o. mode deferred needs its background worker (t/009_deferred.pl runs it)
+-- o. mode deferred needs its background worker (t/009_deferred.pl runs it);
+-- lag limits are intervals, and only for it
 SELECT readmodel.create('tv_deferred', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
                         '{"mode": "deferred"}');
+SELECT readmodel.create('tv_deferred', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
+                        '{"max_lag": "1 s"}');
+SELECT readmodel.create('tv_deferred', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
+                        '{"expected_lag": "soon"}');
 
 RESET ROLE;
 SET client_min_messages = warning;

@@ -412,6 +412,16 @@ options_text(CatalogRow *row)
 	}
 	if (row->versioned)
 		appendStringInfo(&buf, "%s\"version\": true", buf.len > 1 ? ", " : "");
+	if (row->expected_lag)
+	{
+		appendStringInfo(&buf, "%s\"expected_lag\": ", buf.len > 1 ? ", " : "");
+		escape_json(&buf, row->expected_lag);
+	}
+	if (row->max_lag)
+	{
+		appendStringInfo(&buf, "%s\"max_lag\": ", buf.len > 1 ? ", " : "");
+		escape_json(&buf, row->max_lag);
+	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

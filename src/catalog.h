@@ -41,6 +41,8 @@ typedef struct CatalogRow
 	bool		feed;			/* options->'feed' */
 	char	   *notify_channel; /* options->'notify', or NULL */
 	bool		versioned;		/* options->'version' */
+	char	   *expected_lag;	/* options->'expected_lag', written only */
+	char	   *max_lag;		/* options->'max_lag', written only */
 } CatalogRow;
 
 extern Oid	readmodel_catalog_relid(bool missing_ok);

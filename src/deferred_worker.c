@@ -156,10 +156,7 @@ take_batch(void)
 	counts = palloc(sizeof(int64) * n);
 	{
 		SPITupleTable *rows = SPI_tuptable;
-		Sandbox		sandbox;
 
-		/* keys were written with these pinned settings (deferred.c) */
-		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 		for (i = 0; i < n; i++)
 		{
 			bool		isnull;
@@ -170,7 +167,6 @@ take_batch(void)
 			keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
 			counts[i] = queue_row(models[i], keys, isnull);
 		}
-		readmodel_sandbox_leave(&sandbox);
 	}
 	idarray = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
@@ -208,8 +204,18 @@ apply_batch(void)
 		OidIsValid(get_relname_relid("deferred_queue",
 									 get_namespace_oid(READMODEL_SCHEMA, true))))
 	{
+		Sandbox		sandbox;
+
+		/*
+		 * As the extension's owner with the pinned settings: the keys were
+		 * written so (deferred.c), and no object of the database's users
+		 * is on this search_path.  Each model's apply, at the commit, runs
+		 * as its owner.
+		 */
 		readmodel_spi_connect();
+		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 		n = take_batch();
+		readmodel_sandbox_leave(&sandbox);
 		readmodel_spi_finish();
 	}
 	PopActiveSnapshot();

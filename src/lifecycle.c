@@ -47,6 +47,7 @@
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 #include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
@@ -81,6 +82,8 @@ typedef struct CreateOptions
 	const char *mode;			/* "commit", "statement" or "manual" */
 	bool		replicated;		/* capture what a subscription applies too */
 	bool		versioned;		/* add version and projected_at */
+	char	   *expected_lag;	/* mode deferred: health_check() limits, */
+	char	   *max_lag;		/* as interval texts, or NULL */
 	bool		feed;			/* keep the keys each transaction changes */
 	char	   *notify_channel; /* and NOTIFY them there at commit */
 	bool		replace;
@@ -202,6 +205,20 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 	}
 	else if (strcmp(name, "feed") == 0 || strcmp(name, "notify") == 0)
 		feed_option(out, name, v, text);
+	else if (strcmp(name, "expected_lag") == 0 || strcmp(name, "max_lag") == 0)
+	{
+		if (text == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" must be an interval, such as \"100 ms\"", name)));
+		/* an error here names the bad interval */
+		(void) DirectFunctionCall3(interval_in, CStringGetDatum(text),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		if (strcmp(name, "expected_lag") == 0)
+			out->expected_lag = text;
+		else
+			out->max_lag = text;
+	}
 	else if (strcmp(name, "partition_by") == 0)
 		out->partitioning = readmodel_partitioning_parse(v);
 	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0 ||
@@ -222,7 +239,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\", \"notify\" and \"version\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\", \"notify\", \"version\", \"expected_lag\" and \"max_lag\".")));
 }
 
 static void
@@ -249,6 +266,11 @@ parse_options(Jsonb *options, CreateOptions *out)
 		else if (tok == WJB_VALUE)
 			set_option(out, current, &v);
 	}
+	if ((out->expected_lag || out->max_lag) && strcmp(out->mode, "deferred") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"expected_lag\" and \"max_lag\" are for mode \"deferred\""),
+				 errdetail("A read model of another mode is up to date when its writers commit.")));
 	if (out->replicated && strcmp(out->mode, "manual") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -637,6 +659,8 @@ record_model(Oid relid, Oid viewid, ModelAnalysis *analysis,
 	row.partition_spec = options->partitioning ? options->partitioning->spec : NULL;
 	row.feed = options->feed;
 	row.versioned = options->versioned;
+	row.expected_lag = options->expected_lag;
+	row.max_lag = options->max_lag;
 	/* notify: true names the channel after the table */
 	row.notify_channel = options->notify_channel == NULL ? NULL :
 		options->notify_channel[0] != '\0' ? options->notify_channel : get_rel_name(relid);

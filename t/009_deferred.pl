@@ -16,6 +16,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use ReadModelTest;
 
 my $node = rm_node('deferred', preload => 1,
@@ -37,6 +38,9 @@ SELECT readmodel.create('tv_post', $$
     SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name) AS data
     FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
 $$, '{"mode": "deferred"}');
+-- lag limits for health_check()
+SELECT readmodel.create('tv_user_lag', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
+                        '{"mode": "deferred", "expected_lag": "1 ms", "max_lag": "1 h"}');
 -- a commit-mode model reading the deferred one: the worker's apply cascades
 SELECT readmodel.create('tv_user_posts', $$
     SELECT p.fk_user, count(*) AS posts, max(p.data->>'author') AS author
@@ -105,6 +109,13 @@ SELECT pg_reload_conf();
 });
 sleep(1);
 $node->safe_psql('postgres', "UPDATE tb_user SET name = 'before the crash' WHERE pk_user = 2");
+usleep(100_000);
+is($node->safe_psql('postgres',
+		"SELECT status FROM readmodel.health_check() WHERE component = 'public.tv_user_lag'"),
+	'warning', 'health_check(): a lag over expected_lag is a warning');
+like($node->safe_psql('postgres',
+		"SELECT message FROM readmodel.health_check() WHERE component = 'public.tv_user_lag'"),
+	qr/exceeds expected_lag/, 'and says so');
 my $pid = $node->safe_psql('postgres',
 	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_readmodel deferred' "
 	  . "AND datname = 'postgres'");
@@ -125,6 +136,11 @@ $node->start;
 $node->safe_psql('postgres', "UPDATE tb_user SET name = 'after restart' WHERE pk_user = 1");
 $node->restart;
 exact('postgres', 'after a restart');
+is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_user_lag', '30 s')"), 't',
+	'the lag-limited model drains too');
+is($node->safe_psql('postgres',
+		"SELECT status FROM readmodel.health_check() WHERE component = 'public.tv_user_lag'"),
+	'ok', 'health_check(): drained, it is ok');
 
 # no worker in this database: refused, with a hint
 $node->safe_psql('unlisted', 'CREATE EXTENSION pg_readmodel; CREATE TABLE t (id int PRIMARY KEY)');

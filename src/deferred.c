@@ -98,6 +98,7 @@ static void
 enqueue_model(ReadModel *model)
 {
 	ModelWork	work;
+	bool		isnull;
 	Oid			types[2] = {OIDOID, TEXTARRAYOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
@@ -121,7 +122,7 @@ enqueue_model(ReadModel *model)
 	entry = palloc(sizeof(Enqueued));
 	entry->model = model->relid;
 	entry->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											1, &work.full));
+											1, &isnull));
 	pending_ids = lappend(pending_ids, entry);
 	MemoryContextSwitchTo(old);
 }

@@ -29,50 +29,60 @@
 
 /*
  * The model rows of these keys (all rows if keys is NULL), as one text, as
- * `snapshot` sees them: the table and tuple id of each version.
+ * the snapshot it runs under sees them: the table and tuple id of each
+ * version.
  */
-static char *
-row_versions(ReadModel *model, Datum *keys, int nkeys, Snapshot snapshot)
+static SPIPlanPtr
+versions_plan(ReadModel *model, bool keyed)
 {
-	int			nargs = keys ? readmodel_key_ncolumns(model) : 0;
+	int			nargs = keyed ? readmodel_key_ncolumns(model) : 0;
 	Oid		   *argtypes = palloc(sizeof(Oid) * Max(nargs, 1));
-	Datum	   *args = palloc(sizeof(Datum) * Max(nargs, 1));
-	char	   *sql;
 	SPIPlanPtr	plan;
+
+	if (keyed)
+		readmodel_key_arg_types(model, argtypes);
+	plan = SPI_prepare(psprintf("SELECT pg_catalog.string_agg(s.v, ',' ORDER BY s.v) FROM "
+								"(SELECT t.tableoid::pg_catalog.text OPERATOR(pg_catalog.||) ':' "
+								"OPERATOR(pg_catalog.||) t.ctid::pg_catalog.text AS v FROM %s t%s) s",
+								model->qualname,
+								keyed ? psprintf(" WHERE %s", readmodel_key_any_sql(model, "t")) : ""),
+					   nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the row versions of %s", model->qualname);
+	return plan;
+}
+
+static char *
+row_versions(SPIPlanPtr plan, Datum *args, Snapshot snapshot)
+{
 	bool		isnull;
 	Datum		value;
 
-	if (keys)
-	{
-		readmodel_key_arg_types(model, argtypes);
-		readmodel_key_args(model, keys, nkeys, args);
-	}
-	sql = psprintf("SELECT pg_catalog.string_agg(s.v, ',' ORDER BY s.v) FROM "
-				   "(SELECT t.tableoid::pg_catalog.text OPERATOR(pg_catalog.||) ':' "
-				   "OPERATOR(pg_catalog.||) t.ctid::pg_catalog.text AS v FROM %s t%s) s",
-				   model->qualname,
-				   keys ? psprintf(" WHERE %s", readmodel_key_any_sql(model, "t")) : "");
-	plan = SPI_prepare(sql, nargs, argtypes);
-	if (plan == NULL ||
-		SPI_execute_snapshot(plan, args, NULL, snapshot, InvalidSnapshot,
+	if (SPI_execute_snapshot(plan, args, NULL, snapshot, InvalidSnapshot,
 							 true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the row versions of %s", model->qualname);
+		elog(ERROR, "could not read the row versions of a read model");
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	SPI_freeplan(plan);
 	return isnull ? "" : TextDatumGetCString(value);
 }
 
 void
 readmodel_check_snapshot_sees(ReadModel *model, Datum *keys, int nkeys)
 {
+	SPIPlanPtr	plan;
+	Datum	   *args;
 	char	   *latest;
 	char	   *own;
 
 	if (!IsolationUsesXactSnapshot() || readmodel_apply_at_commit_in_progress() ||
 		(keys != NULL && nkeys == 0))
 		return;
-	latest = row_versions(model, keys, nkeys, GetLatestSnapshot());
-	own = row_versions(model, keys, nkeys, GetTransactionSnapshot());
+	plan = versions_plan(model, keys != NULL);
+	args = palloc(sizeof(Datum) * Max(readmodel_key_ncolumns(model), 1));
+	if (keys)
+		readmodel_key_args(model, keys, nkeys, args);
+	latest = row_versions(plan, args, GetLatestSnapshot());
+	own = row_versions(plan, args, GetTransactionSnapshot());
+	SPI_freeplan(plan);
 	if (strcmp(latest, own) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),

@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
 done
 
 . test/bench/server.sh
+. test/bench/product_schema.sh
 DB=readmodel_bulk
 
 if [ $CPU = 1 ]; then
@@ -69,25 +70,9 @@ INSERT INTO tb_category SELECT g, 'category ' || g FROM generate_series(1, 1000)
 INSERT INTO tb_supplier SELECT g, 'supplier ' || g FROM generate_series(1, 100) g;
 SQL
     if [ "$with_models" = 1 ]; then
+        product_model '{}' | q
         q <<'SQL'
 SET client_min_messages = warning;
-SELECT readmodel.create('tv_product', $$
-    SELECT p.pk_product, p.id, p.fk_category, p.fk_supplier,
-           jsonb_build_object(
-               'id', p.id, 'name', p.name, 'price', p.price,
-               'category', jsonb_build_object('id', c.pk_category, 'name', c.name),
-               'supplier', jsonb_build_object('id', s.pk_supplier, 'name', s.name),
-               'reviews', COALESCE(jsonb_agg(jsonb_build_object('rating', r.rating, 'body', r.body)
-                                             ORDER BY r.pk_review)
-                                   FILTER (WHERE r.pk_review IS NOT NULL), '[]'::jsonb),
-               'avg_rating', avg(r.rating)) AS data
-    FROM tb_product p
-    LEFT JOIN tb_category c ON c.pk_category = p.fk_category
-    LEFT JOIN tb_supplier s ON s.pk_supplier = p.fk_supplier
-    LEFT JOIN tb_review r ON r.fk_product = p.pk_product
-    GROUP BY p.pk_product, p.id, p.fk_category, p.fk_supplier, p.name, p.price,
-             c.pk_category, c.name, s.pk_supplier, s.name
-$$) IS NOT NULL;
 SELECT readmodel.create('tv_category', $$
     SELECT c.pk_category, c.name, count(*) AS products, sum(p.price) AS total_price,
            avg(p.price) AS avg_price, max(p.price) AS max_price

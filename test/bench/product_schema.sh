@@ -1,5 +1,6 @@
-# test/bench/product_schema.sh -- sourced by read_your_writes.sh and
-# deferred.sh: the design's catalog and its tv_product, as SQL on stdout.
+# test/bench/product_schema.sh -- sourced by read_your_writes.sh, deferred.sh
+# (tables and model) and bulk_load.sh (the model): the design's catalog and
+# its tv_product, as SQL on stdout.
 
 # product_tables N: 100 categories, 20 suppliers, N products, 5 reviews each
 product_tables() {

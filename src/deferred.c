@@ -38,6 +38,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "deferred.h"
+#include "keys.h"
 #include "lifecycle.h"
 #include "queue.h"
 #include "sandbox.h"
@@ -83,13 +84,10 @@ static Datum
 keys_text_array(ReadModel *model, ModelWork *work)
 {
 	Datum	   *texts = palloc(sizeof(Datum) * Max(work->nkeys, 1));
-	Oid			typoutput;
-	bool		isvarlena;
 	int			i;
 
-	getTypeOutputInfo(model->key_type, &typoutput, &isvarlena);
 	for (i = 0; i < work->nkeys; i++)
-		texts[i] = CStringGetTextDatum(OidOutputFunctionCall(typoutput, work->keys[i]));
+		texts[i] = CStringGetTextDatum(readmodel_key_out(model, work->keys[i]));
 	return PointerGetDatum(construct_array(texts, work->nkeys, TEXTOID, -1, false,
 										   TYPALIGN_INT));
 }

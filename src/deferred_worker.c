@@ -45,6 +45,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "deferred.h"
+#include "keys.h"
 #include "queue.h"
 #include "sandbox.h"
 #include "util.h"
@@ -94,8 +95,6 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	bool	   *nulls;
 	int			n;
 	int			i;
-	Oid			typinput;
-	Oid			typioparam;
 
 	if (model == NULL || !model->deferred)
 		return 0;				/* dropped, or no longer deferred: moot */
@@ -106,12 +105,9 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	}
 	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
 					  &texts, &nulls, &n);
-	getTypeInputInfo(model->key_type, &typinput, &typioparam);
 	for (i = 0; i < n; i++)
 		if (!nulls[i])
-			readmodel_queue_key(model,
-								OidInputFunctionCall(typinput, TextDatumGetCString(texts[i]),
-													 typioparam, -1),
+			readmodel_queue_key(model, readmodel_key_in(model, TextDatumGetCString(texts[i])),
 								model->relid, RM_OP_SYNC);
 	return n;
 }

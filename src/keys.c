@@ -229,6 +229,49 @@ readmodel_key_from_slot(ReadModel *model, TupleTableSlot *slot, List *recipe,
 	return readmodel_key_form(model, values, nulls, isnull);
 }
 
+/*
+ * A key as text, for the durable queues (deferred.c): the output of its
+ * type, a record's for a composite key.  Callers pin the output settings.
+ */
+char *
+readmodel_key_out(ReadModel *model, Datum key)
+{
+	Oid			typoutput;
+	bool		isvarlena;
+
+	getTypeOutputInfo(model->key_desc ? RECORDOID : model->key_type,
+					  &typoutput, &isvarlena);
+	return OidOutputFunctionCall(typoutput, key);
+}
+
+/* The key readmodel_key_out() spelled, formed as capture forms it. */
+Datum
+readmodel_key_in(ReadModel *model, char *text)
+{
+	TupleDesc	desc = model->key_desc;
+	Oid			typinput;
+	Oid			typioparam;
+	HeapTupleHeader header;
+	HeapTupleData tuple;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		isnull;
+
+	getTypeInputInfo(desc ? RECORDOID : model->key_type, &typinput, &typioparam);
+	if (desc == NULL)
+		return OidInputFunctionCall(typinput, text, typioparam, -1);
+	header = DatumGetHeapTupleHeader(OidInputFunctionCall(typinput, text, typioparam,
+														  desc->tdtypmod));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = header;
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	heap_deform_tuple(&tuple, desc, values, nulls);
+	return readmodel_key_form(model, values, nulls, &isnull);
+}
+
 /* The array types of the statement parameters keys are passed as. */
 void
 readmodel_key_arg_types(ReadModel *model, Oid *types)

@@ -127,17 +127,17 @@ check_deferred_allowed(void)
 				 errhint("Add \"%s\" to readmodel.deferred_databases and restart the server.", db)));
 }
 
-/* Its queue holds keys of one column, not window partitions. */
+/* Its queue holds keys, not window partitions. */
 static void
 check_deferred_key(ModelAnalysis *analysis, CreateOptions *options, const char *qualname)
 {
 	if (strcmp(options->mode, "deferred") != 0)
 		return;
-	if (list_length(analysis->key_columns) != 1 || analysis->unit_columns != NIL)
+	if (analysis->unit_columns != NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("read model %s cannot have mode \"deferred\"", qualname),
-				 errdetail("Mode deferred supports models with a key of one column, recomputed by key (no window partitions)."),
+				 errdetail("Mode deferred supports models recomputed by key, not by window partition."),
 				 errhint("Use mode \"commit\".")));
 }
 

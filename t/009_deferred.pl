@@ -4,7 +4,7 @@
 # of each listed database applies committed rows and deletes them in one
 # transaction.  Checked here: the model is exact once readmodel.wait()
 # returns, for single writes, a burst of transactions, a rebuild (TRUNCATE),
-# a cascade to a commit-mode model, two databases; after the worker is
+# a cascade to a commit-mode model, a composite key, two databases; after the worker is
 # killed (the postmaster restarts every backend: crash recovery) with keys
 # queued, and after a clean restart with keys queued; and the refusal
 # where no worker runs.
@@ -41,6 +41,10 @@ $$, '{"mode": "deferred"}');
 -- lag limits for health_check()
 SELECT readmodel.create('tv_user_lag', $$ SELECT u.pk_user, u.name FROM tb_user u $$,
                         '{"mode": "deferred", "expected_lag": "1 ms", "max_lag": "1 h"}');
+-- a composite key, with titles that need quoting as a record
+SELECT readmodel.create('tv_title_count', $$
+    SELECT p.fk_user, p.title, count(*) AS n FROM tb_post p GROUP BY p.fk_user, p.title
+$$, '{"mode": "deferred", "key": ["fk_user", "title"]}');
 -- a commit-mode model reading the deferred one: the worker's apply cascades
 SELECT readmodel.create('tv_user_posts', $$
     SELECT p.fk_user, count(*) AS posts, max(p.data->>'author') AS author
@@ -55,9 +59,13 @@ sub exact
 	is($node->safe_psql($db, "SELECT readmodel.wait('tv_post', '30 s')"), 't',
 		"$label: wait() returns true");
 	is($node->safe_psql($db,
+			"SELECT readmodel.wait('tv_title_count', '30 s')"), 't',
+		"$label: wait() returns true for the composite key");
+	is($node->safe_psql($db,
 			"SELECT (SELECT count(*) FROM readmodel.verify('tv_post')) + "
+			  . "(SELECT count(*) FROM readmodel.verify('tv_title_count')) + "
 			  . "(SELECT count(*) FROM readmodel.verify('tv_user_posts'))"),
-		'0', "$label: both models exact");
+		'0', "$label: the models are exact");
 }
 
 # single writes, then read-your-writes across transactions with wait()
@@ -65,8 +73,13 @@ $node->safe_psql('postgres', q{
 UPDATE tb_user SET name = 'renamed' WHERE pk_user = 3;
 INSERT INTO tb_post VALUES (1000, 3, 'new');
 DELETE FROM tb_post WHERE pk_post = 7;
+INSERT INTO tb_post VALUES (1001, 4, 'a "quoted", (odd) title\'), (1002, 4, ''), (1003, 4, '');
 });
 exact('postgres', 'single writes');
+is($node->safe_psql('postgres',
+		"SELECT string_agg(n || ':' || title, '|' ORDER BY title) FROM tv_title_count WHERE fk_user = 4 "
+		  . "AND (title = '' OR title LIKE 'a %')"),
+	'2:|1:a "quoted", (odd) title\\', 'composite keys that need quoting are applied');
 is($node->safe_psql('postgres', "SELECT data->>'author' FROM tv_post WHERE pk_post = 1000"),
 	'renamed', 'the new post shows the renamed author');
 is($node->safe_psql('postgres',

@@ -241,9 +241,9 @@ BEGIN
 END
 $$;
 
--- d) Suspend for a bulk load, then resume: writes meanwhile cost the model
---    nothing (it is not maintained), health_check warns, and resume
---    rebuilds it by diff, after the writers in progress.
+-- d) Suspend for a bulk load, then resume: the model is not maintained
+--    meanwhile, health_check warns, and resume, after the writers in
+--    progress, replays the keys they recorded (sql/suspend_replay).
 SELECT readmodel.suspend('tv_user');
 SELECT name, status, reason FROM readmodel.models WHERE name = 'tv_user'::regclass;
 UPDATE tb_user SET full_name = full_name || '!';

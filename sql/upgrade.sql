@@ -93,6 +93,20 @@ INSERT INTO tb_tag VALUES (1, 'pg');
 SELECT readmodel.sync('tv_tag', ARRAY[1]);
 SELECT * FROM tv_tag;
 SELECT name, mode, status FROM readmodel.models ORDER BY 1;
+-- before 0.8 a suspended model's writers record nothing
+SELECT readmodel.suspend('tv_user');
+UPDATE tb_user SET name = 'suspended under 0.7';
+SELECT to_regclass('readmodel.suspended_queue') AS no_queue;
+-- 0.8: the keys of suspended models' writers, replayed by resume()
+ALTER EXTENSION pg_readmodel UPDATE TO '0.8';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+-- suspended before: marked for a rebuild, which the 0.7 write needs
+SELECT count(*) AS markers FROM readmodel.suspended_queue WHERE keys IS NULL;
+UPDATE tb_user SET name = 'suspended under 0.8';
+SELECT readmodel.resume('tv_user');
+SELECT data FROM tv_user;
+SELECT * FROM readmodel.verify('tv_user');
+SELECT count(*) AS queued_rows FROM readmodel.suspended_queue;
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -44,6 +44,7 @@
 #include "partitions.h"
 #include "queue.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "stats.h"
 #include "util.h"
 
@@ -309,7 +310,8 @@ delta_init(CaptureState *state, ModelCapture *mc, Oid source)
 {
 	DeltaPlan  *plan;
 
-	if (state->recompute_only || list_length(mc->msource->routes) != 1 ||
+	if (state->recompute_only || ModelQueuesKeysOnly(mc->model) ||
+		list_length(mc->msource->routes) != 1 ||
 		!readmodel_delta_captures(mc->model, source))
 		return;
 	plan = mc->model->analysis->delta;
@@ -322,22 +324,29 @@ delta_init(CaptureState *state, ModelCapture *mc, Oid source)
 	mc->delta = readmodel_delta_begin(mc->model, source);
 }
 
+/*
+ * Set up the capture of `nrows` rows for the source's models; a suspended
+ * model past its budget (suspend.c) is left out.
+ */
 static void
-capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
+capture_init(CaptureState *state, SourceTable *source, TupleDesc desc, int64 nrows)
 {
 	ListCell   *lm,
 			   *ls;
 	int			i = 0;
 
 	state->source = source;
-	state->nmodels = list_length(source->models);
-	state->models = palloc0(sizeof(ModelCapture) * state->nmodels);
+	state->models = palloc0(sizeof(ModelCapture) * Max(list_length(source->models), 1));
 	forboth(lm, source->models, ls, source->msources)
 	{
-		ModelCapture *mc = &state->models[i++];
+		ModelCapture *mc;
 		ListCell   *lr;
 		int			r = 0;
 
+		if (((ReadModel *) lfirst(lm))->suspended &&
+			!readmodel_suspended_records(lfirst(lm), nrows))
+			continue;
+		mc = &state->models[i++];
 		mc->model = lfirst(lm);
 		mc->msource = lfirst(ls);
 		mc->starts = palloc(sizeof(ValueList) * Max(list_length(mc->msource->routes), 1));
@@ -355,6 +364,7 @@ capture_init(CaptureState *state, SourceTable *source, TupleDesc desc)
 			values_init(&mc->patches[r++], ((PatchTarget *) lfirst(lr))->via_type);
 		delta_init(state, mc, source->relid);
 	}
+	state->nmodels = i;
 	state->nschemes = list_length(source->lock_schemes);
 	state->schemes = palloc(sizeof(LockScheme *) * Max(state->nschemes, 1));
 	state->lockvals = palloc(sizeof(ValueList) * Max(state->nschemes, 1));
@@ -416,8 +426,8 @@ capture_row(CaptureState *state, TupleTableSlot *old, TupleTableSlot *new)
 			readmodel_delta_row(mc->delta, new, 1);
 			continue;
 		}
-		/* the deferred queue holds keys: no patches */
-		if (update && !mc->model->deferred &&
+		/* the durable queues hold keys: no patches */
+		if (update && !ModelQueuesKeysOnly(mc->model) &&
 			only_patch_columns_changed(mc->msource, old, new))
 		{
 			foreach(lr, mc->msource->patches)
@@ -774,7 +784,17 @@ capture_rows(TriggerData *trig, SourceTable *source, int op,
 	reader_init(&news, (op & (RM_OP_UPDATE | RM_OP_INSERT)) ? trig->tg_newtable : NULL,
 				RelationGetDescr(rel), map);
 	memset(&state, 0, sizeof(state));
-	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel));
+	/* an UPDATE's old and new rows are mostly the same keys */
+	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel),
+				 Max(olds.store ? tuplestore_tuple_count(olds.store) : 0,
+					 news.store ? tuplestore_tuple_count(news.store) : 0));
+	if (state.nmodels == 0)
+	{
+		/* only suspended models past their budget: nothing per row */
+		reader_end(&olds);
+		reader_end(&news);
+		return 0;
+	}
 	if (OidIsValid(state.delta_owner))
 		readmodel_sandbox_enter(&sandbox, state.delta_owner);
 	for (;;)
@@ -837,7 +857,7 @@ readmodel_capture_named_rows(ReadModel *model, ModelSource *msource,
 	source.lock_schemes = model_lock_schemes(model, msource->relid);
 	memset(&state, 0, sizeof(state));
 	state.recompute_only = true;
-	capture_init(&state, &source, desc);
+	capture_init(&state, &source, desc, nrows);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 	for (i = 0; i < nrows; i++)
 	{
@@ -975,7 +995,7 @@ capture_replicated_row(TriggerData *trig, SourceTable *source)
 	old = MemoryContextSwitchTo(workcxt);
 	memset(&state, 0, sizeof(state));
 	state.recompute_only = true;
-	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel));
+	capture_init(&state, source, map ? map->outdesc : RelationGetDescr(rel), 1);
 	capture_row(&state,
 				replicated_slot(op == RM_OP_INSERT ? NULL : trig->tg_trigslot, map),
 				replicated_slot(op == RM_OP_INSERT ? trig->tg_trigslot :

@@ -88,6 +88,12 @@ apply_one(Oid relid)
 		readmodel_queue_take_all(relid);
 		return 0;
 	}
+	if (model->suspended)
+	{
+		/* suspended since the keys were queued: they wait for resume() */
+		readmodel_queue_hold(model, true);
+		return 0;
+	}
 	if (!ModelIsMaintained(model))
 	{
 		readmodel_queue_take_all(relid);

@@ -26,6 +26,7 @@
 #include "catalog.h"
 #include "model_partitions.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "util.h"
 
 static Oid	catalog_relid = InvalidOid;
@@ -504,6 +505,10 @@ readmodel_catalog_delete(List *relids)
 							 ? "m.state::pg_catalog.oid" : "NULL::pg_catalog.oid"),
 					1, &type, &value, false, SPI_OK_DELETE_RETURNING);
 	result = rows_of_result(n, caller);
+	if (n > 0 && readmodel_catalog_has_suspended_queue())
+		(void) catalog_run("DELETE FROM readmodel.suspended_queue q "
+						   "WHERE q.model::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1)",
+						   1, &type, &value, false, SPI_OK_DELETE);
 	readmodel_spi_finish();
 	return result;
 }

@@ -42,6 +42,7 @@
 #include "lifecycle.h"
 #include "queue.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(readmodel_wait);
@@ -79,39 +80,46 @@ readmodel_deferred_database_listed(const char *name)
 	return false;
 }
 
-/* The keys as text, with the pinned settings of the caller's sandbox. */
+/*
+ * A model's work as text keys (those kept as deltas too), spelled as its
+ * owner with the pinned settings; NULL (`*rebuild`) for a rebuild.
+ */
 static Datum
-keys_text_array(ReadModel *model, ModelWork *work)
+work_keys_text(ReadModel *model, ModelWork *work, bool *rebuild)
 {
-	Datum	   *texts = palloc(sizeof(Datum) * Max(work->nkeys, 1));
+	int			n = work->nkeys + work->ndeltas;
+	Datum	   *texts;
+	Sandbox		sandbox;
+	Datum		result;
 	int			i;
 
+	*rebuild = work->full || (model->suspended && n > readmodel_resume_replay_limit);
+	if (*rebuild)
+		return (Datum) 0;
+	texts = palloc(sizeof(Datum) * Max(n, 1));
+	readmodel_sandbox_enter(&sandbox, model->owner);
 	for (i = 0; i < work->nkeys; i++)
 		texts[i] = CStringGetTextDatum(readmodel_key_out(model, work->keys[i]));
-	return PointerGetDatum(construct_array(texts, work->nkeys, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	for (i = 0; i < work->ndeltas; i++)
+		texts[work->nkeys + i] = CStringGetTextDatum(readmodel_key_out(model, work->delta_keys[i]));
+	readmodel_sandbox_leave(&sandbox);
+	result = PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
+	return result;
 }
 
+/* A deferred model's row; its id is this session's to wait for. */
 static void
-enqueue_model(ReadModel *model)
+enqueue_deferred(ReadModel *model, Datum keys, bool rebuild)
 {
-	ModelWork	work;
 	bool		isnull;
 	Oid			types[2] = {OIDOID, TEXTARRAYOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	Datum		values[2] = {ObjectIdGetDatum(model->relid), keys};
+	char		nulls[2] = {' ', rebuild ? 'n' : ' '};
 	MemoryContext old;
 	Enqueued   *entry;
+	Sandbox		sandbox;
 
-	if (!readmodel_queue_take(model->relid, &work))
-		return;
-	values[0] = ObjectIdGetDatum(model->relid);
-	if (work.full)
-		nulls[1] = 'n';			/* a rebuild */
-	else if (work.nkeys == 0)
-		return;
-	else
-		values[1] = keys_text_array(model, &work);
+	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 	if (SPI_execute_with_args("INSERT INTO readmodel.deferred_queue (model, keys) "
 							  "VALUES ($1::pg_catalog.regclass, $2) RETURNING id",
 							  2, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
@@ -123,50 +131,67 @@ enqueue_model(ReadModel *model)
 											1, &isnull));
 	pending_ids = lappend(pending_ids, entry);
 	MemoryContextSwitchTo(old);
+	readmodel_sandbox_leave(&sandbox);
+}
+
+/* A model's pending work, to the durable queue its state calls for. */
+static void
+enqueue_model(ReadModel *model)
+{
+	ModelWork	work;
+	Datum		keys;
+	bool		rebuild;
+
+	if (!readmodel_queue_take(model->relid, &work))
+		return;
+	if (!work.full && work.nkeys + work.ndeltas == 0)
+		return;
+	keys = work_keys_text(model, &work, &rebuild);
+	if (model->suspended)
+		readmodel_suspended_enqueue(model, keys, rebuild);
+	else
+		enqueue_deferred(model, keys, rebuild);
 }
 
 /*
  * Just before commit, after the queue is applied: the work of deferred
- * models goes to the durable queue.  The worker applies its own work.
+ * models goes to the durable queue, which the worker applies (its own work
+ * it applies at once), and that of suspended ones to theirs.
  */
 void
 readmodel_deferred_enqueue(void)
 {
-	bool		shown;
+	bool		shown_deferred;
+	bool		shown_suspended;
 	bool		pushed = false;
 	List	   *pending;
 	ListCell   *lc;
-	Sandbox		sandbox;
 
-	if (readmodel_in_deferred_worker)
-		return;
-	shown = readmodel_queue_show_deferred(true);
+	shown_deferred = readmodel_queue_show_deferred(!readmodel_in_deferred_worker);
+	shown_suspended = readmodel_queue_show_suspended(true);
 	pending = readmodel_queue_pending_models(false);
-	if (pending == NIL)
+	if (pending != NIL)
 	{
-		readmodel_queue_show_deferred(shown);
-		return;
-	}
-	/* just before commit no statement is running: no snapshot is set */
-	if (!ActiveSnapshotSet())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pushed = true;
-	}
-	readmodel_spi_connect();
-	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
-	foreach(lc, pending)
-	{
-		ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
+		/* just before commit no statement is running: no snapshot is set */
+		if (!ActiveSnapshotSet())
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			pushed = true;
+		}
+		readmodel_spi_connect();
+		foreach(lc, pending)
+		{
+			ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
 
-		if (model != NULL && model->deferred)
-			enqueue_model(model);
+			if (model != NULL && (model->suspended || model->deferred))
+				enqueue_model(model);
+		}
+		readmodel_spi_finish();
+		if (pushed)
+			PopActiveSnapshot();
 	}
-	readmodel_sandbox_leave(&sandbox);
-	readmodel_spi_finish();
-	if (pushed)
-		PopActiveSnapshot();
-	readmodel_queue_show_deferred(shown);
+	readmodel_queue_show_deferred(shown_deferred);
+	readmodel_queue_show_suspended(shown_suspended);
 }
 
 /* At COMMIT: the rows written are this session's to wait for. */

@@ -48,6 +48,7 @@
 #include "keys.h"
 #include "queue.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "util.h"
 
 PGDLLEXPORT void readmodel_deferred_main(Datum arg);
@@ -95,9 +96,16 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	bool	   *nulls;
 	int			n;
 	int			i;
+	Sandbox		sandbox;
 
 	if (model == NULL || !model->deferred)
 		return 0;				/* dropped, or no longer deferred: moot */
+	if (model->suspended)
+	{
+		/* suspended since: the keys wait for readmodel.resume() */
+		readmodel_suspended_enqueue(model, keys, isnull);
+		return 0;
+	}
 	if (isnull)
 	{
 		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
@@ -105,10 +113,13 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	}
 	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
 					  &texts, &nulls, &n);
+	/* key input runs as the model's owner: a domain's CHECK is her code */
+	readmodel_sandbox_enter(&sandbox, model->owner);
 	for (i = 0; i < n; i++)
 		if (!nulls[i])
 			readmodel_queue_key(model, readmodel_key_in(model, TextDatumGetCString(texts[i])),
 								model->relid, RM_OP_SYNC);
+	readmodel_sandbox_leave(&sandbox);
 	return n;
 }
 

@@ -57,6 +57,9 @@
 #include "cache.h"
 #include "catalog.h"
 #include "deferred.h"
+#include "cascade.h"
+#include "queue.h"
+#include "suspend.h"
 #include "delta.h"
 #include "full_join.h"
 #include "keys.h"
@@ -1186,12 +1189,18 @@ rebuild_model(ReadModel *model)
 	 */
 	if (!ModelIsMaintained(model))
 		readmodel_wait_for_source_writers(model);
+	/* what the writers of a suspended one recorded is in the rebuild */
+	if (model->suspended)
+		readmodel_queue_hold(model, false);
+	if (!ModelIsMaintained(model) && readmodel_catalog_has_suspended_queue())
+		readmodel_suspended_clear(model->relid);
 	return readmodel_refresh_model(model);
 }
 
 /*
- * readmodel.suspend(name): the model is no longer maintained (writers skip
- * it, as a stale one) until readmodel.resume() rebuilds it.
+ * readmodel.suspend(name): the model is no longer maintained until
+ * readmodel.resume(); its writers record the keys they change, while they
+ * are few (suspend.c).
  */
 Datum
 readmodel_suspend(PG_FUNCTION_ARGS)
@@ -1207,11 +1216,53 @@ readmodel_suspend(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("read model %s is not maintained already", model->qualname),
 				 errdetail("%s", model->stale ? model->stale : model->broken)));
+	else if (readmodel_catalog_has_suspended_queue())
+		readmodel_suspended_clear(model->relid);	/* a dropped model's, if any */
 	readmodel_invalidate_cache();
 	PG_RETURN_VOID();
 }
 
-/* readmodel.resume(name): rebuild a suspended model, maintained again. */
+/*
+ * Replay what the writers of a suspended model recorded, if that is
+ * cheaper than a rebuild; -1 if it is not.  The model is maintained again
+ * first, so that the replayed keys are applied, with the caller's own
+ * held ones.
+ */
+static int64
+resume_by_replay(ReadModel *model)
+{
+	Oid			relid = model->relid;
+	int64		keys;
+
+	readmodel_wait_for_source_writers(model);
+	readmodel_catalog_clear_stale(relid);
+	readmodel_invalidate_cache();
+	model = readmodel_lookup_model(relid);
+	if (model == NULL || !ModelIsMaintained(model))
+		elog(ERROR, "read model %u could not be resumed", relid);
+	readmodel_queue_hold(model, false);
+	keys = readmodel_suspended_replay(model);
+	if (keys < 0)
+	{
+		readmodel_queue_take_all(relid);
+		keys = readmodel_refresh_model(model);
+		elog(DEBUG1, "read model %s resumed by a rebuild: %lld rows written",
+			 model->qualname, (long long) keys);
+	}
+	else
+	{
+		(void) readmodel_apply_models(list_make1_oid(relid));
+		elog(DEBUG1, "read model %s resumed by replaying %lld keys",
+			 model->qualname, (long long) keys);
+	}
+	readmodel_suspended_clear(relid);
+	return keys;
+}
+
+/*
+ * readmodel.resume(name): bring a suspended model up to date, by replaying
+ * its writers' keys or by a rebuild, and maintain it again.
+ */
 Datum
 readmodel_resume(PG_FUNCTION_ARGS)
 {
@@ -1230,6 +1281,8 @@ readmodel_resume(PG_FUNCTION_ARGS)
 				 errdetail("%s", model->stale),
 				 errhint("Fix the cause, then rebuild it with readmodel.refresh('%s').",
 						 model->qualname)));
+	if (model->suspended)
+		PG_RETURN_INT64(resume_by_replay(model));
 	PG_RETURN_INT64(rebuild_model(model));
 }
 

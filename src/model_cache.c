@@ -28,6 +28,7 @@
 #include "maintainable.h"
 #include "partitions.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "util.h"
 
 typedef struct ModelCache
@@ -301,6 +302,20 @@ new_model(CatalogRow *row)
  * privilege was revoked) keeps it.  Either is broken, and every other
  * model keeps working.
  */
+/*
+ * Suspended, do its writers record keys for resume()?  Not where capture
+ * cannot map them (broken, window partitions), in mode manual, or with a
+ * catalog older than 0.8.
+ */
+static bool
+records_while_suspended(ReadModel *model)
+{
+	return model->stale != NULL && strcmp(model->stale, READMODEL_SUSPENDED) == 0 &&
+		model->broken == NULL && model->analysis != NULL &&
+		model->analysis->unit_columns == NIL && !model->manual &&
+		readmodel_catalog_has_suspended_queue();
+}
+
 static ReadModel *
 load_model_guarded(ModelCache *c, CatalogRow *row)
 {
@@ -314,6 +329,7 @@ load_model_guarded(ModelCache *c, CatalogRow *row)
 		load.model->analysis = NULL;
 	else
 		load.model->broken = readmodel_run_guarded(check_model, &load, c->context);
+	load.model->suspended = records_while_suspended(load.model);
 	return load.model;
 }
 
@@ -364,7 +380,7 @@ index_model(ModelCache *c, ReadModel *model)
 		watch(c, msource->relid);
 		if (model->manual)
 			continue;			/* its sources' writes are not captured */
-		if (ModelIsMaintained(model))
+		if (ModelIsMaintained(model) || model->suspended)
 		{
 			source->models = lappend(source->models, model);
 			source->msources = lappend(source->msources, msource);

@@ -17,6 +17,7 @@
 #include "cascade.h"
 #include "ctas.h"
 #include "deferred.h"
+#include "suspend.h"
 #include "feed.h"
 #include "pg_readmodel.h"
 #include "delta.h"
@@ -59,6 +60,7 @@ xact_callback(XactEvent event, void *arg)
 			readmodel_queue_reset();
 			readmodel_feed_reset();
 			readmodel_deferred_xact_end(event == XACT_EVENT_COMMIT);
+			readmodel_suspended_xact_end();
 			readmodel_cache_xact_end();
 			break;
 		default:
@@ -152,6 +154,11 @@ _PG_init(void)
 								   "A comma-separated list; takes effect at server start.",
 								   &readmodel_deferred_databases, "",
 								   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.resume_replay_limit",
+							"Keys a suspended read model's writers record for readmodel.resume() to replay.",
+							"Past it, a transaction records that resume() must rebuild the model instead.",
+							&readmodel_resume_replay_limit, 10000, 0, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("readmodel.deferred_naptime",
 							"Milliseconds the deferred worker sleeps when its queue is empty.",
 							NULL, &readmodel_deferred_naptime, 50, 1, 60000,

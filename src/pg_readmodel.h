@@ -292,6 +292,8 @@ typedef struct ReadModel
 	bool		statement_mode;
 	bool		manual;			/* mode manual: no capture, readmodel.sync() */
 	bool		deferred;		/* mode deferred: the worker applies (deferred.c) */
+	bool		suspended;		/* by readmodel.suspend(): writers record its
+								 * keys for resume() (suspend.c) */
 	bool		feed;			/* options feed or notify: feed.c keeps its changes */
 	char	   *notify_channel; /* options notify: NOTIFY this at commit */
 	bool		versioned;		/* options version: versioning.c */
@@ -307,6 +309,9 @@ typedef struct ReadModel
 	KeyedPlan	fill_plan;
 	int			plan_for_keys;	/* 0 not decided yet, else see apply.c */
 } ReadModel;
+
+/* Its writers' keys go to a durable queue: recomputed later, no deltas or patches. */
+#define ModelQueuesKeysOnly(model) ((model)->deferred || (model)->suspended)
 
 /* Maintained: its analysis holds and it has not missed a change. */
 #define ModelIsMaintained(model) ((model)->broken == NULL && (model)->stale == NULL)

@@ -92,6 +92,7 @@ typedef struct ModelQueue
 	AttrNumber	patch_via;		/* detect a model re-analysed meanwhile */
 	bool		statement_mode;
 	bool		deferred;		/* mode deferred: hidden unless shown */
+	bool		suspended;		/* held for readmodel.suspended_queue */
 	KeyTypeInfo keytype;
 	keyq_hash  *keys;
 	int64		npending;
@@ -120,11 +121,24 @@ readmodel_queue_show_deferred(bool show)
 	return was;
 }
 
+/* Whether the work of suspended models is pending: only to deferred.c. */
+static bool show_suspended = false;
+
+bool
+readmodel_queue_show_suspended(bool show)
+{
+	bool		was = show_suspended;
+
+	show_suspended = show;
+	return was;
+}
+
 static bool
 queue_visible(ModelQueue *queue, bool statement_mode_only)
 {
 	return (!statement_mode_only || queue->statement_mode) &&
-		(show_deferred || !queue->deferred);
+		(show_deferred || !queue->deferred) &&
+		(show_suspended || !queue->suspended);
 }
 static int64 queued_total = 0;	/* entries created in this transaction */
 
@@ -228,6 +242,7 @@ queue_for(ReadModel *model, int patch, Oid keytype)
 	queue->patch = patch;
 	queue->statement_mode = model->statement_mode;
 	queue->deferred = model->deferred;
+	queue->suspended = model->suspended;
 	get_typlenbyval(keytype, &queue->keytype.typlen, &queue->keytype.typbyval);
 	queue->keys = keyq_create(queue_context, 64, &queue->keytype);
 	model_queues = lappend(model_queues, queue);
@@ -386,6 +401,16 @@ readmodel_queue_size(void)
 	return total;
 }
 
+/* The keys queued for `model` in this transaction, and whether a rebuild is. */
+int64
+readmodel_queue_model_keys(Oid model, bool *full)
+{
+	ModelQueue *queue = find_queue(model, -1);
+
+	*full = (queue != NULL && queue->full.pending > 0);
+	return queue ? queue->npending : 0;
+}
+
 List *
 readmodel_queue_pending_models(bool statement_mode_only)
 {
@@ -485,6 +510,35 @@ readmodel_queue_take_all(Oid model)
 
 		if (queue->model == model)
 			take_queue(queue, &work);
+	}
+}
+
+/*
+ * Hold the work of a model that was suspended since it was queued (or
+ * release it: resumed), for readmodel.suspended_queue.  Patch values are
+ * not keys: held, they become a rebuild.
+ */
+void
+readmodel_queue_hold(ReadModel *model, bool hold)
+{
+	ListCell   *lc;
+	bool		patches = false;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+		ModelWork	work;
+
+		if (queue->model != model->relid)
+			continue;
+		queue->suspended = hold;
+		if (hold && queue->patch >= 0)
+			patches |= take_queue(queue, &work);
+	}
+	if (patches)
+	{
+		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
+		find_queue(model->relid, -1)->suspended = true;
 	}
 }
 

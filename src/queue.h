@@ -32,6 +32,9 @@ extern void readmodel_queue_patch(ReadModel *model, PatchTarget *target,
 extern void readmodel_queue_full(ReadModel *model, Oid source, int op);
 extern bool readmodel_queue_has_pending(bool statement_mode_only);
 extern bool readmodel_queue_show_deferred(bool show);
+extern bool readmodel_queue_show_suspended(bool show);
+extern int64 readmodel_queue_model_keys(Oid model, bool *full);
+extern void readmodel_queue_hold(ReadModel *model, bool hold);
 extern int64 readmodel_queue_size(void);
 extern List *readmodel_queue_pending_models(bool statement_mode_only);
 extern bool readmodel_queue_take(Oid model, ModelWork *work);

@@ -4,7 +4,8 @@
 # of each listed database applies committed rows and deletes them in one
 # transaction.  Checked here: the model is exact once readmodel.wait()
 # returns, for single writes, a burst of transactions, a rebuild (TRUNCATE),
-# a cascade to a commit-mode model, a composite key, two databases; after the worker is
+# a cascade to a commit-mode model, a composite key, suspend and resume,
+# two databases; after the worker is
 # killed (the postmaster restarts every backend: crash recovery) with keys
 # queued, and after a clean restart with keys queued; and the refusal
 # where no worker runs.
@@ -110,6 +111,30 @@ INSERT INTO tb_post SELECT g, 1 + g % 7, 'refilled ' || g FROM generate_series(1
 COMMIT;
 });
 exact('postgres', 'TRUNCATE and refill');
+
+# suspended: writers record keys for resume(), and rows the worker takes
+# for a model suspended since are moved there too; resume replays them
+$node->safe_psql('postgres', q{
+ALTER SYSTEM SET readmodel.deferred_naptime = 3000;
+SELECT pg_reload_conf();
+});
+sleep(1);
+$node->safe_psql('postgres', q{
+UPDATE tb_user SET name = 'queued, then suspended' WHERE pk_user = 5;
+SELECT readmodel.suspend('tv_post');
+UPDATE tb_user SET name = 'while suspended' WHERE pk_user = 6;
+ALTER SYSTEM RESET readmodel.deferred_naptime;
+SELECT pg_reload_conf();
+});
+$node->poll_query_until('postgres',
+	"SELECT NOT EXISTS (SELECT FROM readmodel.deferred_queue q WHERE q.model = 'tv_post'::regclass)")
+  or die 'the worker did not take the queued row';
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM readmodel.suspended_queue WHERE model = 'tv_post'::regclass"),
+	'2', 'suspended: the writer\'s row and the one the worker moved wait for resume()');
+ok($node->safe_psql('postgres', "SELECT readmodel.resume('tv_post')") > 0,
+	'resume() replays them');
+exact('postgres', 'suspended and resumed');
 
 # the second database has its own worker
 $node->safe_psql('second', "UPDATE tb_user SET name = 'second db' WHERE pk_user = 1");

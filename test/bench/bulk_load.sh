@@ -17,6 +17,12 @@
 #   suspended  readmodel.suspend() before, readmodel.resume() after (its
 #              time included)
 #
+# Then, on the loaded tables, a few changes while suspended: both models
+# are suspended, 100 transactions each update the price of 10 random
+# products, and the resume is timed, twice: replaying the keys the writers
+# recorded (readmodel.resume_replay_limit at its default), and rebuilding
+# by diff (the limit 0, so the writers record only that a rebuild is due).
+#
 # Every model is verified against its definition at the end (readmodel.verify
 # returns no row).  The times are client side, in seconds.
 #
@@ -109,17 +115,37 @@ run() {
     load
     [ $variant = suspended ] && q -c "SELECT readmodel.resume('tv_product'), readmodel.resume('tv_category')" >/dev/null
     t1=$(now)
-    if [ $variant != bare ]; then
-        local bad
-        bad=$(q -c "SELECT (SELECT count(*) FROM readmodel.verify('tv_product')) +
-                           (SELECT count(*) FROM readmodel.verify('tv_category'))")
-        [ "$bad" = 0 ] || { echo "bulk_load: $variant: verify found $bad rows" >&2; exit 1; }
-    fi
+    [ $variant = bare ] || verify_models $variant
     printf '%-11s %8s s  (%d rows in batches of %d)\n' "$variant" "$(elapsed $t0 $t1)" $ROWS $BATCH
+}
+
+verify_models() {
+    local bad
+    bad=$(q -c "SELECT (SELECT count(*) FROM readmodel.verify('tv_product')) +
+                       (SELECT count(*) FROM readmodel.verify('tv_category'))")
+    [ "$bad" = 0 ] || { echo "bulk_load: $1: verify found $bad rows" >&2; exit 1; }
+}
+
+# few_changes LABEL LIMIT: suspend, 100 small transactions, timed resume
+few_changes() {
+    local label=$1 limit=$2 t0 t1 i
+    q -c "SELECT readmodel.suspend('tv_product'), readmodel.suspend('tv_category')" >/dev/null
+    for i in $(seq 1 100); do
+        echo "UPDATE tb_product SET price = price + 1 WHERE pk_product IN
+              (SELECT 1 + (random() * ($ROWS - 1))::int FROM generate_series(1, 10));"
+    done | PGOPTIONS="-c readmodel.resume_replay_limit=$limit" q >/dev/null
+    t0=$(now)
+    PGOPTIONS="-c readmodel.resume_replay_limit=$limit" \
+        q -c "SELECT readmodel.resume('tv_product'), readmodel.resume('tv_category')" >/dev/null
+    t1=$(now)
+    verify_models "$label"
+    printf '%-11s %8s s  (resume after 100 transactions of 10 updates)\n' "$label" "$(elapsed $t0 $t1)"
 }
 
 echo "bulk_load: $(psql -X -At -d postgres -c 'SHOW server_version'), cpu-bound: $CPU"
 for v in bare maintained suspended; do
     run $v
 done
+few_changes replay 10000
+few_changes rebuild 0
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB"

@@ -1312,6 +1312,33 @@ SELECT rmsec.report('19c', 'reading one''s writes runs maintenance as the writer
                     :'st_19c' = 'ok' OR (SELECT count(*) FROM readmodel.verify('rmsec_b.tv_19')) <> 0
                     OR (SELECT v FROM rmsec_b.tv_19 WHERE id = 1) IS DISTINCT FROM 'CUATRO');
 
+-- 20a: Mallory's own model over her own table has a key of her domain,
+-- whose CHECK calls a function of hers (declared IMMUTABLE, as the analyzer
+-- demands) that fails with her own SQLSTATE when it runs as a superuser.
+-- She suspends the model, writes, and resumes it: the recorded keys are
+-- read back (domain input, her CHECK) before they are replayed.  That must
+-- run as her, not as the extension's owner who wrote the queue.
+SET SESSION AUTHORIZATION rmsec_mallory;
+CREATE FUNCTION rmsec_m.probe20(v int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'running as a superuser' USING ERRCODE = 'RM020';
+    END IF;
+    RETURN true;
+END $$;
+CREATE DOMAIN rmsec_m.d20 AS int CHECK (rmsec_m.probe20(VALUE));
+CREATE TABLE rmsec_m.m20 (id rmsec_m.d20 PRIMARY KEY, v text);
+INSERT INTO rmsec_m.m20 VALUES (1, 'a'), (2, 'b');
+SELECT rmsec.try($t$SELECT readmodel.create('rmsec_m.tv_20', 'SELECT m.id, m.v FROM rmsec_m.m20 m')$t$) AS st_20 \gset
+SELECT rmsec.try($t$SELECT readmodel.suspend('rmsec_m.tv_20')$t$) AS st_20s \gset
+UPDATE rmsec_m.m20 SET v = 'changed' WHERE id = 2;
+SELECT rmsec.try($t$SELECT readmodel.resume('rmsec_m.tv_20')$t$) AS st_20r \gset
+RESET SESSION AUTHORIZATION;
+SELECT :'st_20' = 'ok' AND :'st_20s' = 'ok' AS set_up_20a, :'st_20r' AS resumed_20a,
+       (SELECT v FROM rmsec_m.tv_20 WHERE id = 2) AS replayed_20a;
+SELECT rmsec.report('20a', 'replaying a suspended model''s keys runs its owner''s domain CHECK as the extension owner',
+                    :'st_20r' = 'RM020');
+
 ---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------

@@ -12,7 +12,11 @@
 # random product's price.  Runs of DURATION seconds (default 15):
 #
 #   full speed, 4 clients: bare (no model), mode commit, mode deferred:
-#       transactions per second and mean latency, ratios to bare
+#       transactions per second and mean latency, ratios to bare; and mode
+#       deferred with the worker asleep (readmodel.deferred_naptime at its
+#       maximum for the run): what the writers pay themselves, without the
+#       worker competing for the CPU, then the time the worker takes to
+#       drain what they queued
 #   1,000 writes/s (pgbench --rate), 4 clients, mode deferred: the lag
 #       readmodel.freshness shows, sampled every 50 ms: p50, p99, max
 #
@@ -95,17 +99,34 @@ check_exact() {
 }
 
 echo "deferred: $(psql -X -At -d postgres -c 'SHOW server_version'), cpu-bound: $CPU, $PRODUCTS products, ${DURATION}s per run, 4 clients"
+naptime() {   # set or reset readmodel.deferred_naptime, and wait for the worker to see it
+    psql -X -q -d postgres -c "ALTER SYSTEM $1" -c "SELECT pg_reload_conf()" >/dev/null
+    sleep 1
+}
+
 declare -A tps lat
-for variant in bare commit deferred; do
-    setup $variant >/dev/null
-    read -r tps[$variant] lat[$variant] < <(run)
-    [ $variant = deferred ] && check_exact "full speed"
+for variant in bare commit deferred asleep; do
+    setup ${variant/asleep/deferred} >/dev/null
+    if [ $variant = asleep ]; then
+        naptime "SET readmodel.deferred_naptime = 60000"
+        read -r tps[$variant] lat[$variant] < <(run)
+        queued=$(q -c "SELECT sum(queued_keys) FROM readmodel.freshness")
+        naptime "RESET readmodel.deferred_naptime"
+        t0=$(date +%s.%N)
+        check_exact "worker asleep"
+        drain=$(echo "$(date +%s.%N) - $t0" | bc)
+    else
+        read -r tps[$variant] lat[$variant] < <(run)
+        [ $variant = deferred ] && check_exact "full speed"
+    fi
 done
 printf '%-10s %10s %10s %10s\n' variant tps "latency ms" "cost/bare"
-for variant in bare commit deferred; do
+for variant in bare commit deferred asleep; do
     printf '%-10s %10.0f %10s %10.2f\n' $variant "${tps[$variant]}" "${lat[$variant]}" \
         "$(echo "${lat[$variant]} / ${lat[bare]}" | bc -l)"
 done
+printf 'asleep: %s keys queued; the worker drained them in %.1f s once awake (including up to 1 s to notice)\n' \
+    "$queued" "$drain"
 
 # the lag at 1,000 writes/s
 setup deferred >/dev/null

@@ -59,6 +59,7 @@ typedef struct Enqueued
 } Enqueued;
 
 static List *pending_ids = NIL;		/* in TopTransactionContext */
+static SPIPlanPtr insert_plan = NULL;	/* kept: the queue's INSERT */
 static List *committed_ids = NIL;	/* in TopMemoryContext */
 
 /* Is `name` one of readmodel.deferred_databases? */
@@ -120,9 +121,18 @@ enqueue_deferred(ReadModel *model, Datum keys, bool rebuild)
 	Sandbox		sandbox;
 
 	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
-	if (SPI_execute_with_args("INSERT INTO readmodel.deferred_queue (model, keys) "
-							  "VALUES ($1::pg_catalog.regclass, $2) RETURNING id",
-							  2, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+	/* planned once per session: every commit of a deferred writer runs it */
+	if (insert_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("INSERT INTO readmodel.deferred_queue (model, keys) "
+									   "VALUES ($1::pg_catalog.regclass, $2) RETURNING id",
+									   2, types);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not plan the deferred queue's insert");
+		insert_plan = plan;
+	}
+	if (SPI_execute_plan(insert_plan, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not queue the keys of read model %s", model->qualname);
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	entry = palloc(sizeof(Enqueued));

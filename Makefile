@@ -18,6 +18,8 @@ OBJS = \
 	src/deferred.o \
 	src/deferred_worker.o \
 	src/suspend.o \
+	src/last_applied.o \
+	src/online.o \
 	src/model_cache.o \
 	src/maintainable.o \
 	src/analyze.o \
@@ -65,11 +67,11 @@ DATA = $(wildcard sql/pg_readmodel--*.sql)
 REGRESS = declaration shape_root_filter patch_grouped delta_aggregates shape_joins shape_subqueries \
 	shape_group_by shape_full_join shape_group_keys shape_group_expressions shape_composite_keys shape_views shape_partitions shape_lateral shape_arrays shape_or shape_refresh_strategy shape_union shape_windows shape_recursive partitioned_models dml_kinds savepoints_nested cascades drop_refresh \
 	lifecycle errors stats_debug strategy jsonb_patch soundness ddl_guard \
-	timeouts manual_mode replicated read_your_writes change_feed versioned suspend_replay upgrade
+	timeouts manual_mode replicated read_your_writes change_feed versioned suspend_replay online_rebuild upgrade
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # isolation specs (test/isolation/specs), one per lock path
-ISOLATION = move_vs_rename manual_sync_writers suspend_resume_writers read_your_writes_writers repeatable_read_flush change_feed_notify rename_vs_insert_post comments_same_post \
+ISOLATION = move_vs_rename manual_sync_writers suspend_resume_writers online_build_writers read_your_writes_writers repeatable_read_flush change_feed_notify rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
 	drop_vs_writer equal_values_lock group_key_writers group_expression_writers group_parent_writers composite_key_writers \

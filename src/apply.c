@@ -37,6 +37,7 @@
 #include "utils/syscache.h"
 
 #include "apply.h"
+#include "last_applied.h"
 #include "catalog.h"
 #include "delta.h"
 #include "keys.h"
@@ -395,6 +396,7 @@ record_stats(ReadModel *model, ReadModelCounters *delta, instr_time start)
 	delta->total_timing_ms = INSTR_TIME_GET_MILLISEC(duration);
 	readmodel_stats_add(delta);
 	readmodel_stats_add_model(model->relid, delta);
+	readmodel_last_applied_note(model->relid);
 }
 
 /*

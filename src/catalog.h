@@ -23,6 +23,10 @@
 
 /* the stale_reason of a model readmodel.suspend() suspended */
 #define READMODEL_SUSPENDED		"suspended by readmodel.suspend()"
+/* ... and of one declared with option online, not built yet (online.c) */
+#define READMODEL_BUILDING		"declared online: readmodel.resume() builds it"
+#define ModelStaleReasonIs(model, reason) \
+	((model)->stale != NULL && strcmp((model)->stale, (reason)) == 0)
 
 /* One row of readmodel.model. */
 typedef struct CatalogRow

@@ -52,7 +52,8 @@ readmodel_model_state(PG_FUNCTION_ARGS)
 		nulls[0] = nulls[1] = true;
 	else if (model->stale != NULL)
 	{
-		values[0] = CStringGetTextDatum(strcmp(model->stale, READMODEL_SUSPENDED) == 0 ?
+		values[0] = CStringGetTextDatum(ModelStaleReasonIs(model, READMODEL_SUSPENDED) ||
+										ModelStaleReasonIs(model, READMODEL_BUILDING) ?
 										"suspended" : "stale");
 		values[1] = CStringGetTextDatum(model->stale);
 	}

@@ -57,6 +57,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "deferred.h"
+#include "online.h"
 #include "cascade.h"
 #include "queue.h"
 #include "suspend.h"
@@ -90,6 +91,7 @@ typedef struct CreateOptions
 	bool		feed;			/* keep the keys each transaction changes */
 	char	   *notify_channel; /* and NOTIFY them there at commit */
 	bool		replace;
+	bool		online;			/* declared empty, built by resume() */
 	bool		refresh_strategy;
 	ModelPartitioning *partitioning;	/* NULL: an ordinary table */
 } CreateOptions;
@@ -225,7 +227,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 	else if (strcmp(name, "partition_by") == 0)
 		out->partitioning = readmodel_partitioning_parse(v);
 	else if (strcmp(name, "replace") == 0 || strcmp(name, "replicated") == 0 ||
-			 strcmp(name, "version") == 0)
+			 strcmp(name, "version") == 0 || strcmp(name, "online") == 0)
 	{
 		if (v->type != jbvBool)
 			ereport(ERROR,
@@ -235,6 +237,8 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 			out->replace = v->val.boolean;
 		else if (strcmp(name, "replicated") == 0)
 			out->replicated = v->val.boolean;
+		else if (strcmp(name, "online") == 0)
+			out->online = v->val.boolean;
 		else
 			out->versioned = v->val.boolean;
 	}
@@ -242,7 +246,7 @@ set_option(CreateOptions *out, const char *name, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized read model option \"%s\"", name),
-				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\", \"notify\", \"version\", \"expected_lag\" and \"max_lag\".")));
+				 errhint("Valid options are \"key\", \"mode\", \"strategy\", \"partition_by\", \"replace\", \"replicated\", \"feed\", \"notify\", \"version\", \"online\", \"expected_lag\" and \"max_lag\".")));
 }
 
 static void
@@ -274,6 +278,9 @@ parse_options(Jsonb *options, CreateOptions *out)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"expected_lag\" and \"max_lag\" are for mode \"deferred\""),
 				 errdetail("A read model of another mode is up to date when its writers commit.")));
+	if (out->online)
+		readmodel_check_online_options(out->replace, strcmp(out->mode, "manual") == 0,
+									   out->partitioning != NULL);
 	if (out->replicated && strcmp(out->mode, "manual") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -704,8 +711,9 @@ build_table(const char *qualname, const char *view_qualname,
 	SPIPlanPtr	plan;
 	Sandbox		sandbox;
 	uint64		rows;
-	const char *build = psprintf("CREATE TABLE %s WITH (fillfactor = 90) AS SELECT * FROM %s",
-								 qualname, view_qualname);
+	const char *build = psprintf("CREATE TABLE %s WITH (fillfactor = 90) AS SELECT * FROM %s%s",
+								 qualname, view_qualname,
+								 options->online ? " WITH NO DATA" : "");
 
 	readmodel_sandbox_enter(&sandbox, GetUserId());
 	if (options->partitioning != NULL)
@@ -757,6 +765,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 	/* 2. and 3. */
 	analysis = analyze_view(viewid, options, qualname);
 	check_deferred_key(analysis, options, qualname);
+	if (options->online)
+		readmodel_check_online_analysis(analysis, qualname);
 	if (options->versioned)
 		readmodel_version_check_view(viewid, qualname);
 	if (options->partitioning != NULL)
@@ -784,6 +794,8 @@ create_model(RangeVar *rv, Oid nsp, const char *definition,
 
 	/* 6. */
 	record_model(relid, viewid, analysis, options, definition, false, state);
+	if (options->online)
+		(void) readmodel_catalog_mark_stale(relid, READMODEL_BUILDING);
 	(void) maintainable_model(relid);
 	return relid;
 }
@@ -1149,8 +1161,8 @@ readmodel_drop(PG_FUNCTION_ARGS)
 }
 
 /* The model a name names, for its owner. */
-static ReadModel *
-owned_model(text *name)
+ReadModel *
+readmodel_owned_model(text *name)
 {
 	Oid			relid = readmodel_model_by_name(name);
 	ReadModel  *model = readmodel_lookup_model(relid);
@@ -1205,7 +1217,7 @@ rebuild_model(ReadModel *model)
 Datum
 readmodel_suspend(PG_FUNCTION_ARGS)
 {
-	ReadModel  *model = owned_model(PG_GETARG_TEXT_PP(0));
+	ReadModel  *model = readmodel_owned_model(PG_GETARG_TEXT_PP(0));
 
 	if (!readmodel_catalog_tracks_staleness())
 		ereport(ERROR,
@@ -1228,8 +1240,8 @@ readmodel_suspend(PG_FUNCTION_ARGS)
  * first, so that the replayed keys are applied, with the caller's own
  * held ones.
  */
-static int64
-resume_by_replay(ReadModel *model)
+int64
+readmodel_resume_by_replay(ReadModel *model)
 {
 	Oid			relid = model->relid;
 	int64		keys;
@@ -1266,7 +1278,7 @@ resume_by_replay(ReadModel *model)
 Datum
 readmodel_resume(PG_FUNCTION_ARGS)
 {
-	ReadModel  *model = owned_model(PG_GETARG_TEXT_PP(0));
+	ReadModel  *model = readmodel_owned_model(PG_GETARG_TEXT_PP(0));
 
 	if (model->stale == NULL)
 	{
@@ -1274,7 +1286,9 @@ readmodel_resume(PG_FUNCTION_ARGS)
 				(errmsg("read model %s is not suspended", model->qualname)));
 		PG_RETURN_INT64(0);
 	}
-	if (strcmp(model->stale, READMODEL_SUSPENDED) != 0)
+	if (ModelStaleReasonIs(model, READMODEL_BUILDING))
+		PG_RETURN_INT64(readmodel_build_online(model));
+	if (!ModelStaleReasonIs(model, READMODEL_SUSPENDED))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("read model %s is stale, not suspended", model->qualname),
@@ -1282,12 +1296,12 @@ readmodel_resume(PG_FUNCTION_ARGS)
 				 errhint("Fix the cause, then rebuild it with readmodel.refresh('%s').",
 						 model->qualname)));
 	if (model->suspended)
-		PG_RETURN_INT64(resume_by_replay(model));
+		PG_RETURN_INT64(readmodel_resume_by_replay(model));
 	PG_RETURN_INT64(rebuild_model(model));
 }
 
 Datum
 readmodel_refresh(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(rebuild_model(owned_model(PG_GETARG_TEXT_PP(0))));
+	PG_RETURN_INT64(rebuild_model(readmodel_owned_model(PG_GETARG_TEXT_PP(0))));
 }

@@ -19,5 +19,7 @@ extern Oid	readmodel_declare(const char *name, const char *definition,
 							  Jsonb *options, uint64 *rows);
 extern Oid	readmodel_model_by_name(text *name);
 extern void readmodel_wait_for_source_writers(struct ReadModel *model);
+extern struct ReadModel *readmodel_owned_model(text *name);
+extern int64 readmodel_resume_by_replay(struct ReadModel *model);
 
 #endif							/* READMODEL_LIFECYCLE_H */

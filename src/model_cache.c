@@ -310,7 +310,8 @@ new_model(CatalogRow *row)
 static bool
 records_while_suspended(ReadModel *model)
 {
-	return model->stale != NULL && strcmp(model->stale, READMODEL_SUSPENDED) == 0 &&
+	return (ModelStaleReasonIs(model, READMODEL_SUSPENDED) ||
+			ModelStaleReasonIs(model, READMODEL_BUILDING)) &&
 		model->broken == NULL && model->analysis != NULL &&
 		model->analysis->unit_columns == NIL && !model->manual &&
 		readmodel_catalog_has_suspended_queue();

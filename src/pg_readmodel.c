@@ -18,6 +18,7 @@
 #include "ctas.h"
 #include "deferred.h"
 #include "suspend.h"
+#include "last_applied.h"
 #include "feed.h"
 #include "pg_readmodel.h"
 #include "delta.h"
@@ -61,6 +62,7 @@ xact_callback(XactEvent event, void *arg)
 			readmodel_feed_reset();
 			readmodel_deferred_xact_end(event == XACT_EVENT_COMMIT);
 			readmodel_suspended_xact_end();
+			readmodel_last_applied_xact_end(event == XACT_EVENT_COMMIT);
 			readmodel_cache_xact_end();
 			break;
 		default:
@@ -90,6 +92,7 @@ shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	readmodel_stats_shmem_request();
+	readmodel_last_applied_shmem_request();
 }
 
 static void
@@ -98,6 +101,7 @@ shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	readmodel_stats_shmem_startup();
+	readmodel_last_applied_shmem_startup();
 }
 
 void

@@ -4,7 +4,7 @@
 # differs is the scope of queue_stats() (cluster-wide counters in shared
 # memory, or this backend's) and CREATE TABLE tv_x AS SELECT ..., which
 # declares a read model when preloaded and is refused, with a hint, when
-# not.
+# not; and readmodel.models' last applied commit, kept when preloaded.
 
 use strict;
 use warnings FATAL => 'all';
@@ -118,6 +118,22 @@ SELECT (SELECT data->'author'->>'org' FROM tv_post WHERE pk_post = 2) || '|' ||
 		'0', "$tag: readmodel.verify('tv_org') returns no rows");
 	is($node->safe_psql('postgres', rm_image_diff_sql('tv_org', $org_def)),
 		'0', "$tag: tv_org equals its definition by binary image");
+
+	# the last commit that applied a model's work: its time and the end of
+	# its commit record, kept when preloaded
+	my $before = $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
+	$node->safe_psql('postgres', "UPDATE tb_org SET name = 'last applied' WHERE pk_org = 3");
+	my $after = $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
+	is( $node->safe_psql('postgres', qq{
+SELECT last_applied_lsn > '$before' AND last_applied_lsn <= '$after'
+       AND last_applied_at > now() - interval '1 min'
+FROM readmodel.models WHERE name = 'tv_org'::regclass}),
+		$preload ? 't' : '', "$tag: readmodel.models: "
+		  . ($preload ? 'the last applied commit of tv_org is the update' : 'no last applied commit'));
+	$node->safe_psql('postgres', 'CREATE ROLE outsider');
+	is( $node->safe_psql('postgres',
+			"SET ROLE outsider; SELECT at IS NULL AND lsn IS NULL FROM readmodel._last_applied('tv_org')"),
+		't', "$tag: a role that may not read the model learns nothing of its commits");
 
 	$node->stop;
 }

@@ -71,7 +71,7 @@ REGRESS = declaration shape_root_filter patch_grouped delta_aggregates shape_joi
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # isolation specs (test/isolation/specs), one per lock path
-ISOLATION = move_vs_rename manual_sync_writers suspend_resume_writers online_build_writers read_your_writes_writers repeatable_read_flush change_feed_notify rename_vs_insert_post comments_same_post \
+ISOLATION = move_vs_rename manual_sync_writers suspend_resume_writers online_build_writers swap_vs_writer read_your_writes_writers repeatable_read_flush change_feed_notify rename_vs_insert_post comments_same_post \
 	child_vs_parent_delete child_vs_parent_delete_nofk unrelated_writers \
 	repeatable_read cascade_patch patch_lock_order create_vs_writer \
 	drop_vs_writer equal_values_lock group_key_writers group_expression_writers group_parent_writers composite_key_writers \

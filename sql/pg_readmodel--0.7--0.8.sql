@@ -65,3 +65,9 @@ CREATE FUNCTION readmodel.swap(a text, b text) RETURNS void
     AS 'MODULE_PATHNAME', 'readmodel_swap' LANGUAGE C STRICT;
 COMMENT ON FUNCTION readmodel.swap(text, text) IS
     'exchange the names of two read models of one schema (tables and definition views), atomically; owner only';
+
+-- Every deferred writer's commit inserts into the deferred queue: one index
+-- (the primary key, which the worker takes rows by) instead of two.
+-- wait() and the freshness view filter by model without an index of their
+-- own; the queue stays short while the worker keeps up.
+DROP INDEX readmodel.deferred_queue_model_id_idx;

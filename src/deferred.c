@@ -82,30 +82,30 @@ readmodel_deferred_database_listed(const char *name)
 }
 
 /*
- * A model's work as text keys (those kept as deltas too), spelled as its
- * owner with the pinned settings; NULL (`*rebuild`) for a rebuild.
+ * A model's work as text keys (those kept as deltas too), spelled with the
+ * caller's pinned settings; NULL (`*rebuild`) for a rebuild.  Output
+ * functions run no code of the model's owner (a domain, an enum, a
+ * composite or an array has its base types' built-in outputs; only a
+ * superuser can make others), so this runs in the extension owner's
+ * sandbox, that of the INSERT; reading keys back does not (a domain's
+ * CHECK is the owner's code; suspend.c, deferred_worker.c).
  */
 static Datum
 work_keys_text(ReadModel *model, ModelWork *work, bool *rebuild)
 {
 	int			n = work->nkeys + work->ndeltas;
 	Datum	   *texts;
-	Sandbox		sandbox;
-	Datum		result;
 	int			i;
 
 	*rebuild = work->full || (model->suspended && n > readmodel_resume_replay_limit);
 	if (*rebuild)
 		return (Datum) 0;
 	texts = palloc(sizeof(Datum) * Max(n, 1));
-	readmodel_sandbox_enter(&sandbox, model->owner);
 	for (i = 0; i < work->nkeys; i++)
 		texts[i] = CStringGetTextDatum(readmodel_key_out(model, work->keys[i]));
 	for (i = 0; i < work->ndeltas; i++)
 		texts[work->nkeys + i] = CStringGetTextDatum(readmodel_key_out(model, work->delta_keys[i]));
-	readmodel_sandbox_leave(&sandbox);
-	result = PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
-	return result;
+	return PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* A deferred model's row; its id is this session's to wait for. */
@@ -118,9 +118,7 @@ enqueue_deferred(ReadModel *model, Datum keys, bool rebuild)
 	char		nulls[2] = {' ', rebuild ? 'n' : ' '};
 	MemoryContext old;
 	Enqueued   *entry;
-	Sandbox		sandbox;
 
-	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 	/* planned once per session: every commit of a deferred writer runs it */
 	if (insert_plan == NULL)
 	{
@@ -141,7 +139,6 @@ enqueue_deferred(ReadModel *model, Datum keys, bool rebuild)
 											1, &isnull));
 	pending_ids = lappend(pending_ids, entry);
 	MemoryContextSwitchTo(old);
-	readmodel_sandbox_leave(&sandbox);
 }
 
 /* A model's pending work, to the durable queue its state calls for. */
@@ -176,6 +173,7 @@ readmodel_deferred_enqueue(void)
 	bool		pushed = false;
 	List	   *pending;
 	ListCell   *lc;
+	Sandbox		sandbox;
 
 	shown_deferred = readmodel_queue_show_deferred(!readmodel_in_deferred_worker);
 	shown_suspended = readmodel_queue_show_suspended(true);
@@ -189,6 +187,7 @@ readmodel_deferred_enqueue(void)
 			pushed = true;
 		}
 		readmodel_spi_connect();
+		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 		foreach(lc, pending)
 		{
 			ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
@@ -196,6 +195,7 @@ readmodel_deferred_enqueue(void)
 			if (model != NULL && (model->suspended || model->deferred))
 				enqueue_model(model);
 		}
+		readmodel_sandbox_leave(&sandbox);
 		readmodel_spi_finish();
 		if (pushed)
 			PopActiveSnapshot();

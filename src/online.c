@@ -20,8 +20,9 @@
  *
  * readmodel.compare(a, b) lists the keys whose rows differ, as documents;
  * readmodel.swap(a, b) exchanges the names of the two tables and of their
- * definition views in one transaction, under ACCESS EXCLUSIVE, so readers
- * see the old model or the new one, whole.
+ * definition views in one transaction, after the writers of their sources
+ * in progress and under ACCESS EXCLUSIVE, so readers see the old model or
+ * the new one, whole.
  *
  *-------------------------------------------------------------------------
  */
@@ -180,6 +181,14 @@ readmodel_swap(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("read models %s and %s are in different schemas", a->qualname, b->qualname),
 				 errhint("Declare the replacement in the schema of the model it replaces.")));
+	/*
+	 * Writers first (SHARE ROW EXCLUSIVE on the sources, as a resume takes):
+	 * one in progress may still apply to either table at its commit, and
+	 * would deadlock with a swap holding one table and waiting for the
+	 * other.  Then the tables and views, whose readers finish first.
+	 */
+	readmodel_wait_for_source_writers(a);
+	readmodel_wait_for_source_writers(b);
 	for (i = 0; i < 4; i++)
 		LockRelationOid(relids[i], AccessExclusiveLock);
 	readmodel_spi_connect();

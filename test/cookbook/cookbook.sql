@@ -892,6 +892,32 @@ SELECT readmodel.sync_source('tv_post_synced', 'tb_comment',
                              (SELECT array_agg(c) FROM old) || (SELECT array_agg(tb_comment) FROM moved));
 SELECT cookbook.exact('A25', 'tv_post_synced');
 
+-- [A26] Changing a definition without blocking (the dual projection): the
+--       new one is declared online beside the old, built and caught up by
+--       resume(), compared, and swapped in.
+SELECT readmodel.create('tv_post_card', $$
+    SELECT p.pk_post, jsonb_build_object('title', p.title) AS data FROM tb_post p
+$$);
+SELECT readmodel.create('tv_post_card_next', $$
+    SELECT p.pk_post,
+           jsonb_build_object('title', p.title,
+                              'comments', (SELECT count(*) FROM tb_comment c
+                                           WHERE c.fk_post = p.pk_post)) AS data
+    FROM tb_post p
+$$, '{"online": true}');
+INSERT INTO tb_comment VALUES (21, 1, 2, 'while it is built', '2026-02-02 12:00');
+SELECT cookbook.must('A26', readmodel.resume('tv_post_card_next') > 0,
+                     'resume() builds it and catches up with the comment');
+SELECT cookbook.must('A26', (SELECT count(*) FROM readmodel.compare('tv_post_card', 'tv_post_card_next'))
+                            = (SELECT count(*) FROM tb_post),
+                     'compare() lists every post: each document gains a field');
+SELECT readmodel.swap('tv_post_card', 'tv_post_card_next');
+SELECT cookbook.must('A26', (SELECT data->>'comments' FROM tv_post_card WHERE pk_post = 1)::int
+                            = (SELECT count(*) FROM tb_comment WHERE fk_post = 1),
+                     'after the swap the name serves the new definition');
+SELECT readmodel.drop('tv_post_card_next');
+SELECT cookbook.exact('A26', 'tv_post_card');
+
 ------------------------------------------------------------------------------
 -- B. Not accepted yet: the error, and the closest accepted rewrite
 ------------------------------------------------------------------------------

@@ -173,6 +173,37 @@ SELECT * FROM queued;
 SELECT readmodel.resume('tv_post');
 SELECT problems();
 
+-- j. a suspension rolled back with its savepoint: the writes after it, and
+--    those held for it before, are applied at commit
+BEGIN;
+UPDATE tb_post SET title = 'before the savepoint' WHERE pk_post = 42;
+SAVEPOINT s;
+SELECT readmodel.suspend('tv_post');
+UPDATE tb_post SET title = 'while suspended, undone' WHERE pk_post = 43;
+SELECT readmodel.flush();
+ROLLBACK TO SAVEPOINT s;
+UPDATE tb_post SET title = 'after the rollback' WHERE pk_post = 44;
+COMMIT;
+SELECT name, status FROM readmodel.models WHERE name = 'tv_post'::regclass;
+SELECT problems();
+SELECT count(*) AS queued_rows FROM readmodel.suspended_queue;
+
+-- k. resumed and suspended again in one transaction: what it knew of the
+--    old marker does not stop it recording
+SET readmodel.resume_replay_limit = 2;
+SELECT readmodel.suspend('tv_post');
+UPDATE tb_post SET title = 'past the limit' WHERE pk_post <= 5;
+RESET readmodel.resume_replay_limit;
+BEGIN;
+UPDATE tb_post SET title = 'sees the marker' WHERE pk_post = 45;
+SELECT readmodel.resume('tv_post') >= 0 AS resumed;
+SELECT readmodel.suspend('tv_post');
+UPDATE tb_post SET title = 'recorded again' WHERE pk_post = 46;
+COMMIT;
+SELECT * FROM queued;
+SELECT readmodel.resume('tv_post');
+SELECT problems();
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA sr CASCADE;

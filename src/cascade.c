@@ -204,6 +204,7 @@ readmodel_apply_everything(void)
 	bool		shown = readmodel_queue_show_deferred(true);
 	volatile int64 total = 0;
 
+	readmodel_queue_release_held();
 	PG_TRY();
 	{
 		total = apply_pending(false, NIL);
@@ -260,6 +261,7 @@ readmodel_apply_at_commit(void)
 {
 	bool		armed = false;
 
+	readmodel_queue_release_held();
 	if (!readmodel_queue_has_pending(false))
 		return;
 	if (StatementTimeout > 0 && !get_timeout_active(STATEMENT_TIMEOUT))

@@ -148,9 +148,17 @@ enqueue_model(ReadModel *model)
 	ModelWork	work;
 	Datum		keys;
 	bool		rebuild;
+	/* patch values held for a suspended model are not keys: a rebuild */
+	bool		patches = model->suspended &&
+		readmodel_queue_pending_patches(model->relid) != NIL;
 
-	if (!readmodel_queue_take(model->relid, &work))
+	if (!readmodel_queue_take(model->relid, &work) && !patches)
 		return;
+	if (patches)
+	{
+		readmodel_queue_take_all(model->relid);
+		work.full = true;
+	}
 	if (!work.full && work.nkeys + work.ndeltas == 0)
 		return;
 	keys = work_keys_text(model, &work, &rebuild);
@@ -158,6 +166,20 @@ enqueue_model(ReadModel *model)
 		readmodel_suspended_enqueue(model, keys, rebuild);
 	else
 		enqueue_deferred(model, keys, rebuild);
+}
+
+/*
+ * A pending model's work: a suspended one's to its queue (in the worker
+ * too: suspended while the worker applied it), a deferred one's to the
+ * worker's, unless this is the worker, which applied it.
+ */
+static void
+enqueue_pending(ReadModel *model)
+{
+	if (model == NULL)
+		return;
+	if (model->suspended || (model->deferred && !readmodel_in_deferred_worker))
+		enqueue_model(model);
 }
 
 /*
@@ -170,38 +192,40 @@ readmodel_deferred_enqueue(void)
 {
 	bool		shown_deferred;
 	bool		shown_suspended;
-	bool		pushed = false;
+	volatile bool pushed = false;
 	List	   *pending;
 	ListCell   *lc;
 	Sandbox		sandbox;
 
-	shown_deferred = readmodel_queue_show_deferred(!readmodel_in_deferred_worker);
+	shown_deferred = readmodel_queue_show_deferred(true);
 	shown_suspended = readmodel_queue_show_suspended(true);
-	pending = readmodel_queue_pending_models(false);
-	if (pending != NIL)
+	PG_TRY();
 	{
-		/* just before commit no statement is running: no snapshot is set */
-		if (!ActiveSnapshotSet())
+		pending = readmodel_queue_pending_models(false);
+		if (pending != NIL)
 		{
-			PushActiveSnapshot(GetTransactionSnapshot());
-			pushed = true;
+			/* just before commit no statement is running: no snapshot is set */
+			if (!ActiveSnapshotSet())
+			{
+				PushActiveSnapshot(GetTransactionSnapshot());
+				pushed = true;
+			}
+			readmodel_spi_connect();
+			readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
+			foreach(lc, pending)
+				enqueue_pending(readmodel_lookup_model(lfirst_oid(lc)));
+			readmodel_sandbox_leave(&sandbox);
+			readmodel_spi_finish();
+			if (pushed)
+				PopActiveSnapshot();
 		}
-		readmodel_spi_connect();
-		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
-		foreach(lc, pending)
-		{
-			ReadModel  *model = readmodel_lookup_model(lfirst_oid(lc));
-
-			if (model != NULL && (model->suspended || model->deferred))
-				enqueue_model(model);
-		}
-		readmodel_sandbox_leave(&sandbox);
-		readmodel_spi_finish();
-		if (pushed)
-			PopActiveSnapshot();
 	}
-	readmodel_queue_show_deferred(shown_deferred);
-	readmodel_queue_show_suspended(shown_suspended);
+	PG_FINALLY();
+	{
+		readmodel_queue_show_deferred(shown_deferred);
+		readmodel_queue_show_suspended(shown_suspended);
+	}
+	PG_END_TRY();
 }
 
 /* At COMMIT: the rows written are this session's to wait for. */

@@ -158,6 +158,9 @@ take_batch(void)
 	n = SPI_processed;
 	if (n == 0)
 		return 0;
+	/* before any model's state is looked at: see suspend.c */
+	if (readmodel_catalog_has_suspended_queue())
+		readmodel_suspended_queue_lock(RowExclusiveLock);
 	ids = palloc(sizeof(Datum) * n);
 	models = palloc(sizeof(Oid) * n);
 	counts = palloc(sizeof(int64) * n);

@@ -54,6 +54,7 @@ typedef struct LastAppliedTable
 
 static LastAppliedTable *table = NULL;
 static List *applied_models = NIL;	/* in TopTransactionContext */
+static bool wrote = false;		/* has an xid at PRE_COMMIT: a commit record */
 
 void
 readmodel_last_applied_shmem_request(void)
@@ -90,6 +91,16 @@ readmodel_last_applied_note(Oid relid)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Just before commit, after the apply: a transaction with no xid writes
+ * no commit record, and XactLastCommitEnd would be an earlier one's.
+ */
+void
+readmodel_last_applied_pre_commit(void)
+{
+	wrote = TransactionIdIsValid(GetTopTransactionIdIfAny());
+}
+
 /* The model's slot, else a free one, else the one applied longest ago. */
 static LastApplied *
 slot_for(Oid relid)
@@ -117,7 +128,7 @@ readmodel_last_applied_xact_end(bool commit)
 	ListCell   *lc;
 	TimestampTz at;
 
-	if (commit && applied_models != NIL && table != NULL &&
+	if (commit && wrote && applied_models != NIL && table != NULL &&
 		!XLogRecPtrIsInvalid(XactLastCommitEnd))
 	{
 		at = GetCurrentTransactionStopTimestamp();
@@ -134,6 +145,7 @@ readmodel_last_applied_xact_end(bool commit)
 		LWLockRelease(table->lock);
 	}
 	applied_models = NIL;
+	wrote = false;
 }
 
 /*

@@ -14,6 +14,7 @@
 extern void readmodel_last_applied_shmem_request(void);
 extern void readmodel_last_applied_shmem_startup(void);
 extern void readmodel_last_applied_note(Oid relid);
+extern void readmodel_last_applied_pre_commit(void);
 extern void readmodel_last_applied_xact_end(bool commit);
 
 #endif							/* READMODEL_LAST_APPLIED_H */

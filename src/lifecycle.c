@@ -31,6 +31,7 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -416,7 +417,12 @@ readmodel_lock_sources(List *sources)
 
 	list_sort(sorted, list_oid_cmp);
 	foreach(lc, sorted)
+	{
 		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
+		/* a writer of a partition locks that partition, not its parent */
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_PARTITIONED_TABLE)
+			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
+	}
 }
 
 /*
@@ -1205,7 +1211,7 @@ rebuild_model(ReadModel *model)
 	if (model->suspended)
 		readmodel_queue_hold(model, false);
 	if (!ModelIsMaintained(model) && readmodel_catalog_has_suspended_queue())
-		readmodel_suspended_clear(model->relid);
+		readmodel_suspended_clear(model->relid, NULL);
 	return readmodel_refresh_model(model);
 }
 
@@ -1229,7 +1235,7 @@ readmodel_suspend(PG_FUNCTION_ARGS)
 				(errmsg("read model %s is not maintained already", model->qualname),
 				 errdetail("%s", model->stale ? model->stale : model->broken)));
 	else if (readmodel_catalog_has_suspended_queue())
-		readmodel_suspended_clear(model->relid);	/* a dropped model's, if any */
+		readmodel_suspended_clear(model->relid, NULL);	/* a dropped model's, if any */
 	readmodel_invalidate_cache();
 	PG_RETURN_VOID();
 }
@@ -1247,6 +1253,8 @@ readmodel_resume_by_replay(ReadModel *model)
 	int64		keys;
 
 	readmodel_wait_for_source_writers(model);
+	/* and for the deferred worker, which moves rows of suspended models */
+	readmodel_suspended_queue_lock(ShareLock);
 	readmodel_catalog_clear_stale(relid);
 	readmodel_invalidate_cache();
 	model = readmodel_lookup_model(relid);
@@ -1267,7 +1275,7 @@ readmodel_resume_by_replay(ReadModel *model)
 		elog(DEBUG1, "read model %s resumed by replaying %lld keys",
 			 model->qualname, (long long) keys);
 	}
-	readmodel_suspended_clear(relid);
+	readmodel_suspended_clear(relid, NULL);
 	return keys;
 }
 

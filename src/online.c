@@ -34,10 +34,12 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
 
 #include "apply.h"
 #include "cache.h"
@@ -95,6 +97,7 @@ readmodel_build_online(ReadModel *model)
 {
 	ModelWork	work;
 	int64		rows;
+	Snapshot	before;
 
 	if (XactIsoLevel != XACT_READ_COMMITTED)
 		ereport(ERROR,
@@ -103,12 +106,16 @@ readmodel_build_online(ReadModel *model)
 				 errdetail("The catch-up reads what was committed after the fill's snapshot."),
 				 errhint("Call readmodel.resume('%s') in a READ COMMITTED transaction.",
 						 model->qualname)));
+	/* what was recorded before this snapshot is in the fill, taken after it */
+	before = RegisterSnapshot(GetLatestSnapshot());
 	memset(&work, 0, sizeof(work));
 	work.full = true;
 	readmodel_spi_connect();
 	rows = readmodel_apply_model(model, &work, false);
 	readmodel_spi_finish();
 	CommandCounterIncrement();
+	readmodel_suspended_clear(model->relid, before);
+	UnregisterSnapshot(before);
 	elog(DEBUG1, "read model %s filled online: %lld rows", model->qualname, (long long) rows);
 	(void) readmodel_resume_by_replay(model);
 	return rows;
@@ -237,7 +244,9 @@ check_same_key(ReadModel *a, ReadModel *b)
 /*
  * readmodel.compare(a, b): per key whose rows differ, the row of each as a
  * document (NULL where there is none), compared by text, so 10.5 and 10.50
- * differ.  As the caller (who needs SELECT on both), pinned settings.
+ * differ.  The text and the documents go through casts the owner may have
+ * made, so it runs as the owner of both (the caller must have her
+ * privileges), in the sandbox.
  */
 Datum
 readmodel_compare(PG_FUNCTION_ARGS)
@@ -254,10 +263,17 @@ readmodel_compare(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("read models that cannot be analysed cannot be compared")));
+	if (a->owner != b->owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("read models %s and %s have different owners", a->qualname, b->qualname),
+				 errdetail("The comparison runs as the owner of both.")));
+	if (!has_privs_of_role(GetUserId(), a->owner))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(a->relid));
 	check_same_key(a, b);
 	InitMaterializedSRF(fcinfo, 0);
 	readmodel_spi_connect();
-	readmodel_sandbox_enter(&sandbox, GetUserId());
+	readmodel_sandbox_enter(&sandbox, a->owner);
 	if (SPI_execute(psprintf("SELECT COALESCE(x.k, y.k), x.j, y.j FROM %s FULL JOIN %s "
 							 "ON x.k OPERATOR(pg_catalog.=) y.k "
 							 "WHERE x.j::pg_catalog.text IS DISTINCT FROM y.j::pg_catalog.text "

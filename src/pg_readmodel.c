@@ -52,6 +52,7 @@ xact_callback(XactEvent event, void *arg)
 			readmodel_apply_at_commit();
 			readmodel_deferred_enqueue();
 			readmodel_feed_at_commit(event == XACT_EVENT_PRE_PREPARE);
+			readmodel_last_applied_pre_commit();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:

@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 
 #include "delta.h"
+#include "cache.h"
 #include "queue.h"
 #include "util.h"
 
@@ -399,6 +400,28 @@ readmodel_queue_size(void)
 	foreach(lc, model_queues)
 		total += ((ModelQueue *) lfirst(lc))->npending;
 	return total;
+}
+
+/*
+ * Release held work whose model is no longer suspended: the suspension was
+ * rolled back with a savepoint, or resumed.  Held queues are rare.
+ */
+void
+readmodel_queue_release_held(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, model_queues)
+	{
+		ModelQueue *queue = lfirst(lc);
+		ReadModel  *model;
+
+		if (!queue->suspended)
+			continue;
+		model = readmodel_lookup_model(queue->model);
+		if (model == NULL || !model->suspended)
+			queue->suspended = false;
+	}
 }
 
 /* The keys queued for `model` in this transaction, and whether a rebuild is. */

@@ -35,6 +35,7 @@ extern bool readmodel_queue_show_deferred(bool show);
 extern bool readmodel_queue_show_suspended(bool show);
 extern int64 readmodel_queue_model_keys(Oid model, bool *full);
 extern void readmodel_queue_hold(ReadModel *model, bool hold);
+extern void readmodel_queue_release_held(void);
 extern int64 readmodel_queue_size(void);
 extern List *readmodel_queue_pending_models(bool statement_mode_only);
 extern bool readmodel_queue_take(Oid model, ModelWork *work);

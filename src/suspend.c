@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "storage/lmgr.h"
 
 #include "catalog.h"
 #include "keys.h"
@@ -56,9 +57,23 @@ readmodel_catalog_has_suspended_queue(void)
 		OidIsValid(get_relname_relid("suspended_queue", schema));
 }
 
-/* One statement on the queue, as the extension's owner, the latest snapshot. */
+/*
+ * Lock the queue: resume() takes SHARE, so that the deferred worker, which
+ * takes ROW EXCLUSIVE before it looks at a model's state (deferred_worker.c),
+ * neither moves rows in after resume() read them nor decides on a state
+ * resume() is changing.
+ */
+void
+readmodel_suspended_queue_lock(LOCKMODE mode)
+{
+	LockRelationOid(get_relname_relid("suspended_queue",
+									  get_namespace_oid(READMODEL_SCHEMA, false)), mode);
+}
+
+/* One statement on the queue, as the extension's owner, under `snapshot`. */
 static void
-queue_statement(const char *sql, Oid relid, Datum keys, bool keys_null, int expected)
+queue_statement_as_of(const char *sql, Oid relid, Datum keys, bool keys_null, int expected,
+					  Snapshot snapshot)
 {
 	Oid			types[2] = {OIDOID, TEXTARRAYOID};
 	Datum		values[2] = {ObjectIdGetDatum(relid), keys};
@@ -69,11 +84,18 @@ queue_statement(const char *sql, Oid relid, Datum keys, bool keys_null, int expe
 	readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 	plan = SPI_prepare(sql, strstr(sql, "$2") ? 2 : 1, types);
 	if (plan == NULL ||
-		SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
+		SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot,
 							 false, false, 0) != expected)
 		elog(ERROR, "could not use readmodel.suspended_queue");
 	SPI_freeplan(plan);
 	readmodel_sandbox_leave(&sandbox);
+}
+
+/* ... under the latest snapshot */
+static void
+queue_statement(const char *sql, Oid relid, Datum keys, bool keys_null, int expected)
+{
+	queue_statement_as_of(sql, relid, keys, keys_null, expected, GetLatestSnapshot());
 }
 
 /* Has a committed transaction marked the model for a rebuild? */
@@ -193,15 +215,20 @@ readmodel_suspended_replay(ReadModel *model)
 	return total;
 }
 
-/* The model's recorded rows are applied or moot. */
+/*
+ * The model's recorded rows are applied or moot: those `snapshot` sees, or
+ * all (NULL).  What this transaction knew of markers goes with them.
+ */
 void
-readmodel_suspended_clear(Oid relid)
+readmodel_suspended_clear(Oid relid, Snapshot snapshot)
 {
 	readmodel_spi_connect();
-	queue_statement("DELETE FROM readmodel.suspended_queue "
-					"WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-					relid, (Datum) 0, true, SPI_OK_DELETE);
+	queue_statement_as_of("DELETE FROM readmodel.suspended_queue "
+						  "WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+						  relid, (Datum) 0, true, SPI_OK_DELETE,
+						  snapshot ? snapshot : GetLatestSnapshot());
 	readmodel_spi_finish();
+	readmodel_suspended_xact_end();
 }
 
 void

@@ -9,6 +9,9 @@
 #ifndef READMODEL_SUSPEND_H
 #define READMODEL_SUSPEND_H
 
+#include "storage/lockdefs.h"
+#include "utils/snapshot.h"
+
 #include "pg_readmodel.h"
 
 struct ModelWork;
@@ -19,7 +22,8 @@ extern bool readmodel_catalog_has_suspended_queue(void);
 extern bool readmodel_suspended_records(ReadModel *model, int64 nrows);
 extern void readmodel_suspended_enqueue(ReadModel *model, Datum keys, bool rebuild);
 extern int64 readmodel_suspended_replay(ReadModel *model);
-extern void readmodel_suspended_clear(Oid relid);
+extern void readmodel_suspended_clear(Oid relid, Snapshot snapshot);
+extern void readmodel_suspended_queue_lock(LOCKMODE mode);
 extern void readmodel_suspended_xact_end(void);
 
 #endif							/* READMODEL_SUSPEND_H */

@@ -1339,6 +1339,16 @@ SELECT :'st_20' = 'ok' AND :'st_20s' = 'ok' AS set_up_20a, :'st_20r' AS resumed_
 SELECT rmsec.report('20a', 'replaying a suspended model''s keys runs its owner''s domain CHECK as the extension owner',
                     :'st_20r' = 'RM020');
 
+-- 20b: Mallory asks readmodel.compare() for the rows of Bob's model
+-- rmsec_b.tv_19, which she may not read, and readmodel.swap() to exchange
+-- the names of two of Bob's models (she owns neither).
+SET SESSION AUTHORIZATION rmsec_mallory;
+SELECT rmsec.try($t$SELECT count(*) FROM readmodel.compare('rmsec_b.tv_19', 'rmsec_b.tv_19')$t$) AS st_20b1 \gset
+SELECT rmsec.try($t$SELECT readmodel.swap('rmsec_b.tv_19', 'rmsec_b.tv_18')$t$) AS st_20b2 \gset
+RESET SESSION AUTHORIZATION;
+SELECT rmsec.report('20b', 'compare() shows rows of a model the caller may not read, or swap() renames another''s models',
+                    :'st_20b1' = 'ok' OR :'st_20b2' = 'ok');
+
 ---------------------------------------------------------------------------
 -- clean up
 ---------------------------------------------------------------------------

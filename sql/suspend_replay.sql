@@ -204,6 +204,16 @@ SELECT * FROM queued;
 SELECT readmodel.resume('tv_post');
 SELECT problems();
 
+-- l. one row that reaches more keys than the limit (a rename of a user
+--    with 10 posts): the keys are let go, a rebuild is due
+SET readmodel.resume_replay_limit = 5;
+SELECT readmodel.suspend('tv_post');
+UPDATE tb_user SET name = 'many posts' WHERE pk_user = 1;
+SELECT * FROM queued;
+RESET readmodel.resume_replay_limit;
+SELECT readmodel.resume('tv_post') > 0 AS rebuilt;
+SELECT problems();
+
 -- Clean up.
 SET client_min_messages = warning;
 DROP SCHEMA sr CASCADE;

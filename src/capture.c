@@ -932,6 +932,7 @@ capture_statement(TriggerData *trig, SourceTable *source)
 	MemoryContext workcxt;
 	MemoryContext old;
 	int			op = trigger_op(trig);
+	ListCell   *lc;
 
 	memset(&delta, 0, sizeof(delta));
 	delta.statements_captured = 1;
@@ -941,8 +942,6 @@ capture_statement(TriggerData *trig, SourceTable *source)
 	old = MemoryContextSwitchTo(workcxt);
 	if (op == RM_OP_TRUNCATE)
 	{
-		ListCell   *lc;
-
 		foreach(lc, source->models)
 			readmodel_queue_full(lfirst(lc), source->relid, op);
 	}
@@ -951,6 +950,9 @@ capture_statement(TriggerData *trig, SourceTable *source)
 		readmodel_spi_connect();
 		delta.keys_queued = capture_rows(trig, source, op, workcxt);
 		readmodel_spi_finish();
+		foreach(lc, source->models)
+			if (((ReadModel *) lfirst(lc))->suspended)
+				readmodel_suspended_check_budget(lfirst(lc));
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(workcxt);

@@ -39,6 +39,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/varlena.h"
 
@@ -87,6 +88,57 @@ readmodel_deferred_register(void)
 	}
 }
 
+/*
+ * The keys of one queue row, read back as the model's owner (a domain's
+ * CHECK is her code).  In a subtransaction: a CHECK she tightened since, or
+ * that fails, must not stop the worker for every model of the database;
+ * NULL then, and the model is rebuilt instead.
+ */
+static Datum *
+read_keys(ReadModel *model, Datum *texts, bool *nulls, int n, int *nkeys)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Datum	   *keys = palloc(sizeof(Datum) * Max(n, 1));
+	volatile int k = 0;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(outer);
+	PG_TRY();
+	{
+		Sandbox		sandbox;
+		int			i;
+
+		readmodel_sandbox_enter(&sandbox, model->owner);
+		for (i = 0; i < n; i++)
+			if (!nulls[i])
+				keys[k++] = readmodel_key_in(model, TextDatumGetCString(texts[i]));
+		readmodel_sandbox_leave(&sandbox);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(outer);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+		ereport(WARNING,
+				(errmsg("queued keys of read model %s could not be read: %s",
+						model->qualname, edata->message),
+				 errdetail("The model is rebuilt instead.")));
+		return NULL;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(outer);
+	CurrentResourceOwner = owner;
+	*nkeys = k;
+	return keys;
+}
+
 /* Queue one row's keys (NULL: a rebuild) for its model. */
 static int
 queue_row(Oid relid, Datum keys, bool isnull)
@@ -96,7 +148,8 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	bool	   *nulls;
 	int			n;
 	int			i;
-	Sandbox		sandbox;
+	int			nkeys = 0;
+	Datum	   *values;
 
 	if (model == NULL || !model->deferred)
 		return 0;				/* dropped, or no longer deferred: moot */
@@ -113,13 +166,14 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	}
 	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
 					  &texts, &nulls, &n);
-	/* key input runs as the model's owner: a domain's CHECK is her code */
-	readmodel_sandbox_enter(&sandbox, model->owner);
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			readmodel_queue_key(model, readmodel_key_in(model, TextDatumGetCString(texts[i])),
-								model->relid, RM_OP_SYNC);
-	readmodel_sandbox_leave(&sandbox);
+	values = read_keys(model, texts, nulls, n, &nkeys);
+	if (values == NULL)
+	{
+		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
+		return 1;
+	}
+	for (i = 0; i < nkeys; i++)
+		readmodel_queue_key(model, values[i], model->relid, RM_OP_SYNC);
 	return n;
 }
 

@@ -143,6 +143,22 @@ readmodel_suspended_records(ReadModel *model, int64 nrows)
 }
 
 /*
+ * After a statement's capture: keys past the budget (routes fan out, one
+ * row can reach many keys) are let go, and a rebuild is due instead.
+ */
+void
+readmodel_suspended_check_budget(ReadModel *model)
+{
+	bool		full;
+
+	if (readmodel_queue_model_keys(model->relid, &full) > readmodel_resume_replay_limit)
+	{
+		readmodel_queue_take_all(model->relid);
+		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
+	}
+}
+
+/*
  * At commit (deferred.c): record a transaction's keys of the model, text
  * spelled with the pinned settings, or a marker.  The caller is connected
  * to SPI.

@@ -136,6 +136,32 @@ ok($node->safe_psql('postgres', "SELECT readmodel.resume('tv_post')") > 0,
 	'resume() replays them');
 exact('postgres', 'suspended and resumed');
 
+# keys the worker cannot read back (the owner's domain CHECK tightened
+# since they were queued): a warning, the model rebuilt, the worker alive
+$node->safe_psql('postgres', q{
+CREATE DOMAIN small_id AS int CHECK (VALUE > 0);
+CREATE TABLE tb_dom (id small_id PRIMARY KEY, v text);
+INSERT INTO tb_dom SELECT g, 'v' || g FROM generate_series(1, 9) g;
+SELECT readmodel.create('tv_dom', 'SELECT d.id, d.v FROM tb_dom d', '{"mode": "deferred"}');
+ALTER SYSTEM SET readmodel.deferred_naptime = 3000;
+SELECT pg_reload_conf();
+});
+sleep(1);
+$node->safe_psql('postgres', q{
+UPDATE tb_dom SET v = 'queued' WHERE id = 7;
+ALTER DOMAIN small_id ADD CONSTRAINT below_five CHECK (VALUE < 5) NOT VALID;
+ALTER SYSTEM RESET readmodel.deferred_naptime;
+SELECT pg_reload_conf();
+});
+is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_dom', '30 s')"), 't',
+	'unreadable keys: the queue drains');
+is($node->safe_psql('postgres',
+		"SELECT (SELECT v FROM tv_dom WHERE id = 7) || ' ' || (SELECT count(*) FROM readmodel.verify('tv_dom'))"),
+	'queued 0', 'the model was rebuilt instead, and is exact');
+like(slurp_file($node->logfile), qr/queued keys of read model public\.tv_dom could not be read/,
+	'the worker logged why');
+exact('postgres', 'the worker goes on after unreadable keys');
+
 # the second database has its own worker
 $node->safe_psql('second', "UPDATE tb_user SET name = 'second db' WHERE pk_user = 1");
 exact('second', 'second database');

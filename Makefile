@@ -17,6 +17,7 @@ OBJS = \
 	src/versioning.o \
 	src/deferred.o \
 	src/deferred_worker.o \
+	src/queue_insert.o \
 	src/suspend.o \
 	src/last_applied.o \
 	src/online.o \

@@ -59,7 +59,6 @@ typedef struct Enqueued
 } Enqueued;
 
 static List *pending_ids = NIL;		/* in TopTransactionContext */
-static SPIPlanPtr insert_plan = NULL;	/* kept: the queue's INSERT */
 static List *committed_ids = NIL;	/* in TopMemoryContext */
 
 /* Is `name` one of readmodel.deferred_databases? */
@@ -86,9 +85,10 @@ readmodel_deferred_database_listed(const char *name)
  * caller's pinned settings; NULL (`*rebuild`) for a rebuild.  Output
  * functions run no code of the model's owner (a domain, an enum, a
  * composite or an array has its base types' built-in outputs; only a
- * superuser can make others), so this runs in the extension owner's
- * sandbox, that of the INSERT; reading keys back does not (a domain's
- * CHECK is the owner's code; suspend.c, deferred_worker.c).
+ * superuser can make others), so this runs in no sandbox of the owner's
+ * (only the settings are pinned, where the key type's output reads them);
+ * reading keys back does (a domain's CHECK is the owner's code; suspend.c,
+ * deferred_worker.c).
  */
 static Datum
 work_keys_text(ReadModel *model, ModelWork *work, bool *rebuild)
@@ -112,31 +112,12 @@ work_keys_text(ReadModel *model, ModelWork *work, bool *rebuild)
 static void
 enqueue_deferred(ReadModel *model, Datum keys, bool rebuild)
 {
-	bool		isnull;
-	Oid			types[2] = {OIDOID, TEXTARRAYOID};
-	Datum		values[2] = {ObjectIdGetDatum(model->relid), keys};
-	char		nulls[2] = {' ', rebuild ? 'n' : ' '};
-	MemoryContext old;
-	Enqueued   *entry;
+	int64		id = readmodel_deferred_queue_insert(model->relid, keys, rebuild);
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	Enqueued   *entry = palloc(sizeof(Enqueued));
 
-	/* planned once per session: every commit of a deferred writer runs it */
-	if (insert_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare("INSERT INTO readmodel.deferred_queue (model, keys) "
-									   "VALUES ($1::pg_catalog.regclass, $2) RETURNING id",
-									   2, types);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not plan the deferred queue's insert");
-		insert_plan = plan;
-	}
-	if (SPI_execute_plan(insert_plan, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not queue the keys of read model %s", model->qualname);
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	entry = palloc(sizeof(Enqueued));
 	entry->model = model->relid;
-	entry->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											1, &isnull));
+	entry->id = id;
 	pending_ids = lappend(pending_ids, entry);
 	MemoryContextSwitchTo(old);
 }
@@ -148,6 +129,8 @@ enqueue_model(ReadModel *model)
 	ModelWork	work;
 	Datum		keys;
 	bool		rebuild;
+	bool		pinned;
+	Sandbox		sandbox;
 	/* patch values held for a suspended model are not keys: a rebuild */
 	bool		patches = model->suspended &&
 		readmodel_queue_pending_patches(model->relid) != NIL;
@@ -161,7 +144,13 @@ enqueue_model(ReadModel *model)
 	}
 	if (!work.full && work.nkeys + work.ndeltas == 0)
 		return;
+	/* keys whose text may depend on settings are spelled with them pinned */
+	pinned = !readmodel_key_output_is_fixed(model);
+	if (pinned)
+		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 	keys = work_keys_text(model, &work, &rebuild);
+	if (pinned)
+		readmodel_sandbox_leave(&sandbox);
 	if (model->suspended)
 		readmodel_suspended_enqueue(model, keys, rebuild);
 	else
@@ -195,7 +184,6 @@ readmodel_deferred_enqueue(void)
 	volatile bool pushed = false;
 	List	   *pending;
 	ListCell   *lc;
-	Sandbox		sandbox;
 
 	shown_deferred = readmodel_queue_show_deferred(true);
 	shown_suspended = readmodel_queue_show_suspended(true);
@@ -211,10 +199,8 @@ readmodel_deferred_enqueue(void)
 				pushed = true;
 			}
 			readmodel_spi_connect();
-			readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
 			foreach(lc, pending)
 				enqueue_pending(readmodel_lookup_model(lfirst_oid(lc)));
-			readmodel_sandbox_leave(&sandbox);
 			readmodel_spi_finish();
 			if (pushed)
 				PopActiveSnapshot();

@@ -244,6 +244,44 @@ readmodel_key_out(ReadModel *model, Datum key)
 	return OidOutputFunctionCall(typoutput, key);
 }
 
+/* Does this type's output depend on no setting (DateStyle, TimeZone, ...)? */
+static bool
+output_is_fixed(Oid type)
+{
+	switch (getBaseType(type))
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case BOOLOID:
+		case NUMERICOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case CHAROID:
+		case UUIDOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Is readmodel_key_out() the same under any settings? */
+bool
+readmodel_key_output_is_fixed(ReadModel *model)
+{
+	int			i;
+
+	if (model->key_desc == NULL)
+		return output_is_fixed(model->key_type);
+	for (i = 0; i < model->key_desc->natts; i++)
+		if (!output_is_fixed(TupleDescAttr(model->key_desc, i)->atttypid))
+			return false;
+	return true;
+}
+
 /* The key readmodel_key_out() spelled, formed as capture forms it. */
 Datum
 readmodel_key_in(ReadModel *model, char *text)

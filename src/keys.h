@@ -51,6 +51,7 @@ extern Datum readmodel_key_from_result(ReadModel *model, List *recipe,
 									   HeapTuple tuple, TupleDesc desc,
 									   bool *isnull);
 extern char *readmodel_key_out(ReadModel *model, Datum key);
+extern bool readmodel_key_output_is_fixed(ReadModel *model);
 extern Datum readmodel_key_in(ReadModel *model, char *text);
 extern void readmodel_key_arg_types(ReadModel *model, Oid *types);
 extern void readmodel_key_args(ReadModel *model, Datum *keys, int nkeys,

@@ -152,6 +152,7 @@ test-isolation:
 # pick; the private cluster is not used.  As root, prove runs as the
 # postgres OS user (PROVE above).
 test-tap:
+	@$(MAKE) --no-print-directory -s -C test/difftest difftest   # t/010 runs it, maybe as another OS user
 	$(prove_installcheck)
 
 test-pgtap:

@@ -216,28 +216,37 @@ readmodel_deferred_enqueue(void)
 
 /* At COMMIT: the rows written are this session's to wait for. */
 void
-readmodel_deferred_xact_end(bool commit)
+readmodel_deferred_xact_end(bool commit, bool prepare)
 {
 	ListCell   *lc;
 
-	if (commit)
-		foreach(lc, pending_ids)
-		{
-			Enqueued   *entry = lfirst(lc);
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-			Enqueued   *copy = palloc(sizeof(Enqueued));
-			ListCell   *lk;
+	foreach(lc, pending_ids)
+	{
+		Enqueued   *entry = lfirst(lc);
+		MemoryContext old;
+		Enqueued   *copy;
+		ListCell   *lk;
 
-			*copy = *entry;
-			foreach(lk, committed_ids)
-				if (((Enqueued *) lfirst(lk))->model == entry->model)
-				{
-					committed_ids = foreach_delete_current(committed_ids, lk);
-					break;
-				}
-			committed_ids = lappend(committed_ids, copy);
-			MemoryContextSwitchTo(old);
-		}
+		if (!commit && !prepare)
+			continue;			/* rolled back: the last commit's id stands */
+		/*
+		 * A newer row of the model: this one's id, or, prepared (it commits
+		 * later, maybe elsewhere), none, so that wait() waits for all.
+		 */
+		foreach(lk, committed_ids)
+			if (((Enqueued *) lfirst(lk))->model == entry->model)
+			{
+				committed_ids = foreach_delete_current(committed_ids, lk);
+				break;
+			}
+		if (prepare)
+			continue;
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		copy = palloc(sizeof(Enqueued));
+		*copy = *entry;
+		committed_ids = lappend(committed_ids, copy);
+		MemoryContextSwitchTo(old);
+	}
 	pending_ids = NIL;
 }
 

@@ -18,7 +18,7 @@ extern int	readmodel_deferred_naptime;
 extern bool readmodel_deferred_database_listed(const char *name);
 extern int64 readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null);
 extern void readmodel_deferred_enqueue(void);
-extern void readmodel_deferred_xact_end(bool commit);
+extern void readmodel_deferred_xact_end(bool commit, bool prepare);
 extern void readmodel_deferred_register(void);
 
 #endif							/* READMODEL_DEFERRED_H */

@@ -61,7 +61,8 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			readmodel_queue_reset();
 			readmodel_feed_reset();
-			readmodel_deferred_xact_end(event == XACT_EVENT_COMMIT);
+			readmodel_deferred_xact_end(event == XACT_EVENT_COMMIT,
+									   event == XACT_EVENT_PREPARE);
 			readmodel_suspended_xact_end();
 			readmodel_last_applied_xact_end(event == XACT_EVENT_COMMIT);
 			readmodel_cache_xact_end();

@@ -30,7 +30,7 @@
  *                 [--use-verify] [--models NAME,...]
  *                 [--no-partition-ddl]
  *                 [--extra-models] [--shape-models] [--no-shape-models]
- *                 [--shape-pct N]
+ *                 [--shape-pct N] [--deferred-models]
  *                 [--set NAME=VALUE ...] [--mock-engine | --mock-engine-stale]
  *
  * --mock-engine replaces the extension by a naive plpgsql stand-in (full
@@ -76,6 +76,7 @@ static bool stream2_on;			/* op_new runs: a model of the shape groups is made */
 static bool opt_no_part_ddl = false;
 static const char *opt_models = NULL;	/* --models a,b: only these */
 static bool opt_use_verify = false;	/* readmodel.verify() at every check */
+static bool opt_deferred_models = false;	/* --deferred-models */
 static int opt_mock = 0;
 static const char *opt_set[16];  /* --set NAME=VALUE, applied per session */
 static int opt_nset = 0;        /* 1: plpgsql mock engine, 2: stale mock */
@@ -906,6 +907,17 @@ static const Model models[] = {
 		" 'comments', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data\n"
 		"FROM tb_post p\n"
 		"JOIN tb_user u ON u.pk_user = p.fk_user"},
+	/* (m2) mode deferred, only with --deferred-models (it needs a preloaded
+	 * server whose worker serves the test database): readmodel.wait()
+	 * before each check between transactions; inside one, the check
+	 * follows readmodel.flush(), which applies its work too */
+	{"tv_m_post_deferred", "{\"mode\":\"deferred\"}",
+		"SELECT p.pk_post, p.fk_user,\n"
+		"       jsonb_build_object('title', p.title, 'author', u.name, 'org', o.name,"
+		" 'comments', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data\n"
+		"FROM tb_post p\n"
+		"JOIN tb_user u ON u.pk_user = p.fk_user\n"
+		"LEFT JOIN tb_org o ON o.pk_org = u.fk_org"},
 	/* (e1) extra conditions in ON, including on the nullable side */
 	{"tv_x_onfilter", "{}",
 		"SELECT p.pk_post, p.id, p.fk_user,\n"
@@ -1489,7 +1501,7 @@ static const Model models[] = {
 };
 #define NMODELS ((int) (sizeof(models) / sizeof(models[0])))
 #define NBASIC 8				/* models[0..NBASIC-1] always; rest with --extra-models */
-#define NSHAPE 44				/* models[NSHAPE..]: the shape groups n ge u wn a o s q */
+#define NSHAPE 45				/* models[NSHAPE..]: the shape groups n ge u wn a o s q */
 
 /* models whose readmodel.create() succeeded (others are reported, skipped) */
 static bool model_ok[NMODELS];
@@ -1756,6 +1768,31 @@ sync_manual_models(void)
 				 models[m].name, models[m].name, models[m].name);
 }
 
+/*
+ * Models of mode deferred are exact once the worker has applied what was
+ * committed: wait for it between transactions (a timeout is a failure).
+ */
+static void
+wait_deferred_models(void)
+{
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return;
+	for (int m = 0; m < NMODELS; m++)
+		if (model_ok[m] && strstr(models[m].options, "deferred") != NULL)
+		{
+			PGresult *r = PQexec(conn, strf("SELECT readmodel.wait('%s', '60 s')",
+											models[m].name));
+
+			if (!res_ok(r) || strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+			{
+				printf("difftest: FAILED: readmodel.wait('%s') did not return true: %s\n",
+					   models[m].name, PQerrorMessage(conn));
+				checks_failed++;
+			}
+			PQclear(r);
+		}
+}
+
 static void
 verify_all(const char *when)
 {
@@ -1765,7 +1802,10 @@ verify_all(const char *when)
 	if (opt_no_models || in_failed_txn)
 		return;
 	if (!opt_mock)
+	{
 		sync_manual_models();
+		wait_deferred_models();
+	}
 	if (in_failed_txn)
 		return;
 	for (int m = 0; m < NMODELS; m++)
@@ -4309,6 +4349,8 @@ name_in_list(const char *name, const char *list)
 static bool
 model_selected(int m)
 {
+	if (strstr(models[m].options, "deferred") != NULL && !opt_deferred_models)
+		return false;
 	if (opt_models)
 		return name_in_list(models[m].name, opt_models);
 	if (m >= NSHAPE)
@@ -4492,6 +4534,8 @@ usage(void)
 			"                [--use-verify]   (readmodel.verify() of every model at every check)\n"
 			"                [--models NAME,...]   (only these models, to narrow a failure)\n"
 			"                [--no-partition-ddl]   (no ATTACH/DETACH/CREATE/DROP of members)\n"
+			"                [--deferred-models]   (also m2, of mode deferred: a preloaded\n"
+			"                                    server with a worker for the test database)\n"
 			"                [--extra-models]   (also e1..e7, cascades, groups v g r l p k,\n"
 			"                                    n ge u wn a o s q)\n"
 			"                [--shape-models]   (the groups n ge u wn a o s q, and the writes\n"
@@ -4581,6 +4625,8 @@ main(int argc, char **argv)
 			opt_no_part_ddl = true;
 		else if (strcmp(a, "--use-verify") == 0)
 			opt_use_verify = true;
+		else if (strcmp(a, "--deferred-models") == 0)
+			opt_deferred_models = true;
 		else if (strcmp(a, "--models") == 0)
 		{
 			NEEDARG();

@@ -26,7 +26,6 @@
 #include "catalog.h"
 #include "model_partitions.h"
 #include "sandbox.h"
-#include "suspend.h"
 #include "util.h"
 
 static Oid	catalog_relid = InvalidOid;
@@ -86,6 +85,22 @@ bool
 readmodel_catalog_has_state(void)
 {
 	return get_attnum(readmodel_catalog_relid(false), "state") != InvalidAttrNumber;
+}
+
+/* A relation of the extension's schema by name, or InvalidOid. */
+Oid
+readmodel_extension_relation(const char *name)
+{
+	Oid			nsp = get_namespace_oid(READMODEL_SCHEMA, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/* Has the catalog the queue of suspended models' keys (0.8)? */
+bool
+readmodel_catalog_has_suspended_queue(void)
+{
+	return OidIsValid(readmodel_extension_relation("suspended_queue"));
 }
 
 /* Does the catalog have the columns of 0.4 (stale_since, stale_reason)? */

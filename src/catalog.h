@@ -69,6 +69,8 @@ extern bool readmodel_catalog_mark_stale(Oid relid, const char *reason);
 extern void readmodel_catalog_clear_stale(Oid relid);
 extern bool readmodel_catalog_tracks_staleness(void);
 extern bool readmodel_catalog_has_state(void);
+extern Oid	readmodel_extension_relation(const char *name);
+extern bool readmodel_catalog_has_suspended_queue(void);
 extern bool readmodel_may_see_model(Oid relid);
 extern bool readmodel_catalog_capture_allowed(Oid source, Oid role);
 extern void readmodel_catalog_set_capture_allowed(Oid source, Oid role, bool allowed);

@@ -22,7 +22,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -95,24 +94,20 @@ readmodel_deferred_register(void)
  * NULL then, and the model is rebuilt instead.
  */
 static Datum *
-read_keys(ReadModel *model, Datum *texts, bool *nulls, int n, int *nkeys)
+read_keys(ReadModel *model, Datum array, int *nkeys)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	Datum	   *keys = palloc(sizeof(Datum) * Max(n, 1));
-	volatile int k = 0;
+	Datum	   *volatile keys = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(outer);
 	PG_TRY();
 	{
 		Sandbox		sandbox;
-		int			i;
 
 		readmodel_sandbox_enter(&sandbox, model->owner);
-		for (i = 0; i < n; i++)
-			if (!nulls[i])
-				keys[k++] = readmodel_key_in(model, TextDatumGetCString(texts[i]));
+		keys = readmodel_key_array_in(model, array, nkeys);
 		readmodel_sandbox_leave(&sandbox);
 		ReleaseCurrentSubTransaction();
 	}
@@ -135,7 +130,6 @@ read_keys(ReadModel *model, Datum *texts, bool *nulls, int n, int *nkeys)
 	PG_END_TRY();
 	MemoryContextSwitchTo(outer);
 	CurrentResourceOwner = owner;
-	*nkeys = k;
 	return keys;
 }
 
@@ -144,9 +138,6 @@ static int
 queue_row(Oid relid, Datum keys, bool isnull)
 {
 	ReadModel  *model = readmodel_lookup_model(relid);
-	Datum	   *texts;
-	bool	   *nulls;
-	int			n;
 	int			i;
 	int			nkeys = 0;
 	Datum	   *values;
@@ -164,9 +155,7 @@ queue_row(Oid relid, Datum keys, bool isnull)
 		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
 		return 1;
 	}
-	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
-					  &texts, &nulls, &n);
-	values = read_keys(model, texts, nulls, n, &nkeys);
+	values = read_keys(model, keys, &nkeys);
 	if (values == NULL)
 	{
 		readmodel_queue_full(model, model->relid, RM_OP_SYNC);
@@ -174,7 +163,7 @@ queue_row(Oid relid, Datum keys, bool isnull)
 	}
 	for (i = 0; i < nkeys; i++)
 		readmodel_queue_key(model, values[i], model->relid, RM_OP_SYNC);
-	return n;
+	return nkeys;
 }
 
 /* Record the batch per model in readmodel.deferred_applied. */
@@ -265,8 +254,7 @@ apply_batch(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pg_readmodel: applying deferred read-model keys");
 	if (OidIsValid(get_extension_oid("pg_readmodel", true)) &&
-		OidIsValid(get_relname_relid("deferred_queue",
-									 get_namespace_oid(READMODEL_SCHEMA, true))))
+		OidIsValid(readmodel_extension_relation("deferred_queue")))
 	{
 		Sandbox		sandbox;
 

@@ -244,6 +244,30 @@ readmodel_key_out(ReadModel *model, Datum key)
 	return OidOutputFunctionCall(typoutput, key);
 }
 
+/*
+ * The keys of a text[] readmodel_key_out() spelled (NULL elements left
+ * out), in *nkeys.  Input functions may run the owner's code (a domain's
+ * CHECK): callers run this as the model's owner.
+ */
+Datum *
+readmodel_key_array_in(ReadModel *model, Datum array, int *nkeys)
+{
+	Datum	   *texts;
+	bool	   *nulls;
+	Datum	   *keys;
+	int			n;
+	int			i;
+
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT,
+					  &texts, &nulls, &n);
+	keys = palloc(sizeof(Datum) * Max(n, 1));
+	*nkeys = 0;
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			keys[(*nkeys)++] = readmodel_key_in(model, TextDatumGetCString(texts[i]));
+	return keys;
+}
+
 /* Does this type's output depend on no setting (DateStyle, TimeZone, ...)? */
 static bool
 output_is_fixed(Oid type)

@@ -53,6 +53,7 @@ extern Datum readmodel_key_from_result(ReadModel *model, List *recipe,
 extern char *readmodel_key_out(ReadModel *model, Datum key);
 extern bool readmodel_key_output_is_fixed(ReadModel *model);
 extern Datum readmodel_key_in(ReadModel *model, char *text);
+extern Datum *readmodel_key_array_in(ReadModel *model, Datum array, int *nkeys);
 extern void readmodel_key_arg_types(ReadModel *model, Oid *types);
 extern void readmodel_key_args(ReadModel *model, Datum *keys, int nkeys,
 							   Datum *args);

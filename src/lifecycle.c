@@ -56,19 +56,19 @@
 #include "analysis.h"
 #include "apply.h"
 #include "cache.h"
+#include "cascade.h"
 #include "catalog.h"
 #include "deferred.h"
-#include "online.h"
-#include "cascade.h"
-#include "queue.h"
-#include "suspend.h"
 #include "delta.h"
 #include "full_join.h"
 #include "keys.h"
 #include "lifecycle.h"
-#include "model_partitions.h"
 #include "maintainable.h"
+#include "model_partitions.h"
+#include "online.h"
+#include "queue.h"
 #include "sandbox.h"
+#include "suspend.h"
 #include "triggers.h"
 #include "util.h"
 #include "versioning.h"
@@ -1264,6 +1264,7 @@ readmodel_resume_by_replay(ReadModel *model)
 	keys = readmodel_suspended_replay(model);
 	if (keys < 0)
 	{
+		/* the caller's own held keys are in the rebuild too */
 		readmodel_queue_take_all(relid);
 		keys = readmodel_refresh_model(model);
 		elog(DEBUG1, "read model %s resumed by a rebuild: %lld rows written",

@@ -28,7 +28,6 @@
 #include "maintainable.h"
 #include "partitions.h"
 #include "sandbox.h"
-#include "suspend.h"
 #include "util.h"
 
 typedef struct ModelCache
@@ -297,12 +296,6 @@ new_model(CatalogRow *row)
 }
 
 /*
- * A model whose definition can no longer be analysed (a source lost its
- * primary key) has no analysis; one its owner cannot maintain now (a
- * privilege was revoked) keeps it.  Either is broken, and every other
- * model keeps working.
- */
-/*
  * Suspended, do its writers record keys for resume()?  Not where capture
  * cannot map them (broken, window partitions), in mode manual, or with a
  * catalog older than 0.8.
@@ -317,6 +310,12 @@ records_while_suspended(ReadModel *model)
 		readmodel_catalog_has_suspended_queue();
 }
 
+/*
+ * A model whose definition can no longer be analysed (a source lost its
+ * primary key) has no analysis; one its owner cannot maintain now (a
+ * privilege was revoked) keeps it.  Either is broken, and every other
+ * model keeps working.
+ */
 static ReadModel *
 load_model_guarded(ModelCache *c, CatalogRow *row)
 {

@@ -17,7 +17,6 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
@@ -39,9 +38,10 @@ static const char *const queue_columns[] = {"id", "model", "keys", "queued_at"};
 int64
 readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 {
-	Oid			nsp = get_namespace_oid(READMODEL_SCHEMA, false);
-	Oid			relid = get_relname_relid("deferred_queue", nsp);
-	Oid			seqid = get_relname_relid("deferred_queue_id_seq", nsp);
+	Oid			relid = readmodel_extension_relation("deferred_queue");
+	Oid			seqid = readmodel_extension_relation("deferred_queue_id_seq");
+	Datum		values[lengthof(queue_columns)];
+	bool		nulls[lengthof(queue_columns)] = {false, false, keys_null, false};
 	Relation	rel;
 	EState	   *estate;
 	ResultRelInfo *rri;
@@ -52,6 +52,10 @@ readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 	if (!OidIsValid(relid) || !OidIsValid(seqid))
 		elog(ERROR, "readmodel.deferred_queue is missing");
 	id = nextval_internal(seqid, false);
+	values[0] = Int64GetDatum(id);
+	values[1] = ObjectIdGetDatum(model);
+	values[2] = keys;
+	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
 	rel = table_open(relid, RowExclusiveLock);
 	estate = CreateExecutorState();
 	rri = makeNode(ResultRelInfo);
@@ -67,10 +71,8 @@ readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 
 		if (att == InvalidAttrNumber)
 			elog(ERROR, "readmodel.deferred_queue has no column %s", queue_columns[c]);
-		slot->tts_isnull[att - 1] = (c == 2 && keys_null);
-		slot->tts_values[att - 1] = c == 0 ? Int64GetDatum(id) :
-			c == 1 ? ObjectIdGetDatum(model) :
-			c == 2 ? keys : TimestampTzGetDatum(GetCurrentTimestamp());
+		slot->tts_isnull[att - 1] = nulls[c];
+		slot->tts_values[att - 1] = values[c];
 	}
 	ExecStoreVirtualTuple(slot);
 	simple_table_tuple_insert(rel, slot);

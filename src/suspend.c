@@ -25,7 +25,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
@@ -48,15 +47,6 @@ int			readmodel_resume_replay_limit = 10000;
 static List *marked_models = NIL;	/* in TopTransactionContext */
 static List *probed_models = NIL;
 
-bool
-readmodel_catalog_has_suspended_queue(void)
-{
-	Oid			schema = get_namespace_oid(READMODEL_SCHEMA, true);
-
-	return OidIsValid(schema) &&
-		OidIsValid(get_relname_relid("suspended_queue", schema));
-}
-
 /*
  * Lock the queue: resume() takes SHARE, so that the deferred worker, which
  * takes ROW EXCLUSIVE before it looks at a model's state (deferred_worker.c),
@@ -66,8 +56,7 @@ readmodel_catalog_has_suspended_queue(void)
 void
 readmodel_suspended_queue_lock(LOCKMODE mode)
 {
-	LockRelationOid(get_relname_relid("suspended_queue",
-									  get_namespace_oid(READMODEL_SCHEMA, false)), mode);
+	LockRelationOid(readmodel_extension_relation("suspended_queue"), mode);
 }
 
 /* One statement on the queue, as the extension's owner, under `snapshot`. */
@@ -173,25 +162,28 @@ readmodel_suspended_enqueue(ReadModel *model, Datum keys, bool rebuild)
 					model->relid, keys, rebuild, SPI_OK_INSERT);
 }
 
-/* Queue the keys of one recorded row; false if there are too many. */
+/*
+ * Is a rebuild due instead of a replay: a marker, or more keys than the
+ * limit?  Decided before any row is read into memory.
+ */
 static bool
-replay_row(ReadModel *model, Datum keys, int64 *total)
+rebuild_due(Oid relid)
 {
-	Datum	   *texts;
-	bool	   *nulls;
-	int			n;
-	int			i;
+	bool		isnull;
+	bool		due;
 
-	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
-					  &texts, &nulls, &n);
-	*total += n;
-	if (*total > readmodel_resume_replay_limit)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			readmodel_queue_key(model, readmodel_key_in(model, TextDatumGetCString(texts[i])),
-								model->relid, RM_OP_SYNC);
-	return true;
+	readmodel_spi_connect();
+	/* sum(integer) is a bigint; no rows: false, 0 */
+	queue_statement("SELECT COALESCE(pg_catalog.bool_or(keys IS NULL), false), "
+					"COALESCE(pg_catalog.sum(pg_catalog.cardinality(keys)), 0) "
+					"FROM readmodel.suspended_queue "
+					"WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+					relid, (Datum) 0, true, SPI_OK_SELECT);
+	due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ||
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) >
+		readmodel_resume_replay_limit;
+	readmodel_spi_finish();
+	return due;
 }
 
 /*
@@ -206,6 +198,8 @@ readmodel_suspended_replay(ReadModel *model)
 	uint64		i;
 	Sandbox		sandbox;
 
+	if (rebuild_due(model->relid))
+		return -1;
 	readmodel_spi_connect();
 	queue_statement("SELECT keys FROM readmodel.suspended_queue "
 					"WHERE model OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY id",
@@ -215,19 +209,22 @@ readmodel_suspended_replay(ReadModel *model)
 	 * with the pinned settings the keys were written with.
 	 */
 	readmodel_sandbox_enter(&sandbox, model->owner);
-	for (i = 0; i < SPI_processed && total >= 0; i++)
+	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Datum		keys = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-										 1, &isnull);
+		Datum	   *keys;
+		int			nkeys;
+		int			k;
 
-		if (isnull || !replay_row(model, keys, &total))
-			total = -1;
+		keys = readmodel_key_array_in(model, SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull),
+									  &nkeys);
+		for (k = 0; k < nkeys; k++)
+			readmodel_queue_key(model, keys[k], model->relid, RM_OP_SYNC);
+		total += nkeys;
 	}
 	readmodel_sandbox_leave(&sandbox);
 	readmodel_spi_finish();
-	if (total < 0)
-		readmodel_queue_take_all(model->relid);
 	return total;
 }
 

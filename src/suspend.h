@@ -18,7 +18,6 @@ struct ModelWork;
 
 extern int	readmodel_resume_replay_limit;
 
-extern bool readmodel_catalog_has_suspended_queue(void);
 extern bool readmodel_suspended_records(ReadModel *model, int64 nrows);
 extern void readmodel_suspended_check_budget(ReadModel *model);
 extern void readmodel_suspended_enqueue(ReadModel *model, Datum keys, bool rebuild);

@@ -98,7 +98,7 @@ sync_target(text *name, Oid source)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("read model %s is not maintained", model->qualname),
 				 errdetail("%s", model->stale ? model->stale : model->broken),
-				 model->stale && strcmp(model->stale, READMODEL_SUSPENDED) == 0 ?
+				 ModelStaleReasonIs(model, READMODEL_SUSPENDED) ?
 				 errhint("Its owner can resume it with readmodel.resume('%s').",
 						 model->qualname) :
 				 errhint("Its owner can rebuild it with readmodel.refresh('%s') once the cause is fixed.",

@@ -107,6 +107,12 @@ SELECT readmodel.resume('tv_user');
 SELECT data FROM tv_user;
 SELECT * FROM readmodel.verify('tv_user');
 SELECT count(*) AS queued_rows FROM readmodel.suspended_queue;
+-- 0.9: the deferred queue loses its primary key (each writer's commit
+-- inserts into it); the worker sorts the queue by id and deletes by ctid
+ALTER EXTENSION pg_readmodel UPDATE TO '0.9';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_readmodel';
+SELECT count(*) AS queue_indexes FROM pg_index
+WHERE indrelid = 'readmodel.deferred_queue'::regclass;
 
 -- Clean up.
 SET client_min_messages = warning;

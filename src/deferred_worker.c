@@ -53,7 +53,12 @@
 
 PGDLLEXPORT void readmodel_deferred_main(Datum arg);
 
-#define DEFERRED_BATCH 1000
+/*
+ * Rows per batch.  The queue has no index (0.9), so each batch sorts it:
+ * a backlog is taken in few, large batches (a row holds one transaction's
+ * keys of one model, which the apply coalesces).
+ */
+#define DEFERRED_BATCH 10000
 
 /* One worker per listed database (at server start). */
 void
@@ -188,13 +193,14 @@ take_batch(void)
 {
 	uint64		n;
 	uint64		i;
-	Datum	   *ids;
+	Datum	   *ctids;
+	ItemPointerData *tids;
 	Oid		   *models;
 	int64	   *counts;
-	Datum		idarray;
-	Oid			type = INT8ARRAYOID;
+	Datum		ctid_array;
+	Oid			type = TIDARRAYOID;
 
-	if (SPI_execute("SELECT id, model::pg_catalog.oid, keys FROM readmodel.deferred_queue "
+	if (SPI_execute("SELECT ctid, model::pg_catalog.oid, keys FROM readmodel.deferred_queue "
 					"ORDER BY id LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the deferred queue");
@@ -204,7 +210,8 @@ take_batch(void)
 	/* before any model's state is looked at: see suspend.c */
 	if (readmodel_catalog_has_suspended_queue())
 		readmodel_suspended_queue_lock(RowExclusiveLock);
-	ids = palloc(sizeof(Datum) * n);
+	ctids = palloc(sizeof(Datum) * n);
+	tids = palloc(sizeof(ItemPointerData) * n);
 	models = palloc(sizeof(Oid) * n);
 	counts = palloc(sizeof(int64) * n);
 	{
@@ -214,16 +221,20 @@ take_batch(void)
 		{
 			bool		isnull;
 			Datum		keys;
+			Datum		ctid = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
 
-			ids[i] = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
+			ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &tids[i]);
+			ctids[i] = PointerGetDatum(&tids[i]);
 			models[i] = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
 			keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
 			counts[i] = queue_row(models[i], keys, isnull);
 		}
 	}
-	idarray = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
-							  1, &type, &idarray, NULL, false, 0) != SPI_OK_DELETE)
+	/* the rows are locked: their ctids stand until this transaction ends */
+	ctid_array = PointerGetDatum(construct_array(ctids, n, TIDOID, sizeof(ItemPointerData),
+												 false, TYPALIGN_SHORT));
+	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE ctid OPERATOR(pg_catalog.=) ANY ($1)",
+							  1, &type, &ctid_array, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not dequeue the deferred keys");
 	/* one record per model of the batch (rows come in id order, not grouped) */
 	for (i = 0; i < n; i++)

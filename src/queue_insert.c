@@ -1,15 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * queue_insert.c
- *	  One row into readmodel.deferred_queue, written directly (heap and
- *	  index inserts, the sequence), not through SPI: every commit of a
- *	  deferred writer does it, and the executor's start-up for a one-row
- *	  INSERT cost about as much as the insert itself (docs/benchmarks.md).
+ *	  One row into readmodel.deferred_queue, written directly (heap insert,
+ *	  the sequence, any index), not through SPI: every commit of a deferred
+ *	  writer does it, and the executor's start-up for a one-row INSERT cost
+ *	  about as much as the insert itself (docs/benchmarks.md).
  *
  * The table is the extension's, written by its code only (writers have no
  * privilege on it, and it has no triggers, rules, defaults that matter or
- * policies), so what an INSERT would check beyond its primary key does not
- * arise; the primary key is checked by the index insert as usual.
+ * policies), so what an INSERT would check does not arise.  Since 0.9 it
+ * has no index (the worker sorts the short queue by id and deletes by ctid);
+ * a 0.8 catalog's primary key is still maintained until ALTER EXTENSION
+ * UPDATE drops it.
+ *
+ * The relations' OIDs and the columns' numbers are looked up once per
+ * session and forgotten on any invalidation of the two relations (ALTER,
+ * DROP EXTENSION), so a writer's commit does no catalog lookup.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +27,7 @@
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -31,6 +38,65 @@
 /* The queue's columns, as the 0.7 script makes them. */
 static const char *const queue_columns[] = {"id", "model", "keys", "queued_at"};
 
+#define QUEUE_COLUMNS lengthof(queue_columns)
+
+/* What the insert needs to know of the catalog; valid while relid is. */
+static struct
+{
+	Oid			relid;
+	Oid			seqid;
+	AttrNumber	attnums[QUEUE_COLUMNS];
+	bool		callback_registered;
+}			queue_layout;
+
+static void
+forget_layout(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == queue_layout.relid || relid == queue_layout.seqid)
+		queue_layout.relid = InvalidOid;
+}
+
+/* Look the queue up, unless a lookup since the last invalidation did. */
+static void
+load_layout(void)
+{
+	Oid			relid;
+	int			c;
+
+	if (OidIsValid(queue_layout.relid))
+		return;
+	if (!queue_layout.callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_layout, (Datum) 0);
+		queue_layout.callback_registered = true;
+	}
+	relid = readmodel_extension_relation("deferred_queue");
+	queue_layout.seqid = readmodel_extension_relation("deferred_queue_id_seq");
+	if (!OidIsValid(relid) || !OidIsValid(queue_layout.seqid))
+		elog(ERROR, "readmodel.deferred_queue is missing");
+	for (c = 0; c < QUEUE_COLUMNS; c++)
+	{
+		queue_layout.attnums[c] = get_attnum(relid, queue_columns[c]);
+		if (queue_layout.attnums[c] == InvalidAttrNumber)
+			elog(ERROR, "readmodel.deferred_queue has no column %s", queue_columns[c]);
+	}
+	queue_layout.relid = relid;
+}
+
+/* The index entries of a catalog that still has the queue's 0.8 key. */
+static void
+insert_index_entries(Relation rel, TupleTableSlot *slot)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+}
+
 /*
  * Insert (model, keys) with the next id and the current time; returns the
  * id.  keys_null: a rebuild.
@@ -38,48 +104,44 @@ static const char *const queue_columns[] = {"id", "model", "keys", "queued_at"};
 int64
 readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 {
-	Oid			relid = readmodel_extension_relation("deferred_queue");
-	Oid			seqid = readmodel_extension_relation("deferred_queue_id_seq");
-	Datum		values[lengthof(queue_columns)];
-	bool		nulls[lengthof(queue_columns)] = {false, false, keys_null, false};
+	Datum		values[QUEUE_COLUMNS];
+	bool		nulls[QUEUE_COLUMNS] = {false, false, keys_null, false};
+	Oid			relid;
 	Relation	rel;
-	EState	   *estate;
-	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	int64		id;
 	int			c;
 
-	if (!OidIsValid(relid) || !OidIsValid(seqid))
-		elog(ERROR, "readmodel.deferred_queue is missing");
-	id = nextval_internal(seqid, false);
+	/*
+	 * Opening the sequence or the table takes in invalidations, which may
+	 * forget the layout: what was looked up is kept here, and checked
+	 * again once the table is locked (an ALTER EXTENSION UPDATE since?).
+	 */
+	load_layout();
+	relid = queue_layout.relid;
+	id = nextval_internal(queue_layout.seqid, false);
+	rel = table_open(relid, RowExclusiveLock);
+	load_layout();
+	if (queue_layout.relid != relid)
+		elog(ERROR, "readmodel.deferred_queue was replaced during the commit");
 	values[0] = Int64GetDatum(id);
 	values[1] = ObjectIdGetDatum(model);
 	values[2] = keys;
 	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
-	rel = table_open(relid, RowExclusiveLock);
-	estate = CreateExecutorState();
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 	ExecClearTuple(slot);
 	for (c = 0; c < RelationGetDescr(rel)->natts; c++)
 		slot->tts_isnull[c] = true;
-	for (c = 0; c < lengthof(queue_columns); c++)
+	for (c = 0; c < QUEUE_COLUMNS; c++)
 	{
-		AttrNumber	att = get_attnum(relid, queue_columns[c]);
-
-		if (att == InvalidAttrNumber)
-			elog(ERROR, "readmodel.deferred_queue has no column %s", queue_columns[c]);
-		slot->tts_isnull[att - 1] = nulls[c];
-		slot->tts_values[att - 1] = values[c];
+		slot->tts_isnull[queue_layout.attnums[c] - 1] = nulls[c];
+		slot->tts_values[queue_layout.attnums[c] - 1] = values[c];
 	}
 	ExecStoreVirtualTuple(slot);
 	simple_table_tuple_insert(rel, slot);
-	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-	ExecCloseIndices(rri);
+	if (rel->rd_rel->relhasindex)
+		insert_index_entries(rel, slot);
 	ExecDropSingleTupleTableSlot(slot);
-	FreeExecutorState(estate);
 	table_close(rel, NoLock);
 	return id;
 }

@@ -103,6 +103,23 @@ CALL burst();
 });
 exact('postgres', 'a burst of 300 transactions');
 
+# the queue's relation is invalidated between a writer's capture and its
+# commit (here by an ALTER of its options from another session): the
+# commit looks the queue up again and queues its keys
+my $writer = $node->background_psql('postgres');
+$writer->query_safe("UPDATE tb_post SET title = 'before the invalidation' WHERE pk_post = 2");
+$writer->query_safe("BEGIN; UPDATE tb_post SET title = 'across the invalidation' WHERE pk_post = 2");
+$node->safe_psql('postgres',
+	'ALTER TABLE readmodel.deferred_queue SET (autovacuum_vacuum_scale_factor = 0.2); '
+	  . 'ALTER TABLE readmodel.deferred_queue RESET (autovacuum_vacuum_scale_factor)');
+$writer->query_safe('COMMIT');
+is($writer->query_safe("SELECT readmodel.wait('tv_post', '30 s')"), 't',
+	'invalidated queue: the commit queued its keys');
+$writer->quit;
+is($node->safe_psql('postgres', "SELECT data->>'title' FROM tv_post WHERE pk_post = 2"),
+	'across the invalidation', 'invalidated queue: the change is applied');
+exact('postgres', 'invalidated queue');
+
 # a rebuild: TRUNCATE and refill in one transaction
 $node->safe_psql('postgres', q{
 BEGIN;

@@ -33,6 +33,7 @@ SELECT readmodel.create('tv_post_next', $$
 $$, '{"online": true}');
 SELECT count(*) AS rows_before_build FROM tv_post_next;
 SELECT name, status, reason FROM readmodel.models WHERE name = 'tv_post_next'::regclass;
+SELECT status, message FROM readmodel.health_check() WHERE component = 'onl.tv_post_next';
 UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2;
 INSERT INTO tb_post VALUES (21, 2, 'new', 9.5);
 SELECT count(*) AS queued_rows FROM readmodel.suspended_queue

@@ -2,9 +2,9 @@
  *
  * queue_insert.c
  *	  One row into readmodel.deferred_queue, written directly (heap insert,
- *	  the sequence, any index), not through SPI: every commit of a deferred
- *	  writer does it, and the executor's start-up for a one-row INSERT cost
- *	  about as much as the insert itself (docs/benchmarks.md).
+ *	  any index), not through SPI: every commit of a deferred writer does
+ *	  it, and the executor's start-up for a one-row INSERT cost about as
+ *	  much as the insert itself (docs/benchmarks.md).
  *
  * The table is the extension's, written by its code only (writers have no
  * privilege on it, and it has no triggers, rules, defaults that matter or
@@ -12,6 +12,14 @@
  * has no index (the worker sorts the short queue by id and deletes by ctid);
  * a 0.8 catalog's primary key is still maintained until ALTER EXTENSION
  * UPDATE drops it.
+ *
+ * The row's id is the WAL insert position when it is written (0.9; the
+ * column's sequence before): it orders the queue for the worker and for
+ * wait() as the sequence did, never goes back (a crash neither), and
+ * needs no exclusive lock of the one sequence page that every deferred
+ * writer's commit would otherwise queue on.  Two rows may share an id:
+ * the queue has no key, and both readers compare ids with <=.  A 0.8
+ * catalog's primary key needs the sequence still.
  *
  * The relations' OIDs and the columns' numbers are looked up once per
  * session and forgotten on any invalidation of the two relations (ALTER,
@@ -23,6 +31,7 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
@@ -44,7 +53,6 @@ static const char *const queue_columns[] = {"id", "model", "keys", "queued_at"};
 static struct
 {
 	Oid			relid;
-	Oid			seqid;
 	AttrNumber	attnums[QUEUE_COLUMNS];
 	bool		callback_registered;
 }			queue_layout;
@@ -52,7 +60,7 @@ static struct
 static void
 forget_layout(Datum arg, Oid relid)
 {
-	if (!OidIsValid(relid) || relid == queue_layout.relid || relid == queue_layout.seqid)
+	if (!OidIsValid(relid) || relid == queue_layout.relid)
 		queue_layout.relid = InvalidOid;
 }
 
@@ -71,8 +79,7 @@ load_layout(void)
 		queue_layout.callback_registered = true;
 	}
 	relid = readmodel_extension_relation("deferred_queue");
-	queue_layout.seqid = readmodel_extension_relation("deferred_queue_id_seq");
-	if (!OidIsValid(relid) || !OidIsValid(queue_layout.seqid))
+	if (!OidIsValid(relid))
 		elog(ERROR, "readmodel.deferred_queue is missing");
 	for (c = 0; c < QUEUE_COLUMNS; c++)
 	{
@@ -109,21 +116,27 @@ readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 	Oid			relid;
 	Relation	rel;
 	TupleTableSlot *slot;
+	List	   *indexes;
 	int64		id;
 	int			c;
 
 	/*
-	 * Opening the sequence or the table takes in invalidations, which may
-	 * forget the layout: what was looked up is kept here, and checked
-	 * again once the table is locked (an ALTER EXTENSION UPDATE since?).
+	 * Opening the table takes in invalidations, which may forget the
+	 * layout: the relid looked up is kept here, and checked again once the
+	 * table is locked (an ALTER EXTENSION UPDATE since?).
 	 */
 	load_layout();
 	relid = queue_layout.relid;
-	id = nextval_internal(queue_layout.seqid, false);
 	rel = table_open(relid, RowExclusiveLock);
 	load_layout();
 	if (queue_layout.relid != relid)
 		elog(ERROR, "readmodel.deferred_queue was replaced during the commit");
+	/* relhasindex stays set after the index is dropped, until a VACUUM */
+	indexes = RelationGetIndexList(rel);
+	if (indexes != NIL)
+		id = nextval_internal(readmodel_extension_relation("deferred_queue_id_seq"), false);
+	else
+		id = (int64) GetXLogInsertRecPtr();
 	values[0] = Int64GetDatum(id);
 	values[1] = ObjectIdGetDatum(model);
 	values[2] = keys;
@@ -139,8 +152,9 @@ readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 	}
 	ExecStoreVirtualTuple(slot);
 	simple_table_tuple_insert(rel, slot);
-	if (rel->rd_rel->relhasindex)
+	if (indexes != NIL)
 		insert_index_entries(rel, slot);
+	list_free(indexes);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return id;

@@ -204,6 +204,21 @@ unlike(slurp_file($node->logfile), qr/queued keys of read model public\.tv_event
 $node->safe_psql('second', "UPDATE tb_user SET name = 'second db' WHERE pk_user = 1");
 exact('second', 'second database');
 
+# a 0.8 catalog (the queue with its primary key, before ALTER EXTENSION
+# UPDATE) under this library: ids come from the sequence again, the key's
+# entries are written, and the worker takes the rows as before
+$node->safe_psql('second', q{
+ALTER TABLE readmodel.deferred_queue ADD CONSTRAINT deferred_queue_pkey PRIMARY KEY (id);
+UPDATE tb_user SET name = 'second db, keyed queue' WHERE pk_user = 1;
+INSERT INTO tb_post VALUES (1100, 1, 'keyed queue');
+});
+exact('second', 'keyed queue');
+is($node->safe_psql('second', q{
+SELECT data->>'author' FROM tv_post WHERE pk_post = 1100}),
+	'second db, keyed queue', 'keyed queue: applied');
+$node->safe_psql('second',
+	'ALTER TABLE readmodel.deferred_queue DROP CONSTRAINT deferred_queue_pkey');
+
 # the worker is killed with keys queued: crash recovery, then applied
 $node->safe_psql('postgres', q{
 ALTER SYSTEM SET readmodel.deferred_naptime = 5000;

@@ -21,9 +21,9 @@
  * the queue has no key, and both readers compare ids with <=.  A 0.8
  * catalog's primary key needs the sequence still.
  *
- * The relations' OIDs and the columns' numbers are looked up once per
- * session and forgotten on any invalidation of the two relations (ALTER,
- * DROP EXTENSION), so a writer's commit does no catalog lookup.
+ * The table's OID and its columns' numbers are looked up once per session
+ * and forgotten on any invalidation of it (ALTER, DROP EXTENSION), so a
+ * writer's commit does no catalog lookup.
  *
  *-------------------------------------------------------------------------
  */

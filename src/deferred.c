@@ -50,6 +50,7 @@ PG_FUNCTION_INFO_V1(readmodel_wait);
 bool		readmodel_in_deferred_worker = false;
 char	   *readmodel_deferred_databases = NULL;
 int			readmodel_deferred_naptime = 50;
+int			readmodel_deferred_batch_keys = 100000;
 
 /* the queue rows this transaction wrote, and those of this session's commits */
 typedef struct Enqueued

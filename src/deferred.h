@@ -14,6 +14,7 @@
 extern bool readmodel_in_deferred_worker;
 extern char *readmodel_deferred_databases;
 extern int	readmodel_deferred_naptime;
+extern int	readmodel_deferred_batch_keys;
 
 extern bool readmodel_deferred_database_listed(const char *name);
 extern int64 readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null);

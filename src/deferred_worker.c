@@ -7,7 +7,8 @@
  *
  * Every readmodel.deferred_naptime milliseconds, and again at once while
  * batches come full, the worker takes up to DEFERRED_BATCH rows in id
- * order (FOR UPDATE SKIP LOCKED), queues their keys as a writer's capture
+ * order (FOR UPDATE SKIP LOCKED) and as many keys as
+ * readmodel.deferred_batch_keys allows, queues them as a writer's capture
  * would, deletes the rows and commits: the commit applies the queue (the
  * deferred models' work is visible in this process), with the cascade to
  * the models that read them.  Apply and dequeue commit together.  Many
@@ -187,78 +188,128 @@ record_applied(Oid relid, int64 keys)
 		elog(ERROR, "could not record the deferred apply");
 }
 
-/* Take a batch, queue it, dequeue it; the caller's commit applies it. */
-static int
-take_batch(void)
+/* The rows of a batch that were taken, in id order. */
+typedef struct BatchRows
 {
 	uint64		n;
-	uint64		i;
 	Datum	   *ctids;
 	ItemPointerData *tids;
 	Oid		   *models;
-	int64	   *counts;
-	Datum		ctid_array;
-	Oid			type = TIDARRAYOID;
+	int64	   *counts;			/* keys queued per row */
+} BatchRows;
 
-	if (SPI_execute("SELECT ctid, model::pg_catalog.oid, keys FROM readmodel.deferred_queue "
-					"ORDER BY id LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the deferred queue");
-	n = SPI_processed;
-	if (n == 0)
-		return 0;
-	/* before any model's state is looked at: see suspend.c */
-	if (readmodel_catalog_has_suspended_queue())
-		readmodel_suspended_queue_lock(RowExclusiveLock);
-	ctids = palloc(sizeof(Datum) * n);
-	tids = palloc(sizeof(ItemPointerData) * n);
-	models = palloc(sizeof(Oid) * n);
-	counts = palloc(sizeof(int64) * n);
+/*
+ * Queue the keys of the rows read, in order, until the next row would take
+ * the batch past readmodel.deferred_batch_keys (the worker's transaction
+ * counts against readmodel.max_queued_keys like any other); the first row
+ * is always taken, its writer having queued its keys within that limit.
+ * Returns whether rows were left.
+ */
+static bool
+queue_rows(SPITupleTable *rows, uint64 nread, BatchRows *batch)
+{
+	int64		total = 0;
+	uint64		i;
+
+	batch->ctids = palloc(sizeof(Datum) * nread);
+	batch->tids = palloc(sizeof(ItemPointerData) * nread);
+	batch->models = palloc(sizeof(Oid) * nread);
+	batch->counts = palloc(sizeof(int64) * nread);
+	for (i = 0; i < nread; i++)
 	{
-		SPITupleTable *rows = SPI_tuptable;
+		bool		isnull;
+		Datum		ctid = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
+		Datum		size = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull);
+		int64		nkeys = isnull ? 1 : DatumGetInt32(size);
+		Datum		keys;
 
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-			Datum		keys;
-			Datum		ctid = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
-
-			ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &tids[i]);
-			ctids[i] = PointerGetDatum(&tids[i]);
-			models[i] = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
-			keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
-			counts[i] = queue_row(models[i], keys, isnull);
-		}
+		if (i > 0 && total + nkeys > readmodel_deferred_batch_keys)
+			break;
+		total += nkeys;
+		ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &batch->tids[i]);
+		batch->ctids[i] = PointerGetDatum(&batch->tids[i]);
+		batch->models[i] = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
+		keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
+		batch->counts[i] = queue_row(batch->models[i], keys, isnull);
 	}
-	/* the rows are locked: their ctids stand until this transaction ends */
-	ctid_array = PointerGetDatum(construct_array(ctids, n, TIDOID, sizeof(ItemPointerData),
-												 false, TYPALIGN_SHORT));
+	batch->n = i;
+	return i < nread;
+}
+
+/* Delete the rows taken: they are locked, so their ctids stand. */
+static void
+dequeue_rows(BatchRows *batch)
+{
+	Oid			type = TIDARRAYOID;
+	Datum		ctid_array = PointerGetDatum(construct_array(batch->ctids, batch->n, TIDOID,
+															 sizeof(ItemPointerData),
+															 false, TYPALIGN_SHORT));
+
 	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE ctid OPERATOR(pg_catalog.=) ANY ($1)",
 							  1, &type, &ctid_array, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not dequeue the deferred keys");
-	/* one record per model of the batch (rows come in id order, not grouped) */
-	for (i = 0; i < n; i++)
+}
+
+/* One record per model of the batch (rows come in id order, not grouped). */
+static void
+record_batch(BatchRows *batch)
+{
+	uint64		i;
+
+	for (i = 0; i < batch->n; i++)
 	{
 		uint64		j;
 		bool		first = true;
+		int64		keys = batch->counts[i];
 
 		for (j = 0; j < i && first; j++)
-			first = (models[j] != models[i]);
+			first = (batch->models[j] != batch->models[i]);
 		if (!first)
 			continue;
-		for (j = i + 1; j < n; j++)
-			if (models[j] == models[i])
-				counts[i] += counts[j];
-		record_applied(models[i], counts[i]);
+		for (j = i + 1; j < batch->n; j++)
+			if (batch->models[j] == batch->models[i])
+				keys += batch->counts[j];
+		record_applied(batch->models[i], keys);
 	}
-	return (int) n;
 }
 
-/* One transaction: a batch applied and dequeued, or nothing to do. */
-static int
+/*
+ * Take a batch, queue it, dequeue it; the caller's commit applies it.
+ * Returns whether more rows may be waiting (the batch came full).
+ */
+static bool
+take_batch(void)
+{
+	BatchRows	batch;
+	uint64		nread;
+	bool		left;
+
+	/* a sort: the queue has no index (0.9) */
+	if (SPI_execute("SELECT ctid, model::pg_catalog.oid, keys, pg_catalog.cardinality(keys) "
+					"FROM readmodel.deferred_queue "
+					"ORDER BY id LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the deferred queue");
+	nread = SPI_processed;
+	if (nread == 0)
+		return false;
+	/* before any model's state is looked at: see suspend.c */
+	if (readmodel_catalog_has_suspended_queue())
+		readmodel_suspended_queue_lock(RowExclusiveLock);
+	left = queue_rows(SPI_tuptable, nread, &batch);
+	dequeue_rows(&batch);
+	record_batch(&batch);
+	return left || nread == DEFERRED_BATCH;
+}
+
+/*
+ * One transaction: a batch applied and dequeued, or nothing to do.
+ * Returns whether another batch may be waiting.
+ */
+static bool
 apply_batch(void)
 {
-	int			n = 0;
+	bool		more = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -277,14 +328,14 @@ apply_batch(void)
 		 */
 		readmodel_spi_connect();
 		readmodel_sandbox_enter(&sandbox, readmodel_extension_owner());
-		n = take_batch();
+		more = take_batch();
 		readmodel_sandbox_leave(&sandbox);
 		readmodel_spi_finish();
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();		/* applies the queue, then commits */
 	pgstat_report_activity(STATE_IDLE, NULL);
-	return n;
+	return more;
 }
 
 void
@@ -308,7 +359,7 @@ readmodel_deferred_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		while (apply_batch() == DEFERRED_BATCH)
+		while (apply_batch())
 			CHECK_FOR_INTERRUPTS();
 	}
 }

@@ -169,6 +169,11 @@ _PG_init(void)
 							"Milliseconds the deferred worker sleeps when its queue is empty.",
 							NULL, &readmodel_deferred_naptime, 50, 1, 60000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("readmodel.deferred_batch_keys",
+							"Keys past which the deferred worker ends a batch.",
+							"A batch stops before a queue row that would take it past this many keys; its first row is always taken.",
+							&readmodel_deferred_batch_keys, 100000, 1, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("readmodel");
 
 	readmodel_cache_init();

@@ -120,6 +120,45 @@ is($node->safe_psql('postgres', "SELECT data->>'title' FROM tv_post WHERE pk_pos
 	'across the invalidation', 'invalidated queue: the change is applied');
 exact('postgres', 'invalidated queue');
 
+# a batch ends before a row that would take it past
+# readmodel.deferred_batch_keys keys, and takes its first row whatever its
+# size: with 4, three transactions of 3, 3 and 10 keys are three batches
+$node->safe_psql('postgres', q{
+CREATE TABLE tb_batch (k int PRIMARY KEY, v int NOT NULL);
+INSERT INTO tb_batch SELECT g, 0 FROM generate_series(1, 20) g;
+SELECT readmodel.create('tv_batch', $$ SELECT b.k, b.v FROM tb_batch b $$, '{"mode": "deferred"}');
+});
+is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't',
+	'batch keys: the model is built and nothing is queued');
+my $batches_sql =
+  "SELECT coalesce(batches_applied, 0) FROM readmodel.freshness WHERE name = 'tv_batch'::regclass";
+my $batches_before = $node->safe_psql('postgres', $batches_sql);
+$node->safe_psql('postgres', q{
+ALTER SYSTEM SET readmodel.deferred_naptime = 60000;
+ALTER SYSTEM SET readmodel.deferred_batch_keys = 4;
+SELECT pg_reload_conf();
+});
+sleep 1;
+$node->safe_psql('postgres', 'UPDATE tb_batch SET v = 1 WHERE k <= 3');
+$node->safe_psql('postgres', 'UPDATE tb_batch SET v = 2 WHERE k BETWEEN 4 AND 6');
+$node->safe_psql('postgres', 'UPDATE tb_batch SET v = 3 WHERE k BETWEEN 7 AND 16');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET readmodel.deferred_naptime;
+SELECT pg_reload_conf();
+});
+is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't',
+	'batch keys: the queue drains');
+is($node->safe_psql('postgres', $batches_sql) - $batches_before, 3,
+	'batch keys: three batches, the third larger than the limit');
+is($node->safe_psql('postgres',
+		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
+		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch"),
+	'11122233333333330000 0', 'batch keys: every key applied, the model exact');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET readmodel.deferred_batch_keys;
+SELECT pg_reload_conf();
+});
+
 # a rebuild: TRUNCATE and refill in one transaction
 $node->safe_psql('postgres', q{
 BEGIN;

@@ -5,9 +5,9 @@
 -- The deferred queue keeps no index.  Every deferred writer's commit
 -- inserts one row, and the primary key's entry was the largest part of
 -- that insert in a profile of four writers at full speed
--- (docs/benchmarks.md, "Mode deferred").  The worker reads the short queue in id order by a sort and
--- deletes the rows it took by ctid; wait() and the freshness view read it
--- whole, as they already did for the model.
+-- (docs/benchmarks.md, "Mode deferred").  The worker sweeps the queue by
+-- ctid, a batch at a time, and deletes the rows it took by ctid; wait()
+-- and the freshness view read it whole, as they already did per model.
 ALTER TABLE readmodel.deferred_queue DROP CONSTRAINT deferred_queue_pkey;
 -- Its id is now the WAL insert position at the writer's insert
 -- (src/queue_insert.c): no sequence page for every writer to lock.  The

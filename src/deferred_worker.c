@@ -55,11 +55,15 @@
 PGDLLEXPORT void readmodel_deferred_main(Datum arg);
 
 /*
- * Rows per batch.  The queue has no index (0.9), so each batch sorts it:
- * a backlog is taken in few, large batches (a row holds one transaction's
- * keys of one model, which the apply coalesces).
+ * Rows per batch.  The queue has no index (0.9): the worker sweeps it in
+ * ctid order, each batch going on where the last one stopped (a TID range
+ * scan), and starts again from the first page once it reaches the end, so
+ * a backlog is read once per pass, not once per batch.
  */
 #define DEFERRED_BATCH 10000
+
+/* Where the next batch starts reading the queue. */
+static ItemPointerData sweep_from;
 
 /* One worker per listed database (at server start). */
 void
@@ -188,7 +192,7 @@ record_applied(Oid relid, int64 keys)
 		elog(ERROR, "could not record the deferred apply");
 }
 
-/* The rows of a batch that were taken, in id order. */
+/* The rows of a batch that were taken, in ctid order. */
 typedef struct BatchRows
 {
 	uint64		n;
@@ -199,15 +203,38 @@ typedef struct BatchRows
 } BatchRows;
 
 /*
- * Queue the keys of the rows read, in order, until the next row would take
- * the batch past readmodel.deferred_batch_keys (the worker's transaction
- * counts against readmodel.max_queued_keys like any other); the first row
- * is always taken, its writer having queued its keys within that limit.
- * Returns whether rows were left.
+ * The keys a batch may queue: the worker's transaction counts against
+ * readmodel.max_queued_keys like any other, and the apply's cascade adds
+ * to it.
  */
-static bool
+static int64
+batch_key_budget(void)
+{
+	return Min(readmodel_deferred_batch_keys, readmodel_max_queued_keys);
+}
+
+/*
+ * Queue one row: its keys, or a rebuild of its model when they alone are
+ * past readmodel.max_queued_keys (its writer's setting may have been
+ * higher), which would fail this batch and every retry of it.
+ */
+static int64
+queue_one_row(Oid model, Datum keys, bool keys_null, int64 nkeys)
+{
+	if (!keys_null && nkeys > readmodel_max_queued_keys)
+		keys_null = true;
+	return queue_row(model, keys, keys_null);
+}
+
+/*
+ * Queue the keys of the rows read, in order, until the next row would take
+ * the batch past the budget; the first row is always taken.  Returns the
+ * number of rows read but left.
+ */
+static uint64
 queue_rows(SPITupleTable *rows, uint64 nread, BatchRows *batch)
 {
+	TupleDesc	desc = rows->tupdesc;
 	int64		total = 0;
 	uint64		i;
 
@@ -217,23 +244,37 @@ queue_rows(SPITupleTable *rows, uint64 nread, BatchRows *batch)
 	batch->counts = palloc(sizeof(int64) * nread);
 	for (i = 0; i < nread; i++)
 	{
-		bool		isnull;
-		Datum		ctid = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
-		Datum		size = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull);
-		int64		nkeys = isnull ? 1 : DatumGetInt32(size);
-		Datum		keys;
+		HeapTuple	row = rows->vals[i];
+		bool		no_ctid;
+		bool		no_model;
+		bool		keys_null;
+		bool		size_null;
+		Datum		ctid = SPI_getbinval(row, desc, 1, &no_ctid);
+		Datum		keys = SPI_getbinval(row, desc, 3, &keys_null);
+		Datum		size = SPI_getbinval(row, desc, 4, &size_null);
+		int64		nkeys = size_null ? 1 : DatumGetInt32(size);
 
-		if (i > 0 && total + nkeys > readmodel_deferred_batch_keys)
+		if (i > 0 && total + nkeys > batch_key_budget())
 			break;
 		total += nkeys;
 		ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &batch->tids[i]);
 		batch->ctids[i] = PointerGetDatum(&batch->tids[i]);
-		batch->models[i] = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
-		keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
-		batch->counts[i] = queue_row(batch->models[i], keys, isnull);
+		batch->models[i] = DatumGetObjectId(SPI_getbinval(row, desc, 2, &no_model));
+		batch->counts[i] = queue_one_row(batch->models[i], keys, keys_null, nkeys);
 	}
 	batch->n = i;
-	return i < nread;
+	/* the next batch starts at the first row left, or after the last taken */
+	if (i < nread)
+	{
+		bool		no_ctid;
+		Datum		ctid = SPI_getbinval(rows->vals[i], desc, 1, &no_ctid);
+
+		ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &sweep_from);
+	}
+	else
+		ItemPointerSet(&sweep_from, ItemPointerGetBlockNumber(&batch->tids[i - 1]),
+					   ItemPointerGetOffsetNumber(&batch->tids[i - 1]) + 1);
+	return nread - i;
 }
 
 /* Delete the rows taken: they are locked, so their ctids stand. */
@@ -275,31 +316,43 @@ record_batch(BatchRows *batch)
 
 /*
  * Take a batch, queue it, dequeue it; the caller's commit applies it.
- * Returns whether more rows may be waiting (the batch came full).
+ * Returns whether more rows may be waiting: the batch came full, or this
+ * pass did not start at the first page (rows may have gone into pages
+ * before it since, into space a VACUUM freed).
  */
 static bool
 take_batch(void)
 {
 	BatchRows	batch;
 	uint64		nread;
-	bool		left;
+	uint64		left;
+	Oid			type = TIDOID;
+	Datum		from = PointerGetDatum(&sweep_from);
+	bool		from_start = ItemPointerGetBlockNumber(&sweep_from) == 0 &&
+		ItemPointerGetOffsetNumber(&sweep_from) == 0;
 
-	/* a sort: the queue has no index (0.9) */
-	if (SPI_execute("SELECT ctid, model::pg_catalog.oid, keys, pg_catalog.cardinality(keys) "
-					"FROM readmodel.deferred_queue "
-					"ORDER BY id LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
-					false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT ctid, model::pg_catalog.oid, keys, pg_catalog.cardinality(keys) "
+							  "FROM readmodel.deferred_queue WHERE ctid OPERATOR(pg_catalog.>=) $1 "
+							  "LIMIT " CppAsString2(DEFERRED_BATCH) " FOR UPDATE SKIP LOCKED",
+							  1, &type, &from, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the deferred queue");
 	nread = SPI_processed;
 	if (nread == 0)
-		return false;
+	{
+		ItemPointerSet(&sweep_from, 0, 0);
+		return !from_start;
+	}
 	/* before any model's state is looked at: see suspend.c */
 	if (readmodel_catalog_has_suspended_queue())
 		readmodel_suspended_queue_lock(RowExclusiveLock);
 	left = queue_rows(SPI_tuptable, nread, &batch);
 	dequeue_rows(&batch);
 	record_batch(&batch);
-	return left || nread == DEFERRED_BATCH;
+	if (left > 0 || nread == DEFERRED_BATCH)
+		return true;
+	/* the end of the table: the next pass starts again at the first page */
+	ItemPointerSet(&sweep_from, 0, 0);
+	return !from_start;
 }
 
 /*

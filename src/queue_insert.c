@@ -9,17 +9,18 @@
  * The table is the extension's, written by its code only (writers have no
  * privilege on it, and it has no triggers, rules, defaults that matter or
  * policies), so what an INSERT would check does not arise.  Since 0.9 it
- * has no index (the worker sorts the short queue by id and deletes by ctid);
- * a 0.8 catalog's primary key is still maintained until ALTER EXTENSION
- * UPDATE drops it.
+ * has no index (the worker sweeps it by ctid and deletes by ctid); a 0.8
+ * catalog's primary key, or any index a superuser adds, is maintained.
  *
  * The row's id is the WAL insert position when it is written (0.9; the
- * column's sequence before): it orders the queue for the worker and for
- * wait() as the sequence did, never goes back (a crash neither), and
+ * column's sequence before): it never goes back (a crash neither), and it
  * needs no exclusive lock of the one sequence page that every deferred
- * writer's commit would otherwise queue on.  Two rows may share an id:
- * the queue has no key, and both readers compare ids with <=.  A 0.8
- * catalog's primary key needs the sequence still.
+ * writer's commit would otherwise queue on.  wait() compares ids with <=,
+ * so two rows sharing an id (the queue has no key) are both waited for.
+ * Rows restored by pg_dump into another cluster keep their old ids, which
+ * may be above the new cluster's: they are still applied, in the worker's
+ * ctid order.  With an index on the queue the sequence gives the ids, as
+ * in 0.8, since two writers may read the same insert position.
  *
  * The table's OID and its columns' numbers are looked up once per session
  * and forgotten on any invalidation of it (ALTER, DROP EXTENSION), so a
@@ -54,43 +55,64 @@ static struct
 {
 	Oid			relid;
 	AttrNumber	attnums[QUEUE_COLUMNS];
+	uint64		invalidations;	/* seen by forget_layout, to detect races */
 	bool		callback_registered;
 }			queue_layout;
 
 static void
 forget_layout(Datum arg, Oid relid)
 {
+	queue_layout.invalidations++;
 	if (!OidIsValid(relid) || relid == queue_layout.relid)
 		queue_layout.relid = InvalidOid;
 }
 
-/* Look the queue up, unless a lookup since the last invalidation did. */
+/*
+ * Look the queue up, unless a lookup since the last invalidation did.  The
+ * catalog reads may take in invalidations themselves: a lookup during
+ * which one arrived is done again.
+ */
 static void
 load_layout(void)
 {
 	Oid			relid;
+	uint64		seen;
 	int			c;
 
-	if (OidIsValid(queue_layout.relid))
-		return;
 	if (!queue_layout.callback_registered)
 	{
 		CacheRegisterRelcacheCallback(forget_layout, (Datum) 0);
 		queue_layout.callback_registered = true;
 	}
-	relid = readmodel_extension_relation("deferred_queue");
-	if (!OidIsValid(relid))
-		elog(ERROR, "readmodel.deferred_queue is missing");
-	for (c = 0; c < QUEUE_COLUMNS; c++)
+	while (!OidIsValid(queue_layout.relid))
 	{
-		queue_layout.attnums[c] = get_attnum(relid, queue_columns[c]);
-		if (queue_layout.attnums[c] == InvalidAttrNumber)
-			elog(ERROR, "readmodel.deferred_queue has no column %s", queue_columns[c]);
+		seen = queue_layout.invalidations;
+		relid = readmodel_extension_relation("deferred_queue");
+		if (!OidIsValid(relid))
+			elog(ERROR, "readmodel.deferred_queue is missing");
+		for (c = 0; c < QUEUE_COLUMNS; c++)
+		{
+			queue_layout.attnums[c] = get_attnum(relid, queue_columns[c]);
+			if (queue_layout.attnums[c] == InvalidAttrNumber)
+				elog(ERROR, "readmodel.deferred_queue has no column %s", queue_columns[c]);
+		}
+		if (seen == queue_layout.invalidations)
+			queue_layout.relid = relid;
 	}
-	queue_layout.relid = relid;
 }
 
-/* The index entries of a catalog that still has the queue's 0.8 key. */
+/* The id a catalog with an index on the queue (0.8's key) takes. */
+static int64
+next_sequence_id(void)
+{
+	Oid			seqid = readmodel_extension_relation("deferred_queue_id_seq");
+
+	if (!OidIsValid(seqid))
+		elog(ERROR, "readmodel.deferred_queue_id_seq is missing");
+	return nextval_internal(seqid, false);
+}
+
+/* The index entries of a catalog that still has the queue's 0.8 key (or any index). */
 static void
 insert_index_entries(Relation rel, TupleTableSlot *slot)
 {
@@ -134,7 +156,7 @@ readmodel_deferred_queue_insert(Oid model, Datum keys, bool keys_null)
 	/* relhasindex stays set after the index is dropped, until a VACUUM */
 	indexes = RelationGetIndexList(rel);
 	if (indexes != NIL)
-		id = nextval_internal(readmodel_extension_relation("deferred_queue_id_seq"), false);
+		id = next_sequence_id();
 	else
 		id = (int64) GetXLogInsertRecPtr();
 	values[0] = Int64GetDatum(id);

@@ -154,8 +154,27 @@ is($node->safe_psql('postgres',
 		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
 		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch"),
 	'11122233333333330000 0', 'batch keys: every key applied, the model exact');
+# a row whose keys alone are past the worker's readmodel.max_queued_keys
+# (its writer had raised the setting): a rebuild of the model, not a batch
+# that fails at every retry
 $node->safe_psql('postgres', q{
 ALTER SYSTEM RESET readmodel.deferred_batch_keys;
+ALTER SYSTEM SET readmodel.max_queued_keys = 5;
+SELECT pg_reload_conf();
+});
+sleep 1;
+$node->safe_psql('postgres',
+	'SET readmodel.max_queued_keys = 1000; UPDATE tb_batch SET v = 4 WHERE k BETWEEN 5 AND 14');
+is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't',
+	'oversized row: the queue drains');
+is($node->safe_psql('postgres',
+		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
+		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch"),
+	'11124444444444330000 0', 'oversized row: rebuilt, the model exact');
+unlike(slurp_file($node->logfile), qr/transaction queued more than 5 read-model keys/,
+	'oversized row: the worker did not fail on it');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET readmodel.max_queued_keys;
 SELECT pg_reload_conf();
 });
 

@@ -104,7 +104,7 @@ PROVE = bash $(CURDIR)/test/tap-prove.sh
 endif
 
 # ---- developer targets (test/ scripts own the details) -------------------
-.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-cookbook test-fuzz fuzz test-difftest bench cluster-start cluster-stop cluster-status cluster-destroy
+.PHONY: deps demo test test-regress test-isolation test-tap test-pgtap test-security test-corpus test-cookbook test-fuzz fuzz test-difftest bench bench-deferred cluster-start cluster-stop cluster-status cluster-destroy
 
 # READMODEL_PRELOAD=1 runs the private cluster with
 # shared_preload_libraries='pg_readmodel' (e.g. `make test-regress READMODEL_PRELOAD=1`).
@@ -203,6 +203,13 @@ fuzz:
 BENCH_OPTS ?=
 bench:
 	@bash test/bench/run.sh --install $(BENCH_OPTS)
+
+# Mode deferred's writer cost and lag (docs/benchmarks.md, "Mode deferred"),
+# against the server PGHOST/PGPORT name, which must preload pg_readmodel
+# with readmodel_deferred in readmodel.deferred_databases (the script says
+# how otherwise); e.g. make bench-deferred BENCH_OPTS="--cpu --rounds 5".
+bench-deferred:
+	@bash test/bench/deferred.sh $(BENCH_OPTS)
 
 cluster-start:
 	@$(CLUSTER) start

@@ -6,8 +6,8 @@
  *	  readmodel.deferred_queue.
  *
  * Every readmodel.deferred_naptime milliseconds, and again at once while
- * batches come full, the worker takes up to DEFERRED_BATCH rows in id
- * order (FOR UPDATE SKIP LOCKED) and as many keys as
+ * batches come full, the worker takes up to DEFERRED_BATCH rows, sweeping
+ * the queue in ctid order (FOR UPDATE SKIP LOCKED), and as many keys as
  * readmodel.deferred_batch_keys allows, queues them as a writer's capture
  * would, deletes the rows and commits: the commit applies the queue (the
  * deferred models' work is visible in this process), with the cascade to
@@ -143,15 +143,21 @@ read_keys(ReadModel *model, Datum array, int *nkeys)
 	return keys;
 }
 
-/* Queue one row's keys (NULL: a rebuild) for its model. */
+/*
+ * Queue one row's keys (NULL: a rebuild) for its model; `size` of them.
+ * Keys alone past readmodel.max_queued_keys (its writer's setting may have
+ * been higher) would fail this batch and every retry of it: a rebuild.
+ */
 static int
-queue_row(Oid relid, Datum keys, bool isnull)
+queue_row(Oid relid, Datum keys, bool isnull, int64 size)
 {
 	ReadModel  *model = readmodel_lookup_model(relid);
 	int			i;
 	int			nkeys = 0;
 	Datum	   *values;
 
+	if (size > readmodel_max_queued_keys)
+		isnull = true;
 	if (model == NULL || !model->deferred)
 		return 0;				/* dropped, or no longer deferred: moot */
 	if (model->suspended)
@@ -196,7 +202,6 @@ record_applied(Oid relid, int64 keys)
 typedef struct BatchRows
 {
 	uint64		n;
-	Datum	   *ctids;
 	ItemPointerData *tids;
 	Oid		   *models;
 	int64	   *counts;			/* keys queued per row */
@@ -214,19 +219,6 @@ batch_key_budget(void)
 }
 
 /*
- * Queue one row: its keys, or a rebuild of its model when they alone are
- * past readmodel.max_queued_keys (its writer's setting may have been
- * higher), which would fail this batch and every retry of it.
- */
-static int64
-queue_one_row(Oid model, Datum keys, bool keys_null, int64 nkeys)
-{
-	if (!keys_null && nkeys > readmodel_max_queued_keys)
-		keys_null = true;
-	return queue_row(model, keys, keys_null);
-}
-
-/*
  * Queue the keys of the rows read, in order, until the next row would take
  * the batch past the budget; the first row is always taken.  Returns the
  * number of rows read but left.
@@ -238,7 +230,6 @@ queue_rows(SPITupleTable *rows, uint64 nread, BatchRows *batch)
 	int64		total = 0;
 	uint64		i;
 
-	batch->ctids = palloc(sizeof(Datum) * nread);
 	batch->tids = palloc(sizeof(ItemPointerData) * nread);
 	batch->models = palloc(sizeof(Oid) * nread);
 	batch->counts = palloc(sizeof(int64) * nread);
@@ -258,9 +249,8 @@ queue_rows(SPITupleTable *rows, uint64 nread, BatchRows *batch)
 			break;
 		total += nkeys;
 		ItemPointerCopy((ItemPointer) DatumGetPointer(ctid), &batch->tids[i]);
-		batch->ctids[i] = PointerGetDatum(&batch->tids[i]);
 		batch->models[i] = DatumGetObjectId(SPI_getbinval(row, desc, 2, &no_model));
-		batch->counts[i] = queue_one_row(batch->models[i], keys, keys_null, nkeys);
+		batch->counts[i] = queue_row(batch->models[i], keys, keys_null, nkeys);
 	}
 	batch->n = i;
 	/* the next batch starts at the first row left, or after the last taken */
@@ -282,16 +272,21 @@ static void
 dequeue_rows(BatchRows *batch)
 {
 	Oid			type = TIDARRAYOID;
-	Datum		ctid_array = PointerGetDatum(construct_array(batch->ctids, batch->n, TIDOID,
-															 sizeof(ItemPointerData),
-															 false, TYPALIGN_SHORT));
+	Datum	   *ctids = palloc(sizeof(Datum) * batch->n);
+	Datum		ctid_array;
+	uint64		i;
+
+	for (i = 0; i < batch->n; i++)
+		ctids[i] = PointerGetDatum(&batch->tids[i]);
+	ctid_array = PointerGetDatum(construct_array(ctids, batch->n, TIDOID, sizeof(ItemPointerData),
+												 false, TYPALIGN_SHORT));
 
 	if (SPI_execute_with_args("DELETE FROM readmodel.deferred_queue WHERE ctid OPERATOR(pg_catalog.=) ANY ($1)",
 							  1, &type, &ctid_array, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not dequeue the deferred keys");
 }
 
-/* One record per model of the batch (rows come in id order, not grouped). */
+/* One record per model of the batch (rows come in ctid order, not grouped). */
 static void
 record_batch(BatchRows *batch)
 {
@@ -325,7 +320,6 @@ take_batch(void)
 {
 	BatchRows	batch;
 	uint64		nread;
-	uint64		left;
 	Oid			type = TIDOID;
 	Datum		from = PointerGetDatum(&sweep_from);
 	bool		from_start = ItemPointerGetBlockNumber(&sweep_from) == 0 &&
@@ -337,19 +331,19 @@ take_batch(void)
 							  1, &type, &from, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the deferred queue");
 	nread = SPI_processed;
-	if (nread == 0)
+	if (nread > 0)
 	{
-		ItemPointerSet(&sweep_from, 0, 0);
-		return !from_start;
+		uint64		left;
+
+		/* before any model's state is looked at: see suspend.c */
+		if (readmodel_catalog_has_suspended_queue())
+			readmodel_suspended_queue_lock(RowExclusiveLock);
+		left = queue_rows(SPI_tuptable, nread, &batch);
+		dequeue_rows(&batch);
+		record_batch(&batch);
+		if (left > 0 || nread == DEFERRED_BATCH)
+			return true;
 	}
-	/* before any model's state is looked at: see suspend.c */
-	if (readmodel_catalog_has_suspended_queue())
-		readmodel_suspended_queue_lock(RowExclusiveLock);
-	left = queue_rows(SPI_tuptable, nread, &batch);
-	dequeue_rows(&batch);
-	record_batch(&batch);
-	if (left > 0 || nread == DEFERRED_BATCH)
-		return true;
 	/* the end of the table: the next pass starts again at the first page */
 	ItemPointerSet(&sweep_from, 0, 0);
 	return !from_start;

@@ -112,7 +112,7 @@ next_sequence_id(void)
 	return nextval_internal(seqid, false);
 }
 
-/* The index entries of a catalog that still has the queue's 0.8 key (or any index). */
+/* The entries of the queue's indexes: 0.8's key, or any a superuser added. */
 static void
 insert_index_entries(Relation rel, TupleTableSlot *slot)
 {

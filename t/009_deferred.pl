@@ -130,6 +130,13 @@ SELECT readmodel.create('tv_batch', $$ SELECT b.k, b.v FROM tb_batch b $$, '{"mo
 });
 is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't',
 	'batch keys: the model is built and nothing is queued');
+# tv_batch's values in key order, and what verify() finds wrong
+sub batch_image
+{
+	return $node->safe_psql('postgres',
+		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
+		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch");
+}
 my $batches_sql =
   "SELECT coalesce(batches_applied, 0) FROM readmodel.freshness WHERE name = 'tv_batch'::regclass";
 my $batches_before = $node->safe_psql('postgres', $batches_sql);
@@ -150,9 +157,7 @@ is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't
 	'batch keys: the queue drains');
 is($node->safe_psql('postgres', $batches_sql) - $batches_before, 3,
 	'batch keys: three batches, the third larger than the limit');
-is($node->safe_psql('postgres',
-		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
-		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch"),
+is(batch_image(),
 	'11122233333333330000 0', 'batch keys: every key applied, the model exact');
 # a row whose keys alone are past the worker's readmodel.max_queued_keys
 # (its writer had raised the setting): a rebuild of the model, not a batch
@@ -167,9 +172,7 @@ $node->safe_psql('postgres',
 	'SET readmodel.max_queued_keys = 1000; UPDATE tb_batch SET v = 4 WHERE k BETWEEN 5 AND 14');
 is($node->safe_psql('postgres', "SELECT readmodel.wait('tv_batch', '30 s')"), 't',
 	'oversized row: the queue drains');
-is($node->safe_psql('postgres',
-		"SELECT string_agg(v::text, '' ORDER BY k) || ' ' || "
-		  . "(SELECT count(*) FROM readmodel.verify('tv_batch')) FROM tv_batch"),
+is(batch_image(),
 	'11124444444444330000 0', 'oversized row: rebuilt, the model exact');
 unlike(slurp_file($node->logfile), qr/transaction queued more than 5 read-model keys/,
 	'oversized row: the worker did not fail on it');
